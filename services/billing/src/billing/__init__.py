@@ -1,0 +1,1 @@
+"""Billing: the system of record for customers, subscriptions, invoices and payments."""

@@ -1,0 +1,11 @@
+"""`billing serve|migrate|relay|republish`."""
+
+from __future__ import annotations
+
+from billing.bootstrap import bootstrap
+from billing.settings import load
+from shared.cli import run_cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_cli("billing", load, bootstrap, argv)  # type: ignore[arg-type]

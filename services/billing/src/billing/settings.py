@@ -1,0 +1,41 @@
+"""Billing's settings: the shared ones plus its database, port and payment gateway."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from shared.db import normalise_url
+from shared.settings import ServiceSettings, load_settings
+
+
+class BillingSettings(ServiceSettings):
+    database_url: str = Field(
+        "sqlite:///./var/billing.db", validation_alias=AliasChoices("BILLING_DATABASE_URL")
+    )
+    port: int = Field(8001, ge=1, le=65535, validation_alias=AliasChoices("BILLING_PORT"))
+    payment_gateway: Literal["simulated", "stripe"] = Field(
+        "simulated", validation_alias=AliasChoices("PAYMENT_GATEWAY")
+    )
+    stripe_api_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_API_KEY"))
+    stripe_api_base: str | None = Field(None, validation_alias=AliasChoices("STRIPE_API_BASE"))
+    stripe_webhook_secret: str | None = Field(
+        None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET")
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        normalise_url(value)
+        return value
+
+    @model_validator(mode="after")
+    def _stripe_needs_a_key(self) -> Self:
+        if self.payment_gateway == "stripe" and not self.stripe_api_key:
+            raise ValueError("STRIPE_API_KEY: required when PAYMENT_GATEWAY=stripe")
+        return self
+
+
+def load() -> BillingSettings:
+    return load_settings(BillingSettings)

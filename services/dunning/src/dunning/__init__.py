@@ -1,0 +1,1 @@
+"""Dunning: gentle recovery of failed payments, reminders, and the finance report."""

@@ -1,0 +1,3 @@
+from dunning.entrypoints.cli import main
+
+main()

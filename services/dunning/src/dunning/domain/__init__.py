@@ -1,0 +1,1 @@
+"""Dunning's domain: cases and the gentle policy, plain Python, no I/O."""

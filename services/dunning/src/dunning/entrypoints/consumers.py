@@ -1,0 +1,23 @@
+"""What dunning consumes: `billing.events`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dunning.adapters.orm import customer_profiles
+from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.contracts.base import Topic
+from shared.customer_directory import remember_customer_handler
+from shared.messaging.consumer import DeadLetters, EventConsumer
+
+
+def billing_events_consumer(
+    unit_of_work: Callable[[], DunningUnitOfWork], dead_letters: DeadLetters
+) -> EventConsumer:
+    return EventConsumer(
+        name="dunning.billing-events",
+        topic=Topic.BILLING_EVENTS,
+        handlers={"customer.created": remember_customer_handler(customer_profiles)},
+        unit_of_work=unit_of_work,
+        dead_letters=dead_letters,
+    )

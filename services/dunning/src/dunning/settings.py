@@ -1,0 +1,25 @@
+"""Dunning's settings: the shared ones plus its database and port."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+
+from shared.db import normalise_url
+from shared.settings import ServiceSettings, load_settings
+
+
+class DunningSettings(ServiceSettings):
+    database_url: str = Field(
+        "sqlite:///./var/dunning.db", validation_alias=AliasChoices("DUNNING_DATABASE_URL")
+    )
+    port: int = Field(8002, ge=1, le=65535, validation_alias=AliasChoices("DUNNING_PORT"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        normalise_url(value)
+        return value
+
+
+def load() -> DunningSettings:
+    return load_settings(DunningSettings)

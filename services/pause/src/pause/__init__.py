@@ -1,0 +1,1 @@
+"""Pause: "on the beach", a pause at a negligible fee instead of a cancellation."""

@@ -1,0 +1,3 @@
+from pause.entrypoints.cli import main
+
+main()

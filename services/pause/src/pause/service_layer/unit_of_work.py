@@ -1,0 +1,16 @@
+"""Pause's unit of work."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pause.adapters.orm import customer_profiles
+from shared.customer_directory import CustomerDirectory
+from shared.unit_of_work import SqlUnitOfWork
+
+
+class PauseUnitOfWork(SqlUnitOfWork):
+    customers: CustomerDirectory
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        self.customers = CustomerDirectory(customer_profiles, session)

@@ -1,0 +1,105 @@
+"""The CloudEvents 1.0 envelope and the base of every event's `data`.
+
+Other teams consume these events, so every model is frozen, typed and documented, and
+a change to one must be additive: see `shared.contracts.compat`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+
+class Topic(StrEnum):
+    """Kafka topics; `deploy/topics.yaml` defines their partitions and retention."""
+
+    BILLING_EVENTS = "billing.events"
+    BILLING_COMMANDS = "billing.commands"
+    DUNNING_EVENTS = "dunning.events"
+    PAUSE_EVENTS = "pause.events"
+    NOTIFICATIONS = "notifications"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.value}.dlq"
+
+
+class EventData(BaseModel):
+    """The `data` of one event type.
+
+    `event_type` and `topic` bind the payload to its CloudEvents `type` and its Kafka
+    topic, so that publishing code cannot put an event on the wrong topic.
+    Unknown fields are ignored when reading, so producers may add fields first.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[Topic]
+    version: ClassVar[int] = 1
+
+    def subject(self) -> str:
+        """The Kafka key and CloudEvents subject: the subscription id where there is one."""
+        subscription_id = getattr(self, "subscription_id", None)
+        if subscription_id:
+            return str(subscription_id)
+        return str(getattr(self, "customer_id"))
+
+
+D = TypeVar("D", bound=BaseModel)
+
+
+def utc(moment: datetime) -> datetime:
+    """Normalise an aware datetime to UTC, so every timestamp we emit ends in `Z`."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware one")
+    return moment.astimezone(UTC)
+
+
+class CloudEvent(BaseModel, Generic[D]):
+    """A CloudEvents 1.0 JSON envelope; consumers dedupe on `id`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: UUID = Field(description="Unique per event; consumers dedupe on it.")
+    type: str = Field(description="The event type, e.g. `payment.failed`.")
+    source: str = Field(description="The producing service, e.g. `/billing`.")
+    time: AwareDatetime = Field(description="When it happened, RFC 3339 UTC.")
+    subject: str | None = Field(
+        default=None,
+        description="The subscription id where there is one, else the customer id.",
+    )
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str | None = Field(default=None, description="URN of the data's schema version.")
+    data: D
+
+    @field_serializer("time")
+    def _rfc3339_utc(self, value: datetime) -> str:
+        return utc(value).isoformat().replace("+00:00", "Z")
+
+    @property
+    def key(self) -> str | None:
+        """The Kafka key: one subscription's (or customer's) events stay in order."""
+        return self.subject
+
+
+def dataschema_urn(event_type: str, version: int) -> str:
+    return f"urn:beach-billing:schema:{event_type}:v{version}"
+
+
+def new_event(data: EventData, *, source: str, time: datetime, event_id: UUID | None = None) -> CloudEvent[Any]:
+    """Wrap `data` in an envelope with a fresh id; the clock decides `time`."""
+    return CloudEvent[Any](
+        id=event_id or uuid4(),
+        type=data.event_type,
+        source=source,
+        time=utc(time),
+        subject=data.subject(),
+        dataschema=dataschema_urn(data.event_type, data.version),
+        data=data,
+    )

@@ -1,0 +1,62 @@
+"""JSON Schema of every event type, committed under `contracts/schemas/`.
+
+Each schema describes the whole CloudEvents envelope with `type` fixed and `data`
+typed, which is what an independent consumer validates a message against.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import create_model
+
+from shared.contracts.base import CloudEvent, EventData
+from shared.contracts.registry import ALL_TYPES
+
+
+def envelope_schema(model: type[EventData]) -> dict[str, Any]:
+    name = "".join(part.capitalize() for part in model.event_type.replace("_", ".").split("."))
+    envelope = create_model(
+        f"{name}Event",
+        __base__=CloudEvent[model],  # type: ignore[valid-type]
+        type=(Literal[model.event_type], ...),  # type: ignore[valid-type]
+    )
+    schema = envelope.model_json_schema(mode="serialization")
+    schema["$id"] = f"urn:beach-billing:schema:{model.event_type}:v{model.version}"
+    schema["title"] = model.event_type
+    schema["description"] = (model.__doc__ or f"The `{model.event_type}` event.").strip()
+    schema["x-topic"] = model.topic.value
+    return schema
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    return {model.event_type: envelope_schema(model) for model in ALL_TYPES}
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def export(folder: Path) -> list[Path]:
+    """Write one `<type>.json` per event type; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for event_type, schema in all_schemas().items():
+        path = folder / f"{event_type}.json"
+        path.write_text(render(schema))
+        written.append(path)
+    return written
+
+
+def main() -> None:
+    import sys
+
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "contracts/schemas")
+    for path in export(folder):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

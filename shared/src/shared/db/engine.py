@@ -1,0 +1,74 @@
+"""Async SQLAlchemy engines for the two databases we support.
+
+SQLite is the zero-setup default; PostgreSQL is production. Operators write the URLs
+they know (`postgresql://…`, `sqlite:///./var/billing.db`) and we pick the async driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+def normalise_url(url: str) -> str:
+    """Map a plain database URL to its async driver; raise ValueError if unsupported."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL: {exc}") from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ValueError(f"unsupported database {parsed.drivername!r}; use postgresql:// or sqlite://")
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def dialect_of(url: str) -> str:
+    return make_url(normalise_url(url)).get_backend_name()
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    """WAL and a busy timeout let the relay, consumers and HTTP share one file.
+
+    Every transaction starts with BEGIN IMMEDIATE: SQLite otherwise upgrades a read
+    transaction to a write one lazily and fails with "database is locked" instead of
+    waiting when another writer got there first.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        _sqlite_pragmas(engine)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

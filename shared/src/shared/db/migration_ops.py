@@ -1,0 +1,46 @@
+"""Migration steps for the tables every service has (outbox, inbox).
+
+Each service's first migration calls these, so the three databases get identical
+messaging tables; a later change to them gets a new function here and a new
+revision in each service.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from shared.db.metadata import UtcDateTime
+
+_Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def create_messaging_tables() -> None:
+    op.create_table(
+        "outbox_messages",
+        sa.Column("id", _Id, autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("message_key", sa.String(100), nullable=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_messages"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_messages_event_id"),
+    )
+    op.create_index("ix_outbox_messages_unpublished", "outbox_messages", ["published_at", "id"])
+    op.create_table(
+        "inbox_messages",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox_messages"),
+    )
+
+
+def drop_messaging_tables() -> None:
+    op.drop_table("inbox_messages")
+    op.drop_index("ix_outbox_messages_unpublished", table_name="outbox_messages")
+    op.drop_table("outbox_messages")

@@ -1,0 +1,65 @@
+"""Errors as JSON that name the field, so a caller can fix the request without guessing.
+
+Shape: `{"error": {"type": ..., "message": ..., "field": ..., "details": [...]}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    """A domain refusal with its HTTP status, e.g. 409 for a conflicting idempotency key."""
+
+    def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.type, self.message, self.field = status, type_, message, field
+
+
+def error_body(type_: str, message: str, field: str | None = None, details: list[Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": type_, "message": message}
+    if field is not None:
+        error["field"] = field
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    first = details[0] if details else {"field": "body", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}"
+    return JSONResponse(
+        error_body("invalid_request", message, first["field"], details), status_code=422
+    )
+
+
+async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(exc.type, exc.message, exc.field), status_code=exc.status)
+
+
+async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    type_ = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return JSONResponse(
+        error_body(type_.get(exc.status_code, "http_error"), str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

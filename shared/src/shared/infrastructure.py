@@ -1,0 +1,79 @@
+"""The adapters every service wires the same way: clock, database, broker, outbox, inbox.
+
+Each service's `bootstrap.py` asks for these, then adds only what is its own: its
+unit of work, consumers and HTTP routers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.clock import Clock, clock_for
+from shared.db import create_engine
+from shared.db.tables import MessagingTables
+from shared.http.auth import ApiKeys
+from shared.inbox import Inbox
+from shared.messaging.broker import KafkaBatchPublisher, create_broker
+from shared.messaging.consumer import KafkaDeadLetters
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.unit_of_work import SqlUnitOfWork
+
+U = TypeVar("U", bound=SqlUnitOfWork)
+
+
+@dataclass
+class Infrastructure:
+    name: str
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    inbox: Inbox
+    broker: KafkaBroker
+    relay: OutboxRelay
+    dead_letters: KafkaDeadLetters
+    keys: ApiKeys
+
+    def unit_of_work(self, cls: type[U]) -> Callable[[], U]:
+        def factory() -> U:
+            return cls(
+                self.sessions,
+                outbox=self.outbox,
+                inbox=self.inbox,
+                clock=self.clock,
+                source=f"/{self.name}",
+                on_commit=self.relay.wake,
+            )
+
+        return factory
+
+
+def build_infrastructure(
+    name: str,
+    settings: ServiceSettings,
+    database_url: str,
+    tables: MessagingTables,
+    clock: Clock | None = None,
+) -> Infrastructure:
+    clock = clock or clock_for(settings.clock)
+    engine = create_engine(database_url)
+    outbox = Outbox(tables.outbox)
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=name)
+    return Infrastructure(
+        name=name,
+        clock=clock,
+        engine=engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        outbox=outbox,
+        inbox=Inbox(tables.inbox, clock),
+        broker=broker,
+        relay=OutboxRelay(engine, outbox, KafkaBatchPublisher(broker), clock),
+        dead_letters=KafkaDeadLetters(broker),
+        keys=ApiKeys(admin=settings.admin_api_key, finance=settings.finance_api_key),
+    )

@@ -1,0 +1,1 @@
+"""Kafka through FastStream: the broker, the outbox publisher, consumers with a DLQ."""

@@ -1,0 +1,55 @@
+"""The FastStream Kafka broker, built the same way by every service.
+
+The embedded broker has no idempotent producer and no transactions, so neither is
+used: delivery is at-least-once, made safe by the outbox and the idempotent inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream.kafka import KafkaBroker
+
+from shared.outbox.store import OutboxRow
+
+
+def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap_servers.split(","),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        request_timeout_ms=15000,
+        logger=logging.getLogger(f"faststream.{client_id}"),
+    )
+
+
+class KafkaBatchPublisher:
+    """Publishes outbox rows with their keys, waiting for every acknowledgement.
+
+    Sends are queued in row order before any is awaited, so the producer batches them
+    while keeping each partition's order.
+    """
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def publish_batch(self, rows: list[OutboxRow]) -> None:
+        pending = []
+        for row in rows:
+            pending.append(
+                await self.broker.publish(
+                    row.payload,
+                    row.topic,
+                    key=row.key.encode() if row.key else None,
+                    headers={
+                        "content-type": "application/cloudevents+json",
+                        "ce_id": row.event_id,
+                        "ce_type": row.event_type,
+                    },
+                    no_confirm=True,
+                )
+            )
+        await asyncio.gather(*pending)

@@ -1,0 +1,85 @@
+"""Writing to and reading from the outbox table.
+
+`Outbox.add` runs inside the caller's transaction: the event exists if and only if the
+state change committed. The relay reads rows in insertion order, which is also each
+key's order, and marks them published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.contracts.base import CloudEvent
+from shared.contracts.codec import encode_event
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    topic: str
+    key: str | None
+    event_type: str
+    payload: bytes
+
+
+class Outbox:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def row_for(self, event: CloudEvent[Any], topic: str) -> dict[str, Any]:
+        return {
+            "event_id": str(event.id),
+            "topic": topic,
+            "message_key": event.key,
+            "event_type": event.type,
+            "payload": encode_event(event).decode(),
+            "created_at": event.time,
+        }
+
+    async def add(self, session: AsyncSession, events: list[tuple[CloudEvent[Any], str]]) -> None:
+        """Store events (with their topics) in the session's open transaction."""
+        if events:
+            await session.execute(insert(self.table), [self.row_for(e, t) for e, t in events])
+
+    async def next_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxRow]:
+        t = self.table
+        result = await conn.execute(
+            select(t.c.id, t.c.event_id, t.c.topic, t.c.message_key, t.c.event_type, t.c.payload)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.id)
+            .limit(limit)
+        )
+        return [
+            OutboxRow(r.id, r.event_id, r.topic, r.message_key, r.event_type, r.payload.encode())
+            for r in result
+        ]
+
+    async def mark_published(self, conn: AsyncConnection, ids: list[int], at: datetime) -> None:
+        await conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(published_at=at))
+
+    async def pending(self, conn: AsyncConnection) -> int:
+        t = self.table
+        result = await conn.execute(select(func.count()).where(t.c.published_at.is_(None)))
+        return int(result.scalar_one())
+
+    async def purge_published(self, conn: AsyncConnection, older_than: datetime) -> int:
+        t = self.table
+        result = await conn.execute(delete(t).where(t.c.published_at < older_than))
+        return int(result.rowcount or 0)
+
+    async def republish_since(self, conn: AsyncConnection, since: datetime) -> int:
+        """Queue already-published events again, e.g. for a consumer that lost its data."""
+        t = self.table
+        result = await conn.execute(
+            update(t).where(t.c.published_at.is_not(None), t.c.created_at >= since).values(published_at=None)
+        )
+        return int(result.rowcount or 0)
+
+
+RETENTION_DEFAULT = timedelta(days=7)

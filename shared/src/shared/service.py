@@ -1,0 +1,135 @@
+"""One running service: HTTP API, Kafka consumers and the outbox relay in one process.
+
+Each service's `bootstrap.py` builds a `Service` from its settings; entry points only
+start it. Start-up order matters: consumers are registered before the broker starts, the
+relay starts after the broker is connected, and shutdown runs the other way round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.http.errors import install_error_handlers
+from shared.http.probes import install_request_metrics, probes_router
+from shared.messaging.consumer import EventConsumer
+from shared.infrastructure import Infrastructure
+from shared.outbox.relay import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    name: str
+    settings: ServiceSettings
+    port: int
+    infra: Infrastructure
+    unit_of_work: Callable[[], SqlUnitOfWork]
+    consumers: Sequence[EventConsumer] = ()
+    routers: Sequence[APIRouter] = ()
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.infra.engine
+
+    @property
+    def broker(self) -> KafkaBroker:
+        return self.infra.broker
+
+    @property
+    def relay(self) -> OutboxRelay:
+        return self.infra.relay
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def check_broker(self) -> None:
+        if not await self.broker.ping(timeout=2):
+            raise ConnectionError("broker did not answer")
+
+    async def start(self) -> None:
+        for consumer in self.consumers:
+            consumer.subscribe(
+                self.broker,
+                group_id=consumer.name,
+                session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=max(100, self.settings.kafka_session_timeout_ms // 6),
+            )
+        await self.broker.start()
+        if self.settings.outbox_relay == "embedded":
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=10)
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        log.info("service started", extra={"port": self.port})
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def app(self) -> FastAPI:
+        app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
+        install_error_handlers(app)
+        install_request_metrics(app)
+        app.include_router(
+            probes_router({"database": self.check_database, "broker": self.check_broker})
+        )
+        for router in self.routers:
+            app.include_router(router)
+        return app
+
+    def serve(self) -> None:
+        """Run until SIGINT/SIGTERM; refuses clearly if the port is taken."""
+        ensure_port_free(self.settings.bind_host, self.port, f"{self.name.upper()}_PORT")
+        config = uvicorn.Config(
+            self.app(),
+            host=self.settings.bind_host,
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        uvicorn.Server(config).run()
+
+
+def ensure_port_free(host: str, port: int, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                print(
+                    f"{host}:{port} is already in use. Stop whatever is listening there, "
+                    f"or choose another port with {variable}.",
+                    file=sys.stderr,
+                )
+                raise SystemExit(3) from None
+            raise

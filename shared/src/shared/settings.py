@@ -1,0 +1,107 @@
+"""Settings from the environment, checked at start.
+
+A service with a broken setting must refuse to start and name the variable, rather
+than fail on the first request. Each service subclasses `ServiceSettings` and adds its
+own prefixed variables (`BILLING_DATABASE_URL`, `BILLING_PORT`, …).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, Self, TypeVar
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ADMIN_API_KEY = "dev-admin-key"
+DEV_FINANCE_API_KEY = "dev-finance-key"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class SettingsError(SystemExit):
+    """Stops the process with a message that names the variable."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; values come only from environment variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True, populate_by_name=False)
+
+    app_env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias=_env("APP_ENV")
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:19092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    admin_api_key: str = Field(DEV_ADMIN_API_KEY, validation_alias=_env("ADMIN_API_KEY"))
+    finance_api_key: str = Field(DEV_FINANCE_API_KEY, validation_alias=_env("FINANCE_API_KEY"))
+    clock: Literal["system", "test"] = Field("system", validation_alias=_env("CLOCK"))
+    bind_host: str = Field("127.0.0.1", validation_alias=_env("BIND_HOST"))
+    log_level: LogLevel = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    kafka_session_timeout_ms: int = Field(
+        10000, ge=1000, le=300000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS")
+    )
+    outbox_relay: Literal["embedded", "off"] = Field(
+        "embedded", validation_alias=_env("OUTBOX_RELAY")
+    )
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _host_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError("expected host:port[,host:port…]")
+        return value
+
+    @field_validator("admin_api_key", "finance_api_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if len(value) < 12:
+            raise ValueError("must be at least 12 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_keys_outside_development(self) -> Self:
+        if self.app_env != "production":
+            return self
+        if self.admin_api_key == DEV_ADMIN_API_KEY:
+            raise ValueError("ADMIN_API_KEY: the development key is refused when APP_ENV=production")
+        if self.finance_api_key == DEV_FINANCE_API_KEY:
+            raise ValueError(
+                "FINANCE_API_KEY: the development key is refused when APP_ENV=production"
+            )
+        if self.clock == "test":
+            raise ValueError("CLOCK: the test clock is refused when APP_ENV=production")
+        return self
+
+    @property
+    def uses_dev_keys(self) -> bool:
+        return DEV_ADMIN_API_KEY == self.admin_api_key or DEV_FINANCE_API_KEY == self.finance_api_key
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def explain(error: ValidationError) -> str:
+    """One line per bad variable, naming it as the operator typed it."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(p) for p in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}: {message}" if name else f"  {message}")
+    return "invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Read settings or exit with status 2 and a message naming each bad variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        print(explain(exc), file=sys.stderr)
+        raise SettingsError(2) from None

@@ -1,0 +1,101 @@
+"""The unit of work: one transaction holding state changes, their events and the inbox.
+
+Aggregates record events in `aggregate.events`; repositories tell the unit of work
+which aggregates they have seen; on commit the unit of work writes those events to the
+outbox in the same transaction. Nothing is published directly, so a rollback can never
+leave a published event behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock
+from shared.contracts.base import CloudEvent, EventData, new_event
+from shared.inbox import Inbox
+from shared.outbox.store import Outbox
+
+
+class RecordsEvents(Protocol):
+    events: list[EventData]
+
+
+class SqlUnitOfWork:
+    """Subclass per service and open repositories in `_open_repositories`."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        outbox: Outbox,
+        inbox: Inbox,
+        clock: Clock,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._inbox = inbox
+        self.clock = clock
+        self.source = source
+        self._on_commit = on_commit
+        self._seen: list[RecordsEvents] = []
+        self._emitted: list[EventData] = []
+        self.recorded: list[CloudEvent[Any]] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        self._open_repositories(self.session)
+        return self
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        """Hook for subclasses."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def track(self, aggregate: RecordsEvents) -> None:
+        if all(aggregate is not seen for seen in self._seen):
+            self._seen.append(aggregate)
+
+    def emit(self, data: EventData) -> None:
+        """Publish a fact that belongs to no aggregate (a command, a notification)."""
+        self._emitted.append(data)
+
+    async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
+        return await self._inbox.claim(self.session, consumer, event)
+
+    def _collect(self) -> list[EventData]:
+        collected: list[EventData] = []
+        for aggregate in self._seen:
+            collected.extend(aggregate.events)
+            aggregate.events.clear()
+        collected.extend(self._emitted)
+        self._emitted.clear()
+        return collected
+
+    async def commit(self) -> None:
+        now = self.clock.now()
+        events = [new_event(data, source=self.source, time=now) for data in self._collect()]
+        await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events])
+        await self.session.commit()
+        self.recorded.extend(events)
+        if events and self._on_commit:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

@@ -1,0 +1,309 @@
+"""What a reviewer checks in the deployment files, without Docker or a cluster.
+
+docker-compose.yml, deploy/k8s/, deploy/Dockerfile, deploy/postgres-init/ and
+deploy/topics.yaml must agree with each other and with the services' contracts.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+TOPICS_FILE_IN_IMAGE = "/app/deploy/topics.yaml"
+
+PORTS = {"billing": 8001, "dunning": 8002, "pause": 8003}
+SERVICES = list(PORTS)
+COMMON_VARS = ["KAFKA_BOOTSTRAP_SERVERS", "BIND_HOST", "APP_ENV"]
+SECRET_VARS = {"ADMIN_API_KEY", "FINANCE_API_KEY", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"}
+CONTRACT_TOPICS = {"billing.events", "billing.commands", "dunning.events", "pause.events", "notifications"}
+
+
+def db_var(service: str) -> str:
+    return f"{service.upper()}_DATABASE_URL"
+
+
+def port_var(service: str) -> str:
+    return f"{service.upper()}_PORT"
+
+
+# ---- loading ------------------------------------------------------------------
+
+
+@cache
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def compose_env(service: str) -> dict[str, str]:
+    env = compose()["services"][service].get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+@cache
+def k8s_objects() -> list[dict]:
+    objects = []
+    for path in sorted(K8S.glob("*.yaml")):
+        if path.name != "kustomization.yaml":
+            objects += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return objects
+
+
+def k8s(kind: str, name: str) -> dict:
+    matches = [o for o in k8s_objects() if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
+    return matches[0]
+
+
+def pod_spec(service: str) -> dict:
+    return k8s("Deployment", service)["spec"]["template"]["spec"]
+
+
+def all_containers(spec: dict) -> list[dict]:
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def main_container(service: str) -> dict:
+    return next(c for c in pod_spec(service)["containers"] if c["name"] == service)
+
+
+def secret_values() -> dict[str, str]:
+    secret = k8s("Secret", "beach-secrets")
+    assert "data" not in secret, "the template must use readable stringData placeholders"
+    return {k: str(v) for k, v in secret["stringData"].items()}
+
+
+def resolved_env(container: dict) -> dict[str, str]:
+    """The container's environment, with ConfigMap and Secret references looked up."""
+    config = k8s("ConfigMap", "beach-config")["data"]
+    secret = secret_values()
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            assert source["configMapRef"]["name"] == "beach-config"
+            env.update(config)
+        else:
+            assert source["secretRef"]["name"] == "beach-secrets"
+            env.update(secret)
+    for var in container.get("env", []):
+        ref = var.get("valueFrom", {})
+        if "secretKeyRef" in ref:
+            assert ref["secretKeyRef"]["name"] == "beach-secrets"
+            env[var["name"]] = secret[ref["secretKeyRef"]["key"]]
+        elif "configMapKeyRef" in ref:
+            assert ref["configMapKeyRef"]["name"] == "beach-config"
+            env[var["name"]] = config[ref["configMapKeyRef"]["key"]]
+        else:
+            env[var["name"]] = str(var["value"])
+    return env
+
+
+@cache
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
+
+
+@cache
+def topics_file() -> dict:
+    return yaml.safe_load((ROOT / "deploy" / "topics.yaml").read_text())
+
+
+# ---- environment ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_compose_service_sets_the_variables_it_needs(service):
+    env = compose_env(service)
+    for var in COMMON_VARS + [db_var(service), port_var(service)]:
+        assert env.get(var), f"compose {service} lacks {var}"
+    assert env["BIND_HOST"] == "0.0.0.0"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_k8s_container_sets_the_variables_it_needs(service):
+    for container in all_containers(pod_spec(service)):
+        env = resolved_env(container)
+        for var in COMMON_VARS + [db_var(service), port_var(service)]:
+            assert env.get(var), f"k8s {service}/{container['name']} lacks {var}"
+        assert env["BIND_HOST"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_gets_its_own_database_url_and_no_other(service):
+    k8s_envs = [resolved_env(c) for c in all_containers(pod_spec(service))]
+    for env in [compose_env(service), *k8s_envs]:
+        url = urlsplit(env[db_var(service)])
+        assert url.scheme.startswith("postgresql")
+        assert url.path == f"/{service}" and url.username == service
+        assert not {db_var(other) for other in SERVICES if other != service} & env.keys()
+
+
+def test_compose_runs_in_development_and_k8s_in_production():
+    assert {compose_env(s)["APP_ENV"] for s in SERVICES} == {"development"}
+    assert "production must set real keys" in (ROOT / "docker-compose.yml").read_text()
+    assert {resolved_env(main_container(s))["APP_ENV"] for s in SERVICES} == {"production"}
+
+
+# ---- ports and probes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_ports_are_8001_8002_8003_everywhere(service):
+    port = PORTS[service]
+    assert compose_env(service)[port_var(service)] == str(port)
+    assert compose()["services"][service]["ports"] == [f"127.0.0.1:{port}:{port}"]
+    container = main_container(service)
+    assert resolved_env(container)[port_var(service)] == str(port)
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    svc_ports = k8s("Service", service)["spec"]["ports"]
+    assert svc_ports == [{"name": "http", "port": port, "targetPort": "http"}]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_probes_point_at_healthz_and_readyz(service):
+    container = main_container(service)
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    healthcheck = " ".join(compose()["services"][service]["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{PORTS[service]}/readyz" in healthcheck
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_k8s_services_route_to_their_own_pods(service):
+    selector = k8s("Service", service)["spec"]["selector"]
+    labels = k8s("Deployment", service)["spec"]["template"]["metadata"]["labels"]
+    assert selector.items() <= labels.items()
+    assert selector == {"app.kubernetes.io/name": service}
+
+
+# ---- start-up order --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_migrations_run_before_each_service_serves(service):
+    command = compose()["services"][service]["command"]
+    assert re.search(rf"python -m {service} migrate && (exec )?python -m {service} serve", " ".join(command))
+    [init] = pod_spec(service)["initContainers"]
+    assert init["command"] == ["python", "-m", service, "migrate"]
+    assert main_container(service)["command"] == ["python", "-m", service, "serve"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_services_wait_for_kafka_postgres_and_topics(service):
+    assert compose()["services"][service]["depends_on"] == {
+        "kafka": {"condition": "service_healthy"},
+        "postgres": {"condition": "service_healthy"},
+        "topics": {"condition": "service_completed_successfully"},
+    }
+
+
+def test_compose_runs_kafka_in_kraft_mode_as_kafka_9092_and_postgres_15():
+    services = compose()["services"]
+    kafka = services["kafka"]
+    assert kafka["image"] == "apache/kafka:3.8.0"
+    assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
+    assert kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert "healthcheck" in kafka and "healthcheck" in services["postgres"]
+    assert services["postgres"]["image"].startswith("postgres:15")
+
+
+def test_postgres_init_creates_the_three_databases():
+    sql = " ".join(p.read_text() for p in (ROOT / "deploy" / "postgres-init").glob("*.sql"))
+    for service in SERVICES:
+        assert re.search(rf"CREATE DATABASE {service}\b", sql, re.IGNORECASE)
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in compose()["services"]["postgres"]["volumes"]
+
+
+# ---- topics ---------------------------------------------------------------------------
+
+
+def test_topics_file_defines_every_contract_topic_and_dead_letters():
+    spec = topics_file()
+    for topic in spec["topics"]:
+        assert set(topic) >= {"name", "partitions", "retention_ms"}
+        assert topic["partitions"] >= 1 and topic["retention_ms"] > 0
+    assert CONTRACT_TOPICS <= {t["name"] for t in spec["topics"]}
+    assert spec["dlq"]["partitions"] >= 1 and spec["dlq"]["retention_ms"] > 0
+
+
+def test_every_topic_is_reachable_from_the_topics_jobs_command():
+    # The image carries the file at TOPICS_FILE_IN_IMAGE; both jobs create what it lists.
+    assert ("COPY", f"deploy/topics.yaml {TOPICS_FILE_IN_IMAGE}") in dockerfile_instructions()
+    expected = ["python", "-m", "shared.messaging.topics", "--file", TOPICS_FILE_IN_IMAGE]
+    job = k8s("Job", "create-topics")["spec"]["template"]["spec"]
+    assert [c["command"] for c in job["containers"]] == [expected]
+    assert resolved_env(job["containers"][0])["KAFKA_BOOTSTRAP_SERVERS"]
+    topics = compose()["services"]["topics"]
+    assert topics["command"] == expected
+    assert topics["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert compose()["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+# ---- secrets and security -----------------------------------------------------------------
+
+REAL_LOOKING = re.compile(r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]{6,}|whsec_[A-Za-z0-9]{6,}|[A-Za-z0-9+/_-]{32,}")
+
+
+def test_the_k8s_secret_holds_only_placeholders():
+    values = secret_values()
+    assert SECRET_VARS | {db_var(s) for s in SERVICES} <= values.keys()
+    for key, value in values.items():
+        assert "REPLACE_ME" in value, f"{key} is not a placeholder"
+        assert not REAL_LOOKING.search(value), f"{key} looks like a real secret"
+        if key.endswith("_DATABASE_URL"):
+            assert urlsplit(value).password == "REPLACE_ME"
+
+
+def test_secrets_reach_containers_only_through_the_secret():
+    secret_names = SECRET_VARS | {db_var(s) for s in SERVICES}
+    assert not secret_names & k8s("ConfigMap", "beach-config")["data"].keys()
+    for service in SERVICES:
+        for container in all_containers(pod_spec(service)):
+            for var in container.get("env", []):
+                if var["name"] in secret_names:
+                    assert "secretKeyRef" in var.get("valueFrom", {}), f"{service}: {var['name']}"
+    for service in SERVICES:
+        assert not SECRET_VARS & compose_env(service).keys(), "compose must not carry API keys"
+
+
+def test_kustomize_applies_every_manifest_but_never_the_secret_template():
+    resources = yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
+    manifests = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", "secret.template.yaml"}
+    assert set(resources) == manifests
+    assert {"Namespace", "ConfigMap", "Deployment", "Service", "Job"} <= {
+        o["kind"] for r in resources for o in yaml.safe_load_all((K8S / r).read_text()) if o
+    }
+
+
+def test_every_k8s_pod_runs_as_non_root_with_limits_and_no_service_links():
+    specs = [pod_spec(s) for s in SERVICES] + [k8s("Job", "create-topics")["spec"]["template"]["spec"]]
+    for spec in specs:
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["enableServiceLinks"] is False  # else Services inject BILLING_PORT=tcp://...
+        for container in all_containers(spec):
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
+            assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
+
+
+def test_dockerfile_installs_with_constraints_and_does_not_run_as_root():
+    instructions = dockerfile_instructions()
+    assert {args.split()[0] for op, args in instructions if op == "FROM"} == {"python:3.11-slim"}
+    pip = [args for op, args in instructions if op == "RUN" and "pip install" in args]
+    assert pip and all("-c constraints.txt" in args for args in pip)
+    for package in ["./shared", "./services/billing", "./services/dunning", "./services/pause"]:
+        assert package in pip[0].split()
+    final_stage = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
+    users = [args for op, args in final_stage if op == "USER"]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}
