@@ -124,7 +124,7 @@ def topics_file() -> dict:
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_compose_service_sets_the_variables_it_needs(service):
     env = compose_env(service)
-    for var in COMMON_VARS + [db_var(service), port_var(service)]:
+    for var in [*COMMON_VARS, db_var(service), port_var(service)]:
         assert env.get(var), f"compose {service} lacks {var}"
     assert env["BIND_HOST"] == "0.0.0.0"
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
@@ -134,7 +134,7 @@ def test_every_compose_service_sets_the_variables_it_needs(service):
 def test_every_k8s_container_sets_the_variables_it_needs(service):
     for container in all_containers(pod_spec(service)):
         env = resolved_env(container)
-        for var in COMMON_VARS + [db_var(service), port_var(service)]:
+        for var in [*COMMON_VARS, db_var(service), port_var(service)]:
             assert env.get(var), f"k8s {service}/{container['name']} lacks {var}"
         assert env["BIND_HOST"] == "0.0.0.0"
 
@@ -145,7 +145,8 @@ def test_every_service_gets_its_own_database_url_and_no_other(service):
     for env in [compose_env(service), *k8s_envs]:
         url = urlsplit(env[db_var(service)])
         assert url.scheme.startswith("postgresql")
-        assert url.path == f"/{service}" and url.username == service
+        assert url.path == f"/{service}"
+        assert url.username == service
         assert not {db_var(other) for other in SERVICES if other != service} & env.keys()
 
 
@@ -214,7 +215,8 @@ def test_compose_runs_kafka_in_kraft_mode_as_kafka_9092_and_postgres_15():
     assert kafka["image"] == "apache/kafka:3.8.0"
     assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
     assert kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
-    assert "healthcheck" in kafka and "healthcheck" in services["postgres"]
+    assert "healthcheck" in kafka
+    assert "healthcheck" in services["postgres"]
     assert services["postgres"]["image"].startswith("postgres:15")
 
 
@@ -222,7 +224,8 @@ def test_postgres_init_creates_the_three_databases():
     sql = " ".join(p.read_text() for p in (ROOT / "deploy" / "postgres-init").glob("*.sql"))
     for service in SERVICES:
         assert re.search(rf"CREATE DATABASE {service}\b", sql, re.IGNORECASE)
-    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in compose()["services"]["postgres"]["volumes"]
+    volumes = compose()["services"]["postgres"]["volumes"]
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in volumes
 
 
 # ---- topics ---------------------------------------------------------------------------
@@ -232,9 +235,11 @@ def test_topics_file_defines_every_contract_topic_and_dead_letters():
     spec = topics_file()
     for topic in spec["topics"]:
         assert set(topic) >= {"name", "partitions", "retention_ms"}
-        assert topic["partitions"] >= 1 and topic["retention_ms"] > 0
-    assert CONTRACT_TOPICS <= {t["name"] for t in spec["topics"]}
-    assert spec["dlq"]["partitions"] >= 1 and spec["dlq"]["retention_ms"] > 0
+        assert topic["partitions"] >= 1
+        assert topic["retention_ms"] > 0
+    assert {t["name"] for t in spec["topics"]} >= CONTRACT_TOPICS
+    assert spec["dlq"]["partitions"] >= 1
+    assert spec["dlq"]["retention_ms"] > 0
 
 
 def test_every_topic_is_reachable_from_the_topics_jobs_command():
@@ -252,7 +257,11 @@ def test_every_topic_is_reachable_from_the_topics_jobs_command():
 
 # ---- secrets and security -----------------------------------------------------------------
 
-REAL_LOOKING = re.compile(r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]{6,}|whsec_[A-Za-z0-9]{6,}|[A-Za-z0-9+/_-]{32,}")
+REAL_LOOKING = re.compile(
+    r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]{6,}"  # Stripe API keys
+    r"|whsec_[A-Za-z0-9]{6,}"  # Stripe webhook signing secrets
+    r"|[A-Za-z0-9+/_-]{32,}"  # any long random-looking token
+)
 
 
 def test_the_k8s_secret_holds_only_placeholders():
@@ -301,9 +310,11 @@ def test_dockerfile_installs_with_constraints_and_does_not_run_as_root():
     instructions = dockerfile_instructions()
     assert {args.split()[0] for op, args in instructions if op == "FROM"} == {"python:3.11-slim"}
     pip = [args for op, args in instructions if op == "RUN" and "pip install" in args]
-    assert pip and all("-c constraints.txt" in args for args in pip)
+    assert pip
+    assert all("-c constraints.txt" in args for args in pip)
     for package in ["./shared", "./services/billing", "./services/dunning", "./services/pause"]:
         assert package in pip[0].split()
     final_stage = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
     users = [args for op, args in final_stage if op == "USER"]
-    assert users and users[-1].split(":")[0] not in {"root", "0"}
+    assert users
+    assert users[-1].split(":")[0] not in {"root", "0"}

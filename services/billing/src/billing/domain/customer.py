@@ -7,6 +7,7 @@ fall on local dates.
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,9 +26,15 @@ def new_customer_id() -> str:
     return f"cus_{secrets.token_hex(12)}"
 
 
+@cache
+def _iana_zones() -> frozenset[str]:
+    """Scanning the zone database takes milliseconds: once per process is enough."""
+    return frozenset(available_timezones())
+
+
 def check_timezone(name: str) -> str:
-    """An IANA zone name such as `Europe/Paris`; abbreviations like `CET` are refused."""
-    if name not in available_timezones():
+    """An IANA zone name such as `Europe/Paris`."""
+    if name not in _iana_zones():
         raise InvalidCustomer("timezone", f"unknown IANA timezone {name!r}")
     try:
         ZoneInfo(name)

@@ -1,0 +1,92 @@
+"""Fixtures for every test in the repository.
+
+Real parts by default: the embedded Kafka-compatible broker and SQLite files, or
+PostgreSQL when TEST_DATABASE_URL is set. With REQUIRE_REAL_SERVICES=1 (CI), a test
+that would be skipped because PostgreSQL or the broker is missing fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.testing.brokers import kafka_broker
+from shared.testing.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_server_url,
+    sqlite_url,
+)
+
+REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
+ARTIFACTS = Path(__file__).parent / "test-artifacts"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_REAL:
+        pytest.fail(f"{reason} (REQUIRE_REAL_SERVICES=1 forbids skipping this test)")
+    pytest.skip(reason)
+
+
+class DatabaseFactory:
+    """Makes empty databases of one kind for a test, and removes them afterwards."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.tmp_path = tmp_path
+        self.server = postgres_server_url()
+        self.created: list[str] = []
+
+    async def new(self, label: str) -> str:
+        if self.kind == "sqlite":
+            return sqlite_url(self.tmp_path, label)
+        assert self.server is not None
+        url = await create_postgres_database(self.server, label)
+        self.created.append(url)
+        return url
+
+    async def drop_all(self) -> None:
+        for url in self.created:
+            assert self.server is not None
+            await drop_postgres_database(self.server, url)
+
+
+def _kind(requested: str) -> str:
+    if requested == "postgres" and postgres_server_url() is None:
+        skip_or_fail("PostgreSQL test: set TEST_DATABASE_URL to run it")
+    return requested
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def each_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    """For contract tests that must pass on both databases."""
+    factory = DatabaseFactory(_kind(request.param), tmp_path)
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture
+async def databases(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    """PostgreSQL when TEST_DATABASE_URL is set, else SQLite."""
+    factory = DatabaseFactory("postgres" if postgres_server_url() else "sqlite", tmp_path)
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture
+def kafka(tmp_path: Path) -> Iterator[str]:
+    """Bootstrap servers of a fresh real broker for this test."""
+    try:
+        with kafka_broker(tmp_path) as servers:
+            yield servers
+    except FileNotFoundError as exc:
+        skip_or_fail(f"no broker binary: {exc}")
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

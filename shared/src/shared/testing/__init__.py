@@ -1,0 +1,1 @@
+"""Test helpers shared by every service's tests: databases, the broker, waiting."""

@@ -1,0 +1,48 @@
+"""A fresh, empty database per test: a SQLite file, or a new PostgreSQL database.
+
+With `TEST_DATABASE_URL` set (CI sets it), tests create their databases on that
+PostgreSQL server and drop them afterwards; without it they use SQLite files.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "TEST_DATABASE_URL"
+
+
+def postgres_server_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def _asyncpg_dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def create_postgres_database(server_url: str, label: str) -> str:
+    name = f"t_{label}_{secrets.token_hex(4)}".lower()
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url, make_url(server_url).database or "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return _asyncpg_dsn(server_url, name)
+
+
+async def drop_postgres_database(server_url: str, database_url: str) -> None:
+    name = make_url(database_url).database
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url, make_url(server_url).database or "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def sqlite_url(folder: Path, label: str) -> str:
+    return f"sqlite:///{folder / label}.db"

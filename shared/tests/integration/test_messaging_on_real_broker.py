@@ -1,0 +1,173 @@
+"""Billing's outbox to dunning's and pause's inboxes, through the real broker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from billing.adapters.orm import customers
+from billing.bootstrap import bootstrap as billing_bootstrap
+from billing.service_layer.handlers import RegisterCustomer, register_customer
+from billing.settings import BillingSettings
+from dunning.adapters import orm as dunning_orm
+from dunning.bootstrap import bootstrap as dunning_bootstrap
+from dunning.settings import DunningSettings
+from pause.adapters import orm as pause_orm
+from pause.bootstrap import bootstrap as pause_bootstrap
+from pause.settings import PauseSettings
+from shared.messaging.topics import ensure_topics, load_topics
+from shared.outbox.store import OutboxRow
+from shared.service import Service
+from shared.testing.services import running, settings_for
+from shared.testing.waiting import eventually
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+pytestmark = pytest.mark.broker
+
+
+class Stack:
+    def __init__(self, billing: Service, dunning: Service, pause: Service) -> None:
+        self.billing, self.dunning, self.pause = billing, dunning, pause
+
+    def http(self, service: Service) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://test")
+
+    async def count(self, service: Service, table) -> int:  # type: ignore[no-untyped-def]
+        async with service.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+@pytest.fixture
+async def stack(kafka: str, databases) -> AsyncIterator[Stack]:  # type: ignore[no-untyped-def]
+    await ensure_topics(kafka, load_topics())
+    common = {"KAFKA_BOOTSTRAP_SERVERS": kafka}
+    billing = billing_bootstrap(
+        settings_for(BillingSettings, BILLING_DATABASE_URL=await databases.new("billing"), **common)
+    )
+    dunning = dunning_bootstrap(
+        settings_for(DunningSettings, DUNNING_DATABASE_URL=await databases.new("dunning"), **common)
+    )
+    pause = pause_bootstrap(
+        settings_for(PauseSettings, PAUSE_DATABASE_URL=await databases.new("pause"), **common)
+    )
+    async with AsyncExitStack() as services:
+        for service in (billing, dunning, pause):
+            await services.enter_async_context(running(service, service.name))
+        yield Stack(billing, dunning, pause)
+
+
+async def test_a_customer_created_in_billing_reaches_dunning_and_pause(stack: Stack) -> None:
+    async with stack.http(stack.billing) as client:
+        response = await client.post(
+            "/v1/customers",
+            json={"email": "ada@example.com", "name": "Ada", "timezone": "Europe/Paris"},
+            headers=ADMIN,
+        )
+    assert response.status_code == 201, response.text
+    customer_id = response.json()["id"]
+
+    for service in (stack.dunning, stack.pause):
+        async with stack.http(service) as client:
+
+            async def profile(client: httpx.AsyncClient = client) -> httpx.Response:
+                return await client.get(f"/v1/customers/{customer_id}", headers=ADMIN)
+
+            found = await eventually(profile, lambda r: r.status_code == 200, what=f"{service.name} replica")
+        assert found.json()["timezone"] == "Europe/Paris"
+        assert found.json()["email"] == "ada@example.com"
+
+
+class CrashingPublisher:
+    """Publishes half a batch, then dies before the relay can mark anything published."""
+
+    def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
+        self.real = real
+
+    async def publish_batch(self, rows: list[OutboxRow]) -> None:
+        await self.real.publish_batch(rows[: len(rows) // 2])
+        raise ConnectionResetError("relay killed mid-batch")
+
+
+async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twice(stack: Stack) -> None:
+    stack.billing.relay.publisher, real = CrashingPublisher(stack.billing.relay.publisher), stack.billing.relay.publisher
+    stack.billing.relay.batch_size = 400
+    for n in range(1000):
+        await register_customer(
+            RegisterCustomer(email=f"c{n}@example.com", name=f"Customer {n}", timezone="UTC"),
+            stack.billing.unit_of_work,  # type: ignore[arg-type]
+        )
+    assert await stack.count(stack.billing, customers) == 1000
+
+    async def consumed_by_dunning() -> int:
+        return await stack.count(stack.dunning, dunning_orm.customer_profiles)
+
+    await eventually(consumed_by_dunning, lambda n: n >= 200, what="first half-batch consumed")
+    stack.billing.relay.publisher = real  # the restarted relay
+    await stack.billing.relay.drain()
+
+    for service, orm in ((stack.dunning, dunning_orm), (stack.pause, pause_orm)):
+
+        async def state(service: Service = service, orm=orm) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+            return (await stack.count(service, orm.customer_profiles), await stack.count(service, orm.messaging.inbox))
+
+        assert await eventually(state, lambda s: s == (1000, 1000), timeout=60, what=f"{service.name} state") == (
+            1000,
+            1000,
+        )
+    assert stack.dunning.consumers[0].consumed > 1000, "the first half-batch must have been delivered twice"
+
+
+async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stack: Stack, kafka: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        await producer.send_and_wait("billing.events", b"{not json", key=b"cus_broken")
+        bad_data = {
+            "specversion": "1.0",
+            "id": "7d8f6a5e-8a36-4a4e-9d59-0b7a1a9c0d11",
+            "type": "customer.created",
+            "source": "/somewhere",
+            "time": "2026-01-01T00:00:00Z",
+            "data": {"customer_id": "cus_x"},
+        }
+        await producer.send_and_wait("billing.events", json.dumps(bad_data).encode(), key=b"cus_x")
+    finally:
+        await producer.stop()
+
+    dlq = AIOKafkaConsumer(
+        "billing.events.dlq",
+        bootstrap_servers=kafka,
+        auto_offset_reset="earliest",
+        group_id="dlq-reader",
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+    )
+    await dlq.start()
+    try:
+        seen: list = []  # type: ignore[type-arg]
+
+        async def dead_letters() -> int:
+            batch = await dlq.getmany(timeout_ms=500)
+            seen.extend(record for records in batch.values() for record in records)
+            return len(seen)
+
+        # each of dunning and pause dead-letters both messages
+        await eventually(dead_letters, lambda n: n >= 4, timeout=30, what="dead letters")
+    finally:
+        await dlq.stop()
+    headers = [dict(record.headers) for record in seen]
+    assert {h["dlq-consumer"] for h in headers} == {b"dunning.billing-events", b"pause.billing-events"}
+    assert all(h["dlq-source-topic"] == b"billing.events" for h in headers)
+    assert all(h["dlq-kind"] == b"malformed" for h in headers)
+    reasons = sorted({h["dlq-reason"].decode() for h in headers})
+    assert any("not JSON" in r for r in reasons)
+    assert any("email" in r and "customer.created" in r for r in reasons), reasons
+    assert {record.value for record in seen} >= {b"{not json"}
+
+    await test_a_customer_created_in_billing_reaches_dunning_and_pause(stack)

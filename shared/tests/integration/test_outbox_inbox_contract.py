@@ -1,0 +1,105 @@
+"""The outbox and inbox behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from billing.adapters.orm import messaging
+from shared.clock import TestClock
+from shared.contracts import new_event
+from shared.contracts.billing import CustomerCreated
+from shared.db import create_engine
+from shared.db.migrations import upgrade
+from shared.inbox import Inbox
+from shared.outbox import Outbox
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def customer_event(n: int, at: datetime = T0) -> tuple:  # type: ignore[type-arg]
+    data = CustomerCreated(
+        customer_id=f"cus_{n}", email=f"c{n}@example.com", name=f"C {n}", timezone="UTC", created_at=at
+    )
+    return new_event(data, source="/billing", time=at), "billing.events"
+
+
+@pytest.fixture
+async def engine(each_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
+    engine = create_engine(await each_database.new("outbox"))
+    await upgrade(engine, "billing")
+    yield engine
+    await engine.dispose()
+
+
+async def test_outbox_returns_rows_in_insertion_order_until_marked_published(engine: AsyncEngine) -> None:
+    outbox = Outbox(messaging.outbox)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await outbox.add(session, [customer_event(n) for n in range(5)])
+    async with engine.begin() as conn:
+        batch = await outbox.next_batch(conn, limit=3)
+        assert [r.key for r in batch] == ["cus_0", "cus_1", "cus_2"]
+        await outbox.mark_published(conn, [r.id for r in batch], T0)
+    async with engine.begin() as conn:
+        rest = await outbox.next_batch(conn, limit=10)
+        assert [r.key for r in rest] == ["cus_3", "cus_4"]
+        assert await outbox.pending(conn) == 2
+
+
+async def test_outbox_rows_vanish_with_a_rolled_back_transaction(engine: AsyncEngine) -> None:
+    outbox = Outbox(messaging.outbox)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session:
+        await session.begin()
+        await outbox.add(session, [customer_event(1)])
+        await session.rollback()
+    async with engine.connect() as conn:
+        assert await outbox.pending(conn) == 0
+
+
+async def test_published_events_are_kept_for_the_retention_period_and_can_be_republished(
+    engine: AsyncEngine,
+) -> None:
+    outbox = Outbox(messaging.outbox)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await outbox.add(session, [customer_event(1, T0), customer_event(2, T0 + timedelta(days=3))])
+    async with engine.begin() as conn:
+        rows = await outbox.next_batch(conn, 10)
+        await outbox.mark_published(conn, [rows[0].id], T0)
+        await outbox.mark_published(conn, [rows[1].id], T0 + timedelta(days=3))
+    async with engine.begin() as conn:
+        assert await outbox.republish_since(conn, T0 + timedelta(days=1)) == 1
+        again = await outbox.next_batch(conn, 10)
+        assert [r.key for r in again] == ["cus_2"]
+        await outbox.mark_published(conn, [again[0].id], T0 + timedelta(days=3))
+    async with engine.begin() as conn:
+        assert await outbox.purge_published(conn, T0 + timedelta(days=1)) == 1
+        assert await outbox.republish_since(conn, T0 - timedelta(days=30)) == 1
+
+
+async def test_the_inbox_accepts_an_event_once_per_consumer(engine: AsyncEngine) -> None:
+    inbox = Inbox(messaging.inbox, TestClock(T0))
+    event, _ = customer_event(1)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        assert await inbox.claim(session, "dunning", event) is True
+    async with sessions() as session, session.begin():
+        assert await inbox.claim(session, "dunning", event) is False
+        assert await inbox.claim(session, "pause", event) is True
+
+
+async def test_an_inbox_claim_rolled_back_with_its_handler_is_not_remembered(engine: AsyncEngine) -> None:
+    inbox = Inbox(messaging.inbox, TestClock(T0))
+    event, _ = customer_event(1)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session:
+        await session.begin()
+        assert await inbox.claim(session, "dunning", event) is True
+        await session.rollback()
+    async with sessions() as session, session.begin():
+        assert await inbox.claim(session, "dunning", event) is True
