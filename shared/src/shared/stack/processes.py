@@ -13,8 +13,15 @@ import httpx
 
 
 class ServiceProcess:
-    def __init__(self, name: str, port: int, env: dict[str, str], log_file: Path | None = None) -> None:
-        self.name, self.port = name, port
+    def __init__(
+        self,
+        name: str,
+        port: int,
+        env: dict[str, str],
+        log_file: Path | None = None,
+        command: str = "serve",
+    ) -> None:
+        self.name, self.port, self.command = name, port, command
         self.env = {**os.environ, **env}
         self.log_file = log_file
         self.process: subprocess.Popen[bytes] | None = None
@@ -33,7 +40,7 @@ class ServiceProcess:
     def start(self) -> None:
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", self.name, "serve"], env=self.env, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", self.name, self.command], env=self.env, stdout=output, stderr=subprocess.STDOUT
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

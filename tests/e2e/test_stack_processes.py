@@ -1,0 +1,168 @@
+"""The three services and the broker as separate processes, as `make run` starts them."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from shared.db import create_engine
+from shared.messaging.topics import ensure_topics, load_topics
+from shared.stack.processes import ServiceProcess
+from shared.testing.brokers import free_port
+from shared.testing.waiting import eventually
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+
+
+@dataclass
+class RunningStack:
+    billing: ServiceProcess
+    dunning: ServiceProcess
+    pause: ServiceProcess
+    databases: dict[str, str]
+    env: dict[str, str]
+    logs: Path
+
+    async def count(self, service: str, table: str) -> int:
+        engine = create_engine(self.databases[service])
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(select(func.count()).select_from(text(table)))).scalar_one())
+        finally:
+            await engine.dispose()
+
+
+def _start(processes: list[ServiceProcess]) -> None:
+    for process in processes:
+        process.migrate()
+        process.start()
+    for process in processes:
+        process.wait_ready(timeout=60)
+
+
+@pytest.fixture
+async def stack(kafka: str, databases, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningStack]:  # type: ignore[no-untyped-def]
+    await ensure_topics(kafka, load_topics())
+    urls = {name: await databases.new(name) for name in ("billing", "dunning", "pause")}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        **{f"{name.upper()}_DATABASE_URL": url for name, url in urls.items()},
+        **getattr(request, "param", {}),
+    }
+    processes = [
+        ServiceProcess(name, free_port(), env, log_file=tmp_path / f"{name}.log")
+        for name in ("billing", "dunning", "pause")
+    ]
+    for process in processes:
+        env[f"{process.name.upper()}_PORT"] = str(process.port)
+        process.env[f"{process.name.upper()}_PORT"] = str(process.port)
+    try:
+        await asyncio.to_thread(_start, processes)
+        yield RunningStack(*processes, databases=urls, env=env, logs=tmp_path)
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def test_every_service_is_ready_and_serves_metrics(stack: RunningStack) -> None:
+    async with httpx.AsyncClient() as client:
+        for process in (stack.billing, stack.dunning, stack.pause):
+            assert (await client.get(f"{process.url}/healthz")).json() == {"status": "ok"}
+            ready = (await client.get(f"{process.url}/readyz")).json()
+            assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+            metrics = (await client.get(f"{process.url}/metrics")).text
+            assert "http_requests_total" in metrics
+            assert (await client.get(f"{process.url}/openapi.json")).status_code == 200
+
+
+async def test_a_customer_follows_from_billing_to_dunning_and_pause(stack: RunningStack) -> None:
+    async with httpx.AsyncClient() as client:
+        created = await client.post(
+            f"{stack.billing.url}/v1/customers",
+            json={"email": "grace@example.com", "name": "Grace Hopper", "timezone": "America/New_York"},
+            headers=ADMIN,
+        )
+        assert created.status_code == 201, created.text
+        customer_id = created.json()["id"]
+        for process in (stack.dunning, stack.pause):
+
+            async def replica(process: ServiceProcess = process) -> httpx.Response:
+                return await client.get(f"{process.url}/v1/customers/{customer_id}", headers=ADMIN)
+
+            found = await eventually(replica, lambda r: r.status_code == 200, what=f"{process.name} replica")
+            assert found.json()["timezone"] == "America/New_York"
+
+
+@pytest.mark.parametrize("stack", [{"OUTBOX_RELAY": "off"}], indirect=True)
+async def test_killing_the_relay_mid_burst_loses_no_event_and_applies_none_twice(stack: RunningStack) -> None:
+    relay = ServiceProcess("billing", 0, stack.env, log_file=stack.logs / "relay.log", command="relay")
+    relay.start()
+    burst, posted = 1000, 0
+    limit = asyncio.Semaphore(16)
+
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def post(n: int) -> None:
+            nonlocal posted
+            async with limit:
+                response = await client.post(
+                    f"{stack.billing.url}/v1/customers",
+                    json={"email": f"c{n}@example.com", "name": f"Customer {n}", "timezone": "UTC"},
+                    headers=ADMIN,
+                )
+                assert response.status_code == 201, response.text
+                posted += 1
+
+        async def kill_and_restart_relay() -> None:
+            await eventually(lambda: stack.count("dunning", "customer_profiles"), lambda n: n >= 100, timeout=60)
+            relay.kill()
+            await asyncio.sleep(0.5)
+            relay.start()
+
+        await asyncio.gather(kill_and_restart_relay(), *(post(n) for n in range(burst)))
+    assert posted == burst
+    try:
+        for service in ("dunning", "pause"):
+
+            async def state(service: str = service) -> tuple[int, int]:
+                return (
+                    await stack.count(service, "customer_profiles"),
+                    await stack.count(service, "inbox_messages"),
+                )
+
+            assert await eventually(state, lambda s: s == (burst, burst), timeout=90, what=service) == (
+                burst,
+                burst,
+            )
+        assert await stack.count("billing", "outbox_messages") == burst
+    finally:
+        relay.stop()
+
+
+def test_a_port_already_in_use_gets_a_clear_message_naming_the_variable(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dunning", "serve"],
+            env={"DUNNING_PORT": str(port), "DUNNING_DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 3
+    assert "already in use" in result.stderr
+    assert "DUNNING_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
