@@ -14,12 +14,7 @@ from pathlib import Path
 import pytest
 
 from shared.testing.brokers import kafka_broker
-from shared.testing.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_server_url,
-    sqlite_url,
-)
+from shared.testing.databases import DatabaseFactory, postgres_server_url
 
 REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
@@ -29,29 +24,6 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_REAL:
         pytest.fail(f"{reason} (REQUIRE_REAL_SERVICES=1 forbids skipping this test)")
     pytest.skip(reason)
-
-
-class DatabaseFactory:
-    """Makes empty databases of one kind for a test, and removes them afterwards."""
-
-    def __init__(self, kind: str, tmp_path: Path) -> None:
-        self.kind = kind
-        self.tmp_path = tmp_path
-        self.server = postgres_server_url()
-        self.created: list[str] = []
-
-    async def new(self, label: str) -> str:
-        if self.kind == "sqlite":
-            return sqlite_url(self.tmp_path, label)
-        assert self.server is not None
-        url = await create_postgres_database(self.server, label)
-        self.created.append(url)
-        return url
-
-    async def drop_all(self) -> None:
-        for url in self.created:
-            assert self.server is not None
-            await drop_postgres_database(self.server, url)
 
 
 def _kind(requested: str) -> str:

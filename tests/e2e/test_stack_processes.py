@@ -6,7 +6,7 @@ import asyncio
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from shared.db import create_engine
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.stack.processes import ServiceProcess
 from shared.testing.brokers import free_port
+from shared.testing.databases import DatabaseFactory
 from shared.testing.waiting import eventually
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -51,7 +52,9 @@ def _start(processes: list[ServiceProcess]) -> None:
 
 
 @pytest.fixture
-async def stack(kafka: str, databases, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningStack]:  # type: ignore[no-untyped-def]
+async def stack(
+    kafka: str, databases: DatabaseFactory, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[RunningStack]:
     await ensure_topics(kafka, load_topics())
     urls = {name: await databases.new(name) for name in ("billing", "dunning", "pause")}
     env = {
@@ -125,7 +128,9 @@ async def test_killing_the_relay_mid_burst_loses_no_event_and_applies_none_twice
                 posted += 1
 
         async def kill_and_restart_relay() -> None:
-            await eventually(lambda: stack.count("dunning", "customer_profiles"), lambda n: n >= 100, timeout=60)
+            await eventually(
+                lambda: stack.count("dunning", "customer_profiles"), lambda n: n >= 100, timeout=60
+            )
             relay.kill()
             await asyncio.sleep(0.5)
             relay.start()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-MESSAGES_PUBLISHED = Counter(
-    "messages_published_total", "Messages the outbox relay published.", ["topic"]
-)
+MESSAGES_PUBLISHED = Counter("messages_published_total", "Messages the outbox relay published.", ["topic"])
 MESSAGES_CONSUMED = Counter(
     "messages_consumed_total",
     "Messages consumed, by outcome: processed, duplicate, ignored, dead_lettered.",
@@ -20,7 +18,5 @@ HANDLER_FAILURES = Counter(
     "message_handler_failures_total", "Handler attempts that raised.", ["topic", "type"]
 )
 OUTBOX_PENDING = Gauge("outbox_pending_messages", "Outbox rows not yet published.")
-HTTP_REQUESTS = Counter(
-    "http_requests_total", "HTTP requests served.", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests served.", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency.", ["route"])

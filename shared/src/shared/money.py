@@ -21,13 +21,11 @@ _EXPONENTS: dict[str, int] = {
     "CLF": 4, "UYW": 4,
 }  # fmt: skip
 
-KNOWN_CURRENCIES: frozenset[str] = frozenset(
-    {
-        *_EXPONENTS,
-        *"AED AUD BRL CAD CHF CNY CZK DKK EUR GBP HKD HUF IDR ILS INR MXN MYR NOK "
-        "NZD PHP PLN RON SAR SEK SGD THB TRY TWD USD ZAR".split(),
-    }
+_TWO_DECIMALS = (
+    "AED AUD BRL CAD CHF CNY CZK DKK EUR GBP HKD HUF IDR ILS INR MXN MYR NOK "
+    "NZD PHP PLN RON SAR SEK SGD THB TRY TWD USD ZAR"
 )
+KNOWN_CURRENCIES: frozenset[str] = frozenset({*_EXPONENTS, *_TWO_DECIMALS.split()})
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.http.errors import install_error_handlers
 from shared.http.probes import install_request_metrics, probes_router
-from shared.messaging.consumer import EventConsumer
 from shared.infrastructure import Infrastructure
+from shared.messaging.consumer import EventConsumer
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.unit_of_work import SqlUnitOfWork
@@ -98,9 +98,7 @@ class Service:
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
         install_request_metrics(app)
-        app.include_router(
-            probes_router({"database": self.check_database, "broker": self.check_broker})
-        )
+        app.include_router(probes_router({"database": self.check_database, "broker": self.check_broker}))
         for router in self.routers:
             app.include_router(router)
         return app

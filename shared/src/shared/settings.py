@@ -35,9 +35,7 @@ class ServiceSettings(BaseSettings):
     app_env: Literal["development", "test", "production"] = Field(
         "development", validation_alias=_env("APP_ENV")
     )
-    kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:19092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS")
-    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
     admin_api_key: str = Field(DEV_ADMIN_API_KEY, validation_alias=_env("ADMIN_API_KEY"))
     finance_api_key: str = Field(DEV_FINANCE_API_KEY, validation_alias=_env("FINANCE_API_KEY"))
     clock: Literal["system", "test"] = Field("system", validation_alias=_env("CLOCK"))
@@ -46,9 +44,7 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(
         10000, ge=1000, le=300000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS")
     )
-    outbox_relay: Literal["embedded", "off"] = Field(
-        "embedded", validation_alias=_env("OUTBOX_RELAY")
-    )
+    outbox_relay: Literal["embedded", "off"] = Field("embedded", validation_alias=_env("OUTBOX_RELAY"))
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
@@ -73,16 +69,14 @@ class ServiceSettings(BaseSettings):
         if self.admin_api_key == DEV_ADMIN_API_KEY:
             raise ValueError("ADMIN_API_KEY: the development key is refused when APP_ENV=production")
         if self.finance_api_key == DEV_FINANCE_API_KEY:
-            raise ValueError(
-                "FINANCE_API_KEY: the development key is refused when APP_ENV=production"
-            )
+            raise ValueError("FINANCE_API_KEY: the development key is refused when APP_ENV=production")
         if self.clock == "test":
             raise ValueError("CLOCK: the test clock is refused when APP_ENV=production")
         return self
 
     @property
     def uses_dev_keys(self) -> bool:
-        return DEV_ADMIN_API_KEY == self.admin_api_key or DEV_FINANCE_API_KEY == self.finance_api_key
+        return self.admin_api_key == DEV_ADMIN_API_KEY or self.finance_api_key == DEV_FINANCE_API_KEY
 
 
 S = TypeVar("S", bound=ServiceSettings)

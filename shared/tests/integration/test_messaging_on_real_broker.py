@@ -24,6 +24,7 @@ from pause.settings import PauseSettings
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.outbox.store import OutboxRow
 from shared.service import Service
+from shared.testing.databases import DatabaseFactory
 from shared.testing.services import running, settings_for
 from shared.testing.waiting import eventually
 
@@ -44,7 +45,7 @@ class Stack:
 
 
 @pytest.fixture
-async def stack(kafka: str, databases) -> AsyncIterator[Stack]:  # type: ignore[no-untyped-def]
+async def stack(kafka: str, databases: DatabaseFactory) -> AsyncIterator[Stack]:
     await ensure_topics(kafka, load_topics())
     common = {"KAFKA_BOOTSTRAP_SERVERS": kafka}
     billing = billing_bootstrap(
@@ -95,7 +96,10 @@ class CrashingPublisher:
 
 
 async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twice(stack: Stack) -> None:
-    stack.billing.relay.publisher, real = CrashingPublisher(stack.billing.relay.publisher), stack.billing.relay.publisher
+    stack.billing.relay.publisher, real = (
+        CrashingPublisher(stack.billing.relay.publisher),
+        stack.billing.relay.publisher,
+    )
     stack.billing.relay.batch_size = 400
     for n in range(1000):
         await register_customer(
@@ -114,9 +118,14 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
     for service, orm in ((stack.dunning, dunning_orm), (stack.pause, pause_orm)):
 
         async def state(service: Service = service, orm=orm) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-            return (await stack.count(service, orm.customer_profiles), await stack.count(service, orm.messaging.inbox))
+            return (
+                await stack.count(service, orm.customer_profiles),
+                await stack.count(service, orm.messaging.inbox),
+            )
 
-        assert await eventually(state, lambda s: s == (1000, 1000), timeout=60, what=f"{service.name} state") == (
+        assert await eventually(
+            state, lambda s: s == (1000, 1000), timeout=60, what=f"{service.name} state"
+        ) == (
             1000,
             1000,
         )

@@ -11,10 +11,11 @@ from sqlalchemy import Connection
 
 from shared.db import create_engine
 from shared.db.migrations import upgrade
+from shared.testing.databases import DatabaseFactory
 
 
 @pytest.mark.parametrize("service", ["billing", "dunning", "pause"])
-async def test_migrations_match_the_tables_in_code(service: str, each_database) -> None:  # type: ignore[no-untyped-def]
+async def test_migrations_match_the_tables_in_code(service: str, each_database: DatabaseFactory) -> None:
     metadata = importlib.import_module(f"{service}.adapters.orm").metadata
     engine = create_engine(await each_database.new(service))
     await upgrade(engine, service)
@@ -29,7 +30,7 @@ async def test_migrations_match_the_tables_in_code(service: str, each_database) 
     assert diff == []
 
 
-async def test_migrating_twice_changes_nothing(each_database) -> None:  # type: ignore[no-untyped-def]
+async def test_migrating_twice_changes_nothing(each_database: DatabaseFactory) -> None:
     engine = create_engine(await each_database.new("twice"))
     await upgrade(engine, "billing")
     await upgrade(engine, "billing")

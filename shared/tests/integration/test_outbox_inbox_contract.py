@@ -16,6 +16,7 @@ from shared.db import create_engine
 from shared.db.migrations import upgrade
 from shared.inbox import Inbox
 from shared.outbox import Outbox
+from shared.testing.databases import DatabaseFactory
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -28,7 +29,7 @@ def customer_event(n: int, at: datetime = T0) -> tuple:  # type: ignore[type-arg
 
 
 @pytest.fixture
-async def engine(each_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
+async def engine(each_database: DatabaseFactory) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(await each_database.new("outbox"))
     await upgrade(engine, "billing")
     yield engine

@@ -20,9 +20,7 @@ class BillingSettings(ServiceSettings):
     )
     stripe_api_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_API_KEY"))
     stripe_api_base: str | None = Field(None, validation_alias=AliasChoices("STRIPE_API_BASE"))
-    stripe_webhook_secret: str | None = Field(
-        None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET")
-    )
+    stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))
 
     @field_validator("database_url")
     @classmethod

@@ -9,9 +9,7 @@ from shared.settings import ServiceSettings, load_settings
 
 
 class PauseSettings(ServiceSettings):
-    database_url: str = Field(
-        "sqlite:///./var/pause.db", validation_alias=AliasChoices("PAUSE_DATABASE_URL")
-    )
+    database_url: str = Field("sqlite:///./var/pause.db", validation_alias=AliasChoices("PAUSE_DATABASE_URL"))
     port: int = Field(8003, ge=1, le=65535, validation_alias=AliasChoices("PAUSE_PORT"))
 
     @field_validator("database_url")

@@ -44,13 +44,11 @@ class EventData(BaseModel):
 
     def subject(self) -> str:
         """The Kafka key and CloudEvents subject: the subscription id where there is one."""
-        subscription_id = getattr(self, "subscription_id", None)
-        if subscription_id:
-            return str(subscription_id)
-        return str(getattr(self, "customer_id"))
+        fields = self.__dict__
+        return str(fields.get("subscription_id") or fields["customer_id"])
 
 
-D = TypeVar("D", bound=BaseModel)
+D = TypeVar("D")
 
 
 def utc(moment: datetime) -> datetime:
@@ -92,7 +90,9 @@ def dataschema_urn(event_type: str, version: int) -> str:
     return f"urn:beach-billing:schema:{event_type}:v{version}"
 
 
-def new_event(data: EventData, *, source: str, time: datetime, event_id: UUID | None = None) -> CloudEvent[Any]:
+def new_event(
+    data: EventData, *, source: str, time: datetime, event_id: UUID | None = None
+) -> CloudEvent[Any]:
     """Wrap `data` in an envelope with a fresh id; the clock decides `time`."""
     return CloudEvent[Any](
         id=event_id or uuid4(),

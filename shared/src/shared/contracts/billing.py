@@ -156,7 +156,8 @@ class PaymentSucceeded(_PaymentEvent):
 class PaymentFailed(_PaymentEvent):
     event_type: ClassVar[str] = "payment.failed"
     decline_code: str = Field(
-        description="The gateway's decline code: expired_card, insufficient_funds, card_declined, lost_card, …"
+        description="The gateway's decline code: expired_card, insufficient_funds, "
+        "card_declined, lost_card, …"
     )
     decline_message: str | None = None
 

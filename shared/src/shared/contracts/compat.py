@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Field:
     kinds: frozenset[str]
@@ -92,5 +91,3 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if path not in before and now.required:
             problems.append(f"{path}: new required field")
     return problems
-
-

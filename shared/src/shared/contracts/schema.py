@@ -18,11 +18,9 @@ from shared.contracts.registry import ALL_TYPES
 
 def envelope_schema(model: type[EventData]) -> dict[str, Any]:
     name = "".join(part.capitalize() for part in model.event_type.replace("_", ".").split("."))
-    envelope = create_model(
-        f"{name}Event",
-        __base__=CloudEvent[model],  # type: ignore[valid-type]
-        type=(Literal[model.event_type], ...),  # type: ignore[valid-type]
-    )
+    fixed_type: Any = Literal[model.event_type]
+    base: type[CloudEvent[Any]] = CloudEvent[model]  # type: ignore[valid-type]
+    envelope = create_model(f"{name}Event", __base__=base, type=(fixed_type, ...))
     schema = envelope.model_json_schema(mode="serialization")
     schema["$id"] = f"urn:beach-billing:schema:{model.event_type}:v{model.version}"
     schema["title"] = model.event_type

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
-from datetime import UTC, datetime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

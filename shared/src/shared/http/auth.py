@@ -41,9 +41,7 @@ class ApiKeys:
         def dependency(request: Request) -> Role:
             found = self.role_of(bearer_token(request))
             if found is None:
-                raise HTTPException(
-                    401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
-                )
+                raise HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
             if found != role:
                 raise HTTPException(403, f"this endpoint needs the {role} API key")
             return found

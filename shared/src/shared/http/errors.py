@@ -21,7 +21,9 @@ class ApiError(Exception):
         self.status, self.type, self.message, self.field = status, type_, message, field
 
 
-def error_body(type_: str, message: str, field: str | None = None, details: list[Any] | None = None) -> dict[str, Any]:
+def error_body(
+    type_: str, message: str, field: str | None = None, details: list[Any] | None = None
+) -> dict[str, Any]:
     error: dict[str, Any] = {"type": type_, "message": message}
     if field is not None:
         error["field"] = field
@@ -41,9 +43,7 @@ async def _validation(_request: Request, exc: RequestValidationError) -> JSONRes
     details = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
     first = details[0] if details else {"field": "body", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}"
-    return JSONResponse(
-        error_body("invalid_request", message, first["field"], details), status_code=422
-    )
+    return JSONResponse(error_body("invalid_request", message, first["field"], details), status_code=422)
 
 
 async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

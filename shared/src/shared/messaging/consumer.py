@@ -154,8 +154,12 @@ class EventConsumer:
                 last_attempt = attempt == self.max_attempts
                 log.warning(
                     "handler failed",
-                    extra={"event_id": str(event.id), "event_type": event.type, "attempt": attempt,
-                           "error": f"{type(exc).__name__}: {exc}"},
+                    extra={
+                        "event_id": str(event.id),
+                        "event_type": event.type,
+                        "attempt": attempt,
+                        "error": f"{type(exc).__name__}: {exc}",
+                    },
                 )
                 if last_attempt and isinstance(exc, TRANSIENT):
                     raise  # not the message's fault: nack, and it is delivered again
@@ -166,8 +170,12 @@ class EventConsumer:
                 await asyncio.sleep(self.retry_delays[attempt - 1])
         raise AssertionError("unreachable")
 
-    async def _dead_letter(self, raw: bytes, source: SourceInfo, kind: str, reason: str, attempts: int) -> None:
-        log.error("message dead-lettered", extra={"topic": source.topic, "offset": source.offset, "reason": reason})
+    async def _dead_letter(
+        self, raw: bytes, source: SourceInfo, kind: str, reason: str, attempts: int
+    ) -> None:
+        log.error(
+            "message dead-lettered", extra={"topic": source.topic, "offset": source.offset, "reason": reason}
+        )
         await self.dead_letters.send(
             raw,
             source,
@@ -187,12 +195,9 @@ class EventConsumer:
         """Register on `broker`; offsets are committed only after `process` returned."""
 
         async def on_batch(msg: KafkaMessage) -> None:
-            records: tuple[ConsumerRecord[bytes, bytes], ...] = msg.raw_message  # type: ignore[assignment]
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = msg.raw_message
             await self.process_batch(
-                [
-                    (r.value or b"", SourceInfo(r.topic, r.partition, r.offset, r.key))
-                    for r in records
-                ]
+                [(r.value or b"", SourceInfo(r.topic, r.partition, r.offset, r.key)) for r in records]
             )
 
         broker.subscriber(

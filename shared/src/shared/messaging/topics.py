@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ async def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[
         existing = set(await admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
         for spec in missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [
                         NewTopic(
@@ -62,8 +63,6 @@ async def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[
                         )
                     ]
                 )
-            except TopicAlreadyExistsError:
-                pass
         return [s.name for s in missing]
     finally:
         await admin.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -119,7 +119,7 @@ class OutboxRelay:
             await _sleep_or_stop(stop, self.idle_poll_seconds, waiter)
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float, *extra: asyncio.Future[object]) -> None:
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float, *extra: asyncio.Future[Any]) -> None:
     stopper = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait([stopper, *extra], timeout=seconds, return_when=asyncio.FIRST_COMPLETED)

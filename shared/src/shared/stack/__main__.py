@@ -90,7 +90,9 @@ def main() -> None:
                 shut_down()
 
 
-def _banner(bootstrap: str, created: list[str], processes: list[ServiceProcess], var: Path, *, embedded: bool) -> None:
+def _banner(
+    bootstrap: str, created: list[str], processes: list[ServiceProcess], var: Path, *, embedded: bool
+) -> None:
     admin = os.environ.get("ADMIN_API_KEY", DEV_ADMIN_API_KEY)
     finance = os.environ.get("FINANCE_API_KEY", DEV_FINANCE_API_KEY)
     shown_admin = admin if admin == DEV_ADMIN_API_KEY else "(yours, from the environment)"
@@ -110,7 +112,7 @@ def _banner(bootstrap: str, created: list[str], processes: list[ServiceProcess],
         "Try:",
         f"  curl -s -X POST {processes[0].url}/v1/customers -H 'Authorization: Bearer {shown_admin}' \\",
         "       -H 'Content-Type: application/json' \\",
-        "       -d '{\"email\":\"ada@example.com\",\"name\":\"Ada\",\"timezone\":\"Europe/London\"}'",
+        '       -d \'{"email":"ada@example.com","name":"Ada","timezone":"Europe/London"}\'',
         "",
         "Press Ctrl-C to stop everything.",
     ]

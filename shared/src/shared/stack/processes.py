@@ -40,7 +40,10 @@ class ServiceProcess:
     def start(self) -> None:
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", self.name, self.command], env=self.env, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", self.name, self.command],
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

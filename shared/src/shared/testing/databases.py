@@ -46,3 +46,26 @@ async def drop_postgres_database(server_url: str, database_url: str) -> None:
 
 def sqlite_url(folder: Path, label: str) -> str:
     return f"sqlite:///{folder / label}.db"
+
+
+class DatabaseFactory:
+    """Makes empty databases of one kind for a test, and removes them afterwards."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.tmp_path = tmp_path
+        self.server = postgres_server_url()
+        self.created: list[str] = []
+
+    async def new(self, label: str) -> str:
+        if self.kind == "sqlite":
+            return sqlite_url(self.tmp_path, label)
+        assert self.server is not None
+        url = await create_postgres_database(self.server, label)
+        self.created.append(url)
+        return url
+
+    async def drop_all(self) -> None:
+        for url in self.created:
+            assert self.server is not None
+            await drop_postgres_database(self.server, url)

@@ -38,4 +38,3 @@ class CustomerRepository:
         customer = Customer(row.id, row.email, row.name, row.timezone, row.created_at)
         self._track(customer)
         return customer
-

@@ -7,9 +7,9 @@ fall on local dates.
 from __future__ import annotations
 
 import secrets
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shared.contracts.base import EventData
