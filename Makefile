@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-schemas: $(STAMP)
+schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
 	$(BIN)/python -m shared.contracts.schema contracts/schemas
 
 bench: $(STAMP)

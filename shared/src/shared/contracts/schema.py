@@ -51,9 +51,14 @@ def export(folder: Path) -> list[Path]:
 def main() -> None:
     import sys
 
+    from shared.contracts import asyncapi
+
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "contracts/schemas")
     for path in export(folder):
         print(path)
+    document = folder.parent / "asyncapi.json"
+    asyncapi.export(document)
+    print(document)
 
 
 if __name__ == "__main__":

@@ -108,7 +108,10 @@ class EventConsumer:
                 outcomes[index] = "ignored"
             else:
                 todo.append((index, event, handler))
-        if todo:
+        if len(todo) == 1:
+            index, event, handler = todo[0]
+            outcomes[index] = await self._handle(event, handler, *messages[index])
+        elif todo:
             try:
                 applied = await self._apply_together(todo)
                 for index, _, _ in todo:

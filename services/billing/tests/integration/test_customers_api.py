@@ -1,0 +1,107 @@
+"""Billing's customer API on a real database (the broker is not needed to accept writes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from billing.adapters.orm import customers, messaging
+from billing.bootstrap import bootstrap
+from billing.settings import BillingSettings
+from shared.db.migrations import upgrade
+from shared.service import Service
+from shared.testing.databases import DatabaseFactory
+from shared.testing.services import settings_for
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+FINANCE = {"Authorization": "Bearer dev-finance-key"}
+ADA = {"email": "ada@example.com", "name": "Ada Lovelace", "timezone": "Europe/London"}
+
+
+@pytest.fixture
+async def billing(databases: DatabaseFactory) -> AsyncIterator[Service]:
+    service = bootstrap(settings_for(BillingSettings, BILLING_DATABASE_URL=await databases.new("billing")))
+    await upgrade(service.engine, "billing")
+    yield service
+    await service.engine.dispose()
+
+
+@pytest.fixture
+async def client(billing: Service) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=billing.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://billing") as client:
+        yield client
+
+
+async def test_creating_a_customer_stores_it_with_its_event_in_the_outbox(
+    client: httpx.AsyncClient, billing: Service
+) -> None:
+    response = await client.post("/v1/customers", json=ADA, headers=ADMIN)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"].startswith("cus_")
+    assert body["timezone"] == "Europe/London"
+
+    async with billing.engine.connect() as conn:
+        stored = (await conn.execute(select(customers))).all()
+        outbox = (await conn.execute(select(messaging.outbox))).all()
+    assert [row.id for row in stored] == [body["id"]]
+    assert len(outbox) == 1
+    assert outbox[0].topic == "billing.events"
+    assert outbox[0].message_key == body["id"]
+    event = json.loads(outbox[0].payload)
+    assert event["type"] == "customer.created"
+    assert event["subject"] == body["id"]
+    assert event["data"]["timezone"] == "Europe/London"
+    assert event["time"].endswith("Z")
+
+    fetched = await client.get(f"/v1/customers/{body['id']}", headers=ADMIN)
+    assert fetched.json() == body
+
+
+async def test_writes_need_the_admin_key(client: httpx.AsyncClient, billing: Service) -> None:
+    missing = await client.post("/v1/customers", json=ADA)
+    wrong = await client.post("/v1/customers", json=ADA, headers={"Authorization": "Bearer guess-me-please"})
+    finance = await client.post("/v1/customers", json=ADA, headers=FINANCE)
+    assert (missing.status_code, wrong.status_code, finance.status_code) == (401, 401, 403)
+    async with billing.engine.connect() as conn:
+        assert (await conn.execute(select(customers))).all() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Ada", "timezone": "UTC"}, "email"),
+        ({**ADA, "email": "not-an-email"}, "email"),
+        ({**ADA, "timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({**ADA, "name": 42}, "name"),
+        ({**ADA, "name": "   "}, "name"),
+        ({**ADA, "plan": "gold"}, "plan"),
+    ],
+)
+async def test_invalid_customers_get_a_4xx_that_names_the_field(
+    client: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    response = await client.post("/v1/customers", json=body, headers=ADMIN)
+    assert 400 <= response.status_code < 500
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert field in error["message"]
+
+
+async def test_a_body_that_is_not_json_is_refused_clearly(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/customers", content=b"{nope", headers={**ADMIN, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "invalid_request"
+
+
+async def test_an_unknown_customer_is_a_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/customers/cus_missing", headers=ADMIN)
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "not_found"

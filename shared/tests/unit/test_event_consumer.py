@@ -1,0 +1,188 @@
+"""The consumer's rules, on fakes: dedupe, bounded retries, dead letters, batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from sqlalchemy.exc import OperationalError
+
+from shared.contracts import CloudEvent, Topic, encode_event, new_event
+from shared.contracts.billing import CustomerCreated
+from shared.messaging.consumer import EventConsumer, SourceInfo
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def customer_created(n: int) -> bytes:
+    data = CustomerCreated(
+        customer_id=f"cus_{n}", email=f"c{n}@example.com", name="C", timezone="UTC", created_at=NOW
+    )
+    return encode_event(new_event(data, source="/billing", time=NOW))
+
+
+def at(offset: int) -> SourceInfo:
+    return SourceInfo("billing.events", 0, offset, b"cus")
+
+
+class FakeStore:
+    """What a database would hold: committed inbox ids and handler effects."""
+
+    def __init__(self) -> None:
+        self.inbox: set[tuple[str, str]] = set()
+        self.customers: list[str] = []
+        self.commits = 0
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.inbox: set[tuple[str, str]] = set()
+        self.customers: list[str] = []
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        pass
+
+    async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
+        key = (consumer, str(event.id))
+        if key in self.store.inbox or key in self.inbox:
+            return False
+        self.inbox.add(key)
+        return True
+
+    async def commit(self) -> None:
+        self.store.inbox |= self.inbox
+        self.store.customers += self.customers
+        self.store.commits += 1
+
+
+class FakeDeadLetters:
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, SourceInfo, dict[str, str]]] = []
+
+    async def send(self, raw: bytes, source: SourceInfo, headers: dict[str, str]) -> None:
+        self.sent.append((raw, source, headers))
+
+
+def make_consumer(store: FakeStore, dead: FakeDeadLetters, handler: Any = None) -> EventConsumer:
+    async def remember(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        uow.customers.append(event.data.customer_id)
+
+    return EventConsumer(
+        name="test-consumer",
+        topic=Topic.BILLING_EVENTS,
+        handlers={"customer.created": handler or remember},
+        unit_of_work=lambda: FakeUnitOfWork(store),  # type: ignore[arg-type,return-value]
+        dead_letters=dead,
+        retry_delays=(0, 0),
+    )
+
+
+async def test_a_redelivered_event_is_applied_once() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    message = customer_created(1)
+    assert await consumer.process(message, at(0)) == "processed"
+    assert await consumer.process(message, at(0)) == "duplicate"
+    assert store.customers == ["cus_1"]
+
+
+async def test_a_duplicate_inside_one_batch_is_applied_once() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    message = customer_created(1)
+    outcomes = await consumer.process_batch([(message, at(0)), (message, at(1))])
+    assert outcomes == ["processed", "duplicate"]
+    assert store.customers == ["cus_1"]
+
+
+async def test_a_batch_is_applied_in_one_transaction() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    await consumer.process_batch([(customer_created(n), at(n)) for n in range(50)])
+    assert store.commits == 1
+    assert len(store.customers) == 50
+
+
+async def test_malformed_json_goes_to_the_dlq_with_reason_and_source_offset() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    assert await consumer.process(b"{oops", at(41)) == "dead_lettered"
+    raw, source, headers = dead.sent[0]
+    assert raw == b"{oops"
+    assert source.offset == 41
+    assert headers["dlq-kind"] == "malformed"
+    assert headers["dlq-source-offset"] == "41"
+    assert headers["dlq-source-topic"] == "billing.events"
+    assert "not JSON" in headers["dlq-reason"]
+
+
+async def test_an_event_type_nobody_handles_is_skipped_without_a_dead_letter() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    unknown = customer_created(1).replace(b'"customer.created"', b'"customer.archived"')
+    assert await consumer.process(unknown, at(0)) == "ignored"
+    assert dead.sent == []
+
+
+async def test_a_handler_that_keeps_failing_is_tried_three_times_then_dead_lettered() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    calls = 0
+
+    async def broken(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("no such plan")
+
+    consumer = make_consumer(store, dead, broken)
+    assert await consumer.process(customer_created(1), at(7)) == "dead_lettered"
+    assert calls == 3
+    assert dead.sent[0][2]["dlq-kind"] == "handler_failed"
+    assert dead.sent[0][2]["dlq-attempts"] == "3"
+    assert "no such plan" in dead.sent[0][2]["dlq-reason"]
+    assert store.inbox == set(), "a failed event must stay unprocessed"
+
+
+async def test_one_bad_message_in_a_batch_does_not_hold_back_the_others() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+
+    async def picky(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        if event.data.customer_id == "cus_2":
+            raise ValueError("cannot handle cus_2")
+        uow.customers.append(event.data.customer_id)
+
+    consumer = make_consumer(store, dead, picky)
+    outcomes = await consumer.process_batch([(customer_created(n), at(n)) for n in range(4)])
+    assert outcomes == ["processed", "processed", "dead_lettered", "processed"]
+    assert store.customers == ["cus_0", "cus_1", "cus_3"]
+    assert [s.offset for _, s, _ in dead.sent] == [2]
+
+
+async def test_a_database_outage_is_not_dead_lettered_but_redelivered() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+
+    async def database_down(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("db down"))
+
+    consumer = make_consumer(store, dead, database_down)
+    with pytest.raises(OperationalError):
+        await consumer.process(customer_created(1), at(0))
+    assert dead.sent == []
+
+
+async def test_the_faststream_subscription_hands_raw_records_to_the_consumer() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    broker = KafkaBroker()
+    consumer.subscribe(broker, group_id="test-consumer")
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(customer_created(5), "billing.events", key=b"cus_5")
+        await test_broker.publish(b"not an event", "billing.events", key=b"cus_6")
+    assert store.customers == ["cus_5"]
+    assert [raw for raw, _, _ in dead.sent] == [b"not an event"]
