@@ -26,6 +26,8 @@ class TestClock:
     __test__ = False  # not a pytest test class
 
     def __init__(self, start: datetime | None = None) -> None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("the test clock needs an aware datetime")
         self._now = (start or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:

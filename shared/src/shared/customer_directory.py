@@ -14,12 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.base import CloudEvent
 from shared.contracts.billing import CustomerCreated
 from shared.db.metadata import UtcDateTime
+from shared.db.upsert import upsert
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
 
@@ -71,17 +72,13 @@ class CustomerDirectory:
 
     async def remember(self, data: CustomerCreated) -> None:
         values: dict[str, Any] = {
+            "id": data.customer_id,
             "email": data.email,
             "name": data.name,
             "timezone": data.timezone,
             "registered_at": data.created_at,
         }
-        if await self.get(data.customer_id) is None:
-            await self.session.execute(insert(self.table).values(id=data.customer_id, **values))
-        else:
-            await self.session.execute(
-                update(self.table).where(self.table.c.id == data.customer_id).values(**values)
-            )
+        await upsert(self.session, self.table, values, key=["id"])
 
 
 class HasSession:

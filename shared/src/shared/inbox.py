@@ -6,7 +6,9 @@ happen or neither does, and a redelivered or replayed event changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,3 +43,25 @@ class Inbox:
             )
         )
         return True
+
+    async def claim_many(
+        self, session: AsyncSession, consumer: str, events: Sequence[CloudEvent[Any]]
+    ) -> set[UUID]:
+        """Record a batch in two statements; returns the ids not applied before."""
+        t = self.table
+        ids = {str(e.id): e for e in events}
+        seen = await session.execute(
+            select(t.c.event_id).where(t.c.consumer == consumer, t.c.event_id.in_(list(ids)))
+        )
+        for (event_id,) in seen:
+            ids.pop(event_id, None)
+        if ids:
+            now = self.clock.now()
+            await session.execute(
+                insert(t),
+                [
+                    {"consumer": consumer, "event_id": i, "event_type": e.type, "processed_at": now}
+                    for i, e in ids.items()
+                ],
+            )
+        return {e.id for e in ids.values()}

@@ -8,9 +8,10 @@ leave a published event behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -78,6 +79,9 @@ class SqlUnitOfWork:
 
     async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
         return await self._inbox.claim(self.session, consumer, event)
+
+    async def claim_many(self, consumer: str, events: Sequence[CloudEvent[Any]]) -> set[UUID]:
+        return await self._inbox.claim_many(self.session, consumer, events)
 
     def _collect(self) -> list[EventData]:
         collected: list[EventData] = []

@@ -56,6 +56,9 @@ class FakeUnitOfWork:
         self.inbox.add(key)
         return True
 
+    async def claim_many(self, consumer: str, events: list[CloudEvent[Any]]) -> set[Any]:
+        return {event.id for event in events if await self.claim(consumer, event)}
+
     async def commit(self) -> None:
         self.store.inbox |= self.inbox
         self.store.customers += self.customers

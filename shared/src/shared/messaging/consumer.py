@@ -132,8 +132,10 @@ class EventConsumer:
     async def _apply_together(self, todo: list[tuple[int, CloudEvent[EventData], Handler]]) -> dict[int, str]:
         outcomes: dict[int, str] = {}
         async with self.unit_of_work() as uow:
+            fresh = await uow.claim_many(self.name, [event for _, event, _ in todo])
             for index, event, handler in todo:
-                if await uow.claim(self.name, event):
+                if event.id in fresh:
+                    fresh.discard(event.id)  # a second copy in the same batch is a duplicate
                     await handler(event, uow)
                     outcomes[index] = "processed"
                 else:

@@ -39,7 +39,7 @@ class OutboxRelay:
         publisher: BatchPublisher,
         clock: Clock,
         *,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         idle_poll_seconds: float = 0.2,
         retention: timedelta = RETENTION_DEFAULT,
     ) -> None:
