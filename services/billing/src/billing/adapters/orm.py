@@ -1,8 +1,11 @@
-"""Billing's tables. Domain objects stay plain; repositories translate rows."""
+"""Billing's tables. Domain objects stay plain; repositories translate rows.
+
+Money is always two columns: an integer amount in minor units and its currency.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from shared.db import new_metadata
 from shared.db.metadata import UtcDateTime
@@ -10,6 +13,14 @@ from shared.db.tables import messaging_tables
 
 metadata = new_metadata()
 messaging = messaging_tables(metadata)
+
+
+def _money(prefix: str, nullable: bool = False) -> list[Column[object]]:
+    return [
+        Column(f"{prefix}_amount", BigInteger, nullable=nullable),
+        Column(f"{prefix}_currency", String(3), nullable=nullable),
+    ]
+
 
 customers = Table(
     "customers",
@@ -19,4 +30,124 @@ customers = Table(
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("gateway_customer", String(100), nullable=True),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    *_money("price"),
+    Column("interval", String(10), nullable=False),
+    *_money("beach_fee"),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("gateway_payment_method", String(100), nullable=False),
+    Column("brand", String(30), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=False),
+    Column("exp_year", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expiring_notice_sent_at", UtcDateTime, nullable=True),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("plan_code", String(64), nullable=False),
+    *_money("price"),
+    Column("interval", String(10), nullable=False),
+    *_money("beach_fee"),
+    Column("status", String(20), nullable=False),
+    Column("billing_anchor", UtcDateTime, nullable=False),
+    Column("period_index", Integer, nullable=False),
+    Column("current_period_start", UtcDateTime, nullable=False),
+    Column("current_period_end", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("pause_id", String(40), nullable=True),
+    Column("pause_resumes_at", UtcDateTime, nullable=True),
+    Column("next_beach_fee_at", UtcDateTime, nullable=True),
+    Column("canceled_at", UtcDateTime, nullable=True),
+    Column("cancel_reason", String(500), nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_subscriptions_due", "status", "current_period_end"),
+)
+
+invoice_counters = Table(
+    "invoice_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", Integer, nullable=False),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("customer_id", String(40), nullable=False),
+    Column("subscription_id", String(40), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("total_amount", BigInteger, nullable=False),
+    Column("lines", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("context", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=True),
+)
+
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("invoice_id", String(40), nullable=False, index=True),
+    Column("subscription_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("attempt_number", Integer, nullable=False),
+    *_money("amount"),
+    Column("context", String(20), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("gateway_payment_method", String(100), nullable=True),
+    Column("gateway_reference", String(100), nullable=True),
+    Column("decline_code", String(50), nullable=True),
+    Column("decline_message", String(500), nullable=True),
+    Column("settled_at", UtcDateTime, nullable=True),
+    UniqueConstraint("idempotency_key", name="uq_payment_attempts_idempotency_key"),
+)
+
+idempotent_requests = Table(
+    "idempotent_requests",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("gateway_event_id", String(100), nullable=True, index=True),
+    Column("event_type", String(100), nullable=True),
+    Column("headers", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("valid", Boolean, nullable=False),
+    Column("processing_error", Text, nullable=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime, nullable=True),
 )

@@ -1,40 +1,372 @@
-"""Repositories: load and store aggregates, and hand them to the unit of work."""
+"""Repositories: load and store billing's aggregates, and hand them to the unit of work.
+
+Rows and domain objects are translated here by hand so the domain stays free of the
+ORM. Subscriptions carry a version: a save that lost a race raises instead of
+overwriting another process's change.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.orm import customers
+from billing.adapters.orm import (
+    customers,
+    invoice_counters,
+    invoices,
+    payment_attempts,
+    payment_methods,
+    plans,
+    subscriptions,
+)
 from billing.domain.customer import Customer
+from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
+from billing.domain.payment import AttemptStatus, PaymentAttempt
+from billing.domain.payment_method import PaymentMethod
+from billing.domain.plan import Plan
+from billing.domain.subscription import Subscription, SubscriptionStatus
+from shared.contracts.billing import ChargeContext
+from shared.money import Money
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
 
 
-class CustomerRepository:
+class ConcurrentUpdate(RuntimeError):
+    """Another process changed the row since we read it; the use case is retried."""
+
+
+def _money(row: Row[Any], prefix: str) -> Money:
+    return Money.of(getattr(row, f"{prefix}_amount"), getattr(row, f"{prefix}_currency"))
+
+
+def _money_columns(prefix: str, money: Money) -> dict[str, object]:
+    return {f"{prefix}_amount": money.amount, f"{prefix}_currency": money.currency}
+
+
+class _Repository:
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session = session
         self._track = track
 
+    async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
+        query = select(table).where(*where)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).first()
+
+
+class CustomerRepository(_Repository):
     async def add(self, customer: Customer) -> None:
-        await self.session.execute(
-            insert(customers).values(
-                id=customer.id,
-                email=customer.email,
-                name=customer.name,
-                timezone=customer.timezone,
-                created_at=customer.created_at,
-            )
-        )
+        values = {k: v for k, v in customer.__dict__.items() if k != "events"}
+        await self.session.execute(insert(customers).values(**values))
         self._track(customer)
 
     async def get(self, customer_id: str) -> Customer | None:
-        row = (await self.session.execute(select(customers).where(customers.c.id == customer_id))).first()
+        row = await self._one(customers, customers.c.id == customer_id)
         if row is None:
             return None
-        customer = Customer(row.id, row.email, row.name, row.timezone, row.created_at)
+        customer = Customer(**row._mapping)
         self._track(customer)
         return customer
+
+    async def set_gateway_customer(self, customer_id: str, reference: str) -> None:
+        await self.session.execute(
+            update(customers).where(customers.c.id == customer_id).values(gateway_customer=reference)
+        )
+
+
+class PlanRepository(_Repository):
+    async def add(self, plan: Plan, now: datetime) -> None:
+        await self.session.execute(
+            insert(plans).values(
+                code=plan.code,
+                name=plan.name,
+                interval=plan.interval,
+                created_at=now,
+                **_money_columns("price", plan.price),
+                **_money_columns("beach_fee", plan.beach_fee),
+            )
+        )
+
+    async def get(self, code: str) -> Plan | None:
+        row = await self._one(plans, plans.c.code == code)
+        if row is None:
+            return None
+        return Plan(row.code, row.name, _money(row, "price"), row.interval, _money(row, "beach_fee"))
+
+
+class PaymentMethodRepository(_Repository):
+    async def add_default(self, method: PaymentMethod) -> None:
+        """The new card becomes the default; the customer's other cards stop being it."""
+        await self.session.execute(
+            update(payment_methods)
+            .where(payment_methods.c.customer_id == method.customer_id, payment_methods.c.is_default)
+            .values(is_default=False)
+        )
+        values = {k: v for k, v in method.__dict__.items() if k != "events"}
+        await self.session.execute(insert(payment_methods).values(**values))
+        self._track(method)
+
+    async def default_for(self, customer_id: str) -> PaymentMethod | None:
+        row = await self._one(
+            payment_methods, payment_methods.c.customer_id == customer_id, payment_methods.c.is_default
+        )
+        if row is None:
+            return None
+        method = PaymentMethod(**row._mapping)
+        self._track(method)
+        return method
+
+    async def save_notice(self, method: PaymentMethod) -> None:
+        await self.session.execute(
+            update(payment_methods)
+            .where(payment_methods.c.id == method.id)
+            .values(expiring_notice_sent_at=method.expiring_notice_sent_at)
+        )
+
+    async def needing_expiry_notice(self, now: datetime, limit: int) -> list[PaymentMethod]:
+        query = (
+            select(payment_methods)
+            .where(payment_methods.c.is_default, payment_methods.c.expiring_notice_sent_at.is_(None))
+            .order_by(payment_methods.c.exp_year, payment_methods.c.exp_month)
+            .limit(limit)
+        )
+        found = [PaymentMethod(**row._mapping) for row in await self.session.execute(query)]
+        due = [method for method in found if method.needs_expiry_heads_up(now)]
+        for method in due:
+            self._track(method)
+        return due
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    values = dict(row._mapping)
+    for prefix in ("price", "beach_fee"):
+        values.pop(f"{prefix}_amount"), values.pop(f"{prefix}_currency")
+    return Subscription(
+        **values,
+        price=_money(row, "price"),
+        beach_fee=_money(row, "beach_fee"),
+    )
+
+
+def _subscription_values(subscription: Subscription) -> dict[str, object]:
+    values = {k: v for k, v in subscription.__dict__.items() if k not in ("events", "price", "beach_fee")}
+    values["status"] = subscription.status.value
+    return (
+        values
+        | _money_columns("price", subscription.price)
+        | _money_columns("beach_fee", subscription.beach_fee)
+    )
+
+
+class SubscriptionRepository(_Repository):
+    async def add(self, subscription: Subscription) -> None:
+        await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
+        self._track(subscription)
+
+    async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
+        row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
+        if row is None:
+            return None
+        subscription = _subscription(row)
+        subscription.status = SubscriptionStatus(row.status)
+        self._track(subscription)
+        return subscription
+
+    async def save(self, subscription: Subscription) -> None:
+        values = _subscription_values(subscription)
+        values["version"] = subscription.version + 1
+        result = await self.session.execute(
+            update(subscriptions)
+            .where(subscriptions.c.id == subscription.id, subscriptions.c.version == subscription.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"subscription {subscription.id} changed concurrently")
+        subscription.version += 1
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
+        """Subscriptions with work due: renewal or a beach fee.
+
+        On PostgreSQL the rows stay locked until commit and rows another runner holds
+        are skipped, so two billing runners never renew the same subscription.
+        """
+        t = subscriptions
+        due_renewal = (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now)
+        due_fee = (t.c.status == SubscriptionStatus.PAUSED.value) & (t.c.next_beach_fee_at <= now)
+        query = select(t).where(due_renewal | due_fee).order_by(t.c.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        found = []
+        for row in await self.session.execute(query):
+            subscription = _subscription(row)
+            subscription.status = SubscriptionStatus(row.status)
+            self._track(subscription)
+            found.append(subscription)
+        return found
+
+    async def for_customer(self, customer_id: str) -> list[Subscription]:
+        rows = await self.session.execute(
+            select(subscriptions)
+            .where(subscriptions.c.customer_id == customer_id)
+            .order_by(subscriptions.c.created_at)
+        )
+        result = []
+        for row in rows:
+            subscription = _subscription(row)
+            subscription.status = SubscriptionStatus(row.status)
+            result.append(subscription)
+        return result
+
+
+def _lines_json(lines: list[InvoiceLine]) -> str:
+    return json.dumps(
+        [
+            {
+                "description": line.description,
+                "amount": line.amount.model_dump(),
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+            }
+            for line in lines
+        ]
+    )
+
+
+def _lines(text: str) -> list[InvoiceLine]:
+    return [
+        InvoiceLine(
+            description=item["description"],
+            amount=Money.model_validate(item["amount"]),
+            period_start=datetime.fromisoformat(item["period_start"]),
+            period_end=datetime.fromisoformat(item["period_end"]),
+        )
+        for item in json.loads(text)
+    ]
+
+
+class InvoiceRepository(_Repository):
+    async def next_number(self, year: int) -> str:
+        """Take the year's next number; the row lock serialises concurrent invoices."""
+        row = await self._one(invoice_counters, invoice_counters.c.year == year, lock=True)
+        if row is None:
+            await self.session.execute(insert(invoice_counters).values(year=year, last_number=1))
+            return invoice_number(year, 1)
+        await self.session.execute(
+            update(invoice_counters)
+            .where(invoice_counters.c.year == year)
+            .values(last_number=row.last_number + 1)
+        )
+        return invoice_number(year, row.last_number + 1)
+
+    async def add(self, invoice: Invoice) -> None:
+        await self.session.execute(insert(invoices).values(**self._values(invoice)))
+        self._track(invoice)
+
+    async def save(self, invoice: Invoice) -> None:
+        await self.session.execute(
+            update(invoices).where(invoices.c.id == invoice.id).values(**self._values(invoice))
+        )
+
+    def _values(self, invoice: Invoice) -> dict[str, object]:
+        return {
+            "id": invoice.id,
+            "number": invoice.number,
+            "customer_id": invoice.customer_id,
+            "subscription_id": invoice.subscription_id,
+            "currency": invoice.currency,
+            "total_amount": invoice.total.amount,
+            "lines": _lines_json(invoice.lines),
+            "status": invoice.status.value,
+            "context": invoice.context.value,
+            "created_at": invoice.created_at,
+            "paid_at": invoice.paid_at,
+        }
+
+    def _invoice(self, row: Row[Any]) -> Invoice:
+        invoice = Invoice(
+            id=row.id,
+            number=row.number,
+            customer_id=row.customer_id,
+            subscription_id=row.subscription_id,
+            currency=row.currency,
+            lines=_lines(row.lines),
+            status=InvoiceStatus(row.status),
+            context=ChargeContext(row.context),
+            created_at=row.created_at,
+            paid_at=row.paid_at,
+        )
+        self._track(invoice)
+        return invoice
+
+    async def get(self, invoice_id: str, *, lock: bool = False) -> Invoice | None:
+        row = await self._one(invoices, invoices.c.id == invoice_id, lock=lock)
+        return self._invoice(row) if row else None
+
+    async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
+        query = select(invoices).where(invoices.c.subscription_id == subscription_id)
+        if after:
+            query = query.where(invoices.c.number > after)
+        rows = await self.session.execute(query.order_by(invoices.c.number).limit(limit))
+        return [self._invoice(row) for row in rows]
+
+
+class PaymentAttemptRepository(_Repository):
+    async def add(self, attempt: PaymentAttempt) -> None:
+        await self.session.execute(insert(payment_attempts).values(**self._values(attempt)))
+        self._track(attempt)
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        await self.session.execute(
+            update(payment_attempts)
+            .where(payment_attempts.c.id == attempt.id)
+            .values(**self._values(attempt))
+        )
+        self._track(attempt)
+
+    def _values(self, attempt: PaymentAttempt) -> dict[str, object]:
+        values = {k: v for k, v in attempt.__dict__.items() if k not in ("events", "amount")}
+        values["status"] = attempt.status.value
+        values["context"] = attempt.context.value
+        return values | _money_columns("amount", attempt.amount)
+
+    def _attempt(self, row: Row[Any]) -> PaymentAttempt:
+        values = dict(row._mapping)
+        values.pop("amount_amount"), values.pop("amount_currency")
+        attempt = PaymentAttempt(
+            **values | {"status": AttemptStatus(row.status), "context": ChargeContext(row.context)},
+            amount=_money(row, "amount"),
+        )
+        self._track(attempt)
+        return attempt
+
+    async def get(self, attempt_id: str) -> PaymentAttempt | None:
+        row = await self._one(payment_attempts, payment_attempts.c.id == attempt_id)
+        return self._attempt(row) if row else None
+
+    async def by_idempotency_key(self, key: str) -> PaymentAttempt | None:
+        row = await self._one(payment_attempts, payment_attempts.c.idempotency_key == key)
+        return self._attempt(row) if row else None
+
+    async def count_for_invoice(self, invoice_id: str) -> int:
+        rows = await self.session.execute(
+            select(payment_attempts.c.id).where(payment_attempts.c.invoice_id == invoice_id)
+        )
+        return len(rows.all())
+
+    async def pending_before(self, moment: datetime, limit: int) -> list[PaymentAttempt]:
+        rows = await self.session.execute(
+            select(payment_attempts)
+            .where(
+                payment_attempts.c.status == AttemptStatus.PENDING.value,
+                payment_attempts.c.created_at <= moment,
+            )
+            .limit(limit)
+        )
+        return [self._attempt(row) for row in rows]

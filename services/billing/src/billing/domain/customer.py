@@ -57,6 +57,7 @@ class Customer:
     name: str
     timezone: str
     created_at: datetime
+    gateway_customer: str | None = None
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
