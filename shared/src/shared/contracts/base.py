@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 
 class Topic(StrEnum):
@@ -41,6 +41,14 @@ class EventData(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[Topic]
     version: ClassVar[int] = 1
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _timestamps_in_utc(cls, value: Any) -> Any:
+        """Every timestamp on the wire is RFC 3339 UTC, whatever offset the caller used."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
 
     def subject(self) -> str:
         """The Kafka key and CloudEvents subject: the subscription id where there is one."""

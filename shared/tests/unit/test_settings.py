@@ -1,0 +1,166 @@
+"""Settings are checked at start: a bad value stops the service and names the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from billing.settings import BillingSettings
+from shared.settings import load_settings
+
+SETTINGS_VARIABLES = (
+    "APP_ENV",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "ADMIN_API_KEY",
+    "FINANCE_API_KEY",
+    "CLOCK",
+    "BIND_HOST",
+    "LOG_LEVEL",
+    "KAFKA_SESSION_TIMEOUT_MS",
+    "OUTBOX_RELAY",
+    "BILLING_DATABASE_URL",
+    "BILLING_PORT",
+    "PAYMENT_GATEWAY",
+    "STRIPE_API_KEY",
+    "STRIPE_API_BASE",
+    "STRIPE_WEBHOOK_SECRET",
+)
+REAL_ADMIN_KEY = "prod-admin-0123456789"
+REAL_FINANCE_KEY = "prod-finance-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start every test from the defaults, whatever the developer's shell exports."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def refused(capsys: pytest.CaptureFixture[str]) -> str:
+    """Load billing's settings, expect exit status 2, and return what went to stderr."""
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(BillingSettings)
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_defaults_give_port_8001_a_sqlite_database_and_the_system_clock() -> None:
+    settings = load_settings(BillingSettings)
+
+    assert settings.port == 8001
+    assert settings.database_url.startswith("sqlite")
+    assert settings.clock == "system"
+    assert settings.kafka_bootstrap_servers == "127.0.0.1:19092"
+    assert settings.payment_gateway == "simulated"
+    assert settings.app_env == "development"
+    assert settings.uses_dev_keys
+
+
+def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BILLING_PORT", "9101")
+    monkeypatch.setenv("BILLING_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/billing")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("CLOCK", "test")
+
+    settings = load_settings(BillingSettings)
+
+    assert settings.port == 9101
+    assert settings.database_url == "postgresql://postgres@127.0.0.1:5432/billing"
+    assert settings.kafka_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert settings.clock == "test"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("KAFKA_BOOTSTRAP_SERVERS", "nohostport"),
+        ("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092,nohostport"),
+        ("BILLING_PORT", "eighty"),
+        ("BILLING_PORT", "70000"),
+        ("BILLING_DATABASE_URL", "mysql://x/y"),
+        ("CLOCK", "sometimes"),
+        ("PAYMENT_GATEWAY", "paypal"),
+        ("ADMIN_API_KEY", "short"),
+    ],
+)
+def test_a_bad_value_stops_with_status_2_and_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    assert variable in refused(capsys)
+
+
+def test_production_with_the_development_keys_is_refused_naming_admin_api_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+
+    assert "ADMIN_API_KEY" in refused(capsys)
+
+
+def test_production_with_the_development_finance_key_is_refused_naming_finance_api_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("ADMIN_API_KEY", REAL_ADMIN_KEY)
+
+    assert "FINANCE_API_KEY" in refused(capsys)
+
+
+def test_production_with_the_test_clock_is_refused_naming_clock(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("ADMIN_API_KEY", REAL_ADMIN_KEY)
+    monkeypatch.setenv("FINANCE_API_KEY", REAL_FINANCE_KEY)
+    monkeypatch.setenv("CLOCK", "test")
+
+    assert "CLOCK" in refused(capsys)
+
+
+def test_production_with_real_keys_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("ADMIN_API_KEY", REAL_ADMIN_KEY)
+    monkeypatch.setenv("FINANCE_API_KEY", REAL_FINANCE_KEY)
+
+    settings = load_settings(BillingSettings)
+
+    assert settings.app_env == "production"
+    assert settings.admin_api_key == REAL_ADMIN_KEY
+    assert not settings.uses_dev_keys
+
+
+def test_the_stripe_gateway_without_an_api_key_is_refused_naming_stripe_api_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PAYMENT_GATEWAY", "stripe")
+
+    assert "STRIPE_API_KEY" in refused(capsys)
+
+
+def test_the_stripe_gateway_with_an_api_key_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYMENT_GATEWAY", "stripe")
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_123")
+
+    settings = load_settings(BillingSettings)
+
+    assert settings.payment_gateway == "stripe"
+    assert settings.stripe_api_key == "sk_test_123"
+
+
+def test_billing_serve_with_a_bad_port_exits_with_status_2_naming_billing_port() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "billing", "serve"],
+        env={**os.environ, "BILLING_PORT": "not-a-port"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "BILLING_PORT" in result.stderr
