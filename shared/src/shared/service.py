@@ -13,8 +13,10 @@ import errno
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -22,12 +24,14 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.clock import TestClock
 from shared.http.errors import install_error_handlers
 from shared.http.probes import install_request_metrics, probes_router
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.test_clock import ClockParticipant, participant_router
 from shared.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,20 @@ class Service:
     unit_of_work: Callable[[], SqlUnitOfWork]
     consumers: Sequence[EventConsumer] = ()
     routers: Sequence[APIRouter] = ()
+    workers: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    due_work: Callable[[], Awaitable[int]] | None = None
+    clock_listeners: Sequence[Callable[[], None]] = ()
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @cached_property
+    def clock_participant(self) -> ClockParticipant | None:
+        """Present with `CLOCK=test`: lets the coordinator set and observe this service."""
+        if not isinstance(self.infra.clock, TestClock):
+            return None
+        participant = ClockParticipant(self.infra.clock, self.relay, self.consumers, self.due_work)
+        participant.listeners.extend(self.clock_listeners)
+        return participant
 
     @property
     def engine(self) -> AsyncEngine:
@@ -76,6 +92,8 @@ class Service:
         await self.broker.start()
         if self.settings.outbox_relay == "embedded":
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        for worker in self.workers:
+            self._tasks.append(asyncio.create_task(worker(self._stop)))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -101,6 +119,8 @@ class Service:
         app.include_router(probes_router({"database": self.check_database, "broker": self.check_broker}))
         for router in self.routers:
             app.include_router(router)
+        if self.clock_participant is not None:
+            app.include_router(participant_router(self.clock_participant, self.infra.keys))
         return app
 
     def serve(self) -> None:

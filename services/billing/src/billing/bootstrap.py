@@ -1,28 +1,73 @@
 """Wires billing together: settings in, a runnable `Service` out.
 
-Tests call `bootstrap(settings, clock=TestClock())` to get the same wiring with their
-own database and clock.
+Tests call `bootstrap(settings, clock=TestClock(), gateway=...)` to get the same wiring
+with their own database, clock and gateway.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from billing.adapters import orm
-from billing.entrypoints.http import customers_router
+from billing.adapters.gateways.port import PaymentGateway
+from billing.entrypoints.api.context import ApiContext
+from billing.entrypoints.api.customers import customers_router
+from billing.entrypoints.api.plans import plans_router
+from billing.entrypoints.api.subscriptions import subscriptions_router
+from billing.entrypoints.consumers import billing_consumers
+from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.clock import Clock
+from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
 from shared.service import Service
+from shared.test_clock import ClockCoordinator, coordinator_router
 
 
-def bootstrap(settings: BillingSettings, *, clock: Clock | None = None) -> Service:
+def gateway_for(settings: BillingSettings, clock: Clock) -> PaymentGateway:
+    if settings.payment_gateway == "stripe":
+        from billing.adapters.gateways.stripe import StripeGateway
+
+        assert settings.stripe_api_key is not None
+        return StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
+    from billing.adapters.gateways.simulated import SimulatedGateway
+
+    delay = settings.card_updater_delay_days
+    return SimulatedGateway(
+        clock=clock, card_updater_delay=timedelta(days=delay) if delay is not None else None
+    )
+
+
+def bootstrap(
+    settings: BillingSettings, *, clock: Clock | None = None, gateway: PaymentGateway | None = None
+) -> Service:
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(BillingUnitOfWork)
-    return Service(
+    gateway = gateway or gateway_for(settings, infra.clock)
+    scheduler = BillingScheduler(unit_of_work, gateway, interval=0.5 if settings.clock == "test" else 5.0)
+    ctx = ApiContext(
+        uow=unit_of_work,
+        gateway=gateway,
+        keys=infra.keys,
+        idempotency=IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock),
+    )
+    consumers = billing_consumers(unit_of_work, infra.dead_letters)
+    service = Service(
         name="billing",
         settings=settings,
         port=settings.port,
         infra=infra,
         unit_of_work=unit_of_work,
-        routers=[customers_router(unit_of_work, infra.keys)],
+        consumers=consumers,
+        routers=[customers_router(ctx), plans_router(ctx), subscriptions_router(ctx)],
+        workers=[scheduler.run],
+        due_work=scheduler.due_work,
+        clock_listeners=[scheduler.wake],
     )
+    if service.clock_participant is not None:
+        coordinator = ClockCoordinator(
+            service.clock_participant, [settings.dunning_url, settings.pause_url], settings.admin_api_key
+        )
+        service.routers = [*service.routers, coordinator_router(coordinator, infra.keys)]
+    return service

@@ -22,6 +22,18 @@ class BillingSettings(ServiceSettings):
     stripe_api_base: str | None = Field(None, validation_alias=AliasChoices("STRIPE_API_BASE"))
     stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))
 
+    dunning_url: str = Field(
+        "http://127.0.0.1:8002",
+        validation_alias=AliasChoices("DUNNING_URL"),
+        description="for the test clock",
+    )
+    pause_url: str = Field(
+        "http://127.0.0.1:8003", validation_alias=AliasChoices("PAUSE_URL"), description="for the test clock"
+    )
+    card_updater_delay_days: int | None = Field(
+        None, ge=0, le=60, validation_alias=AliasChoices("SIMULATED_CARD_UPDATER_DAYS")
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:

@@ -52,6 +52,7 @@ class OutboxRelay:
         self.retention = retention
         self._wakeup = asyncio.Event()
         self.published = 0
+        self.published_by_topic: dict[str, int] = {}
 
     def wake(self) -> None:
         """Called after a commit that added events, so they go out without polling delay."""
@@ -75,6 +76,7 @@ class OutboxRelay:
             await self.outbox.mark_published(conn, [r.id for r in rows], self.clock.now())
         for row in rows:
             MESSAGES_PUBLISHED.labels(row.topic).inc()
+            self.published_by_topic[row.topic] = self.published_by_topic.get(row.topic, 0) + 1
         self.published += len(rows)
         return len(rows)
 

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Tabl
 from shared.db import new_metadata
 from shared.db.metadata import UtcDateTime
 from shared.db.tables import messaging_tables
+from shared.http.idempotency import idempotency_table
 
 metadata = new_metadata()
 messaging = messaging_tables(metadata)
@@ -128,15 +129,7 @@ payment_attempts = Table(
     UniqueConstraint("idempotency_key", name="uq_payment_attempts_idempotency_key"),
 )
 
-idempotent_requests = Table(
-    "idempotent_requests",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("response", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
+idempotent_requests = idempotency_table(metadata)
 
 webhook_events = Table(
     "webhook_events",

@@ -75,6 +75,10 @@ class CustomerRepository(_Repository):
         self._track(customer)
         return customer
 
+    async def by_gateway_customer(self, reference: str) -> Customer | None:
+        row = await self._one(customers, customers.c.gateway_customer == reference)
+        return Customer(**row._mapping) if row else None
+
     async def set_gateway_customer(self, customer_id: str, reference: str) -> None:
         await self.session.execute(
             update(customers).where(customers.c.id == customer_id).values(gateway_customer=reference)
@@ -354,19 +358,25 @@ class PaymentAttemptRepository(_Repository):
         row = await self._one(payment_attempts, payment_attempts.c.idempotency_key == key)
         return self._attempt(row) if row else None
 
+    async def pending_for_invoice(self, invoice_id: str) -> PaymentAttempt | None:
+        row = await self._one(
+            payment_attempts,
+            payment_attempts.c.invoice_id == invoice_id,
+            payment_attempts.c.status == AttemptStatus.PENDING.value,
+        )
+        return self._attempt(row) if row else None
+
     async def count_for_invoice(self, invoice_id: str) -> int:
         rows = await self.session.execute(
             select(payment_attempts.c.id).where(payment_attempts.c.invoice_id == invoice_id)
         )
         return len(rows.all())
 
-    async def pending_before(self, moment: datetime, limit: int) -> list[PaymentAttempt]:
+    async def pending_ids(self, limit: int) -> list[str]:
         rows = await self.session.execute(
-            select(payment_attempts)
-            .where(
-                payment_attempts.c.status == AttemptStatus.PENDING.value,
-                payment_attempts.c.created_at <= moment,
-            )
+            select(payment_attempts.c.id)
+            .where(payment_attempts.c.status == AttemptStatus.PENDING.value)
+            .order_by(payment_attempts.c.created_at)
             .limit(limit)
         )
-        return [self._attempt(row) for row in rows]
+        return [row.id for row in rows]

@@ -22,6 +22,7 @@ class AttemptStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELED = "canceled"
 
 
 def new_attempt_id() -> str:
@@ -104,6 +105,11 @@ class PaymentAttempt:
         self.events.append(
             PaymentFailed(**self._fact(at), decline_code=decline_code, decline_message=message)
         )
+
+    def cancel(self, at: datetime) -> None:
+        """Not charged after all: the invoice was paid or closed while this waited."""
+        self._require_pending()
+        self.status, self.settled_at = AttemptStatus.CANCELED, at
 
     def _require_pending(self) -> None:
         if self.status is not AttemptStatus.PENDING:

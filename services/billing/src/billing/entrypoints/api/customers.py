@@ -1,0 +1,80 @@
+"""`/v1/customers` and their payment methods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.adapters.gateways.port import PaymentMethodRejected
+from billing.domain.errors import DomainError
+from billing.entrypoints.api.context import ApiContext
+from billing.entrypoints.api.errors import as_api_error
+from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
+from billing.service_layer import handlers
+from billing.service_layer.payment_methods import add_payment_method
+from shared.http.errors import ApiError
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
+    name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+
+
+class PaymentMethodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_method: str = Field(
+        min_length=3, max_length=100, description="A gateway payment method id.", examples=["pm_card_visa"]
+    )
+
+
+def customers_router(ctx: ApiContext) -> APIRouter:
+    router = APIRouter(prefix="/v1/customers", tags=["customers"])
+    admin = Depends(ctx.keys.require("admin"))
+
+    @router.post("", status_code=201, dependencies=[admin], response_model=CustomerOut)
+    async def create_customer(request: Request, body: CustomerIn) -> JSONResponse:
+        async def run() -> tuple[int, Any]:
+            try:
+                customer = await handlers.register_customer(
+                    handlers.RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone),
+                    ctx.uow,
+                )
+            except DomainError as exc:
+                raise as_api_error(exc) from None
+            return 201, CustomerOut.of(customer).model_dump(mode="json")
+
+        return await ctx.idempotency.run(request, run)
+
+    @router.get("/{customer_id}", dependencies=[admin])
+    async def get_customer(customer_id: str) -> CustomerOut:
+        customer = await handlers.find_customer(customer_id, ctx.uow)
+        if customer is None:
+            raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
+        return CustomerOut.of(customer)
+
+    @router.post(
+        "/{customer_id}/payment-methods",
+        status_code=201,
+        dependencies=[admin],
+        response_model=PaymentMethodOut,
+    )
+    async def add_card(request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
+        async def run() -> tuple[int, Any]:
+            try:
+                method = await add_payment_method(customer_id, body.payment_method, ctx.uow, ctx.gateway)
+            except PaymentMethodRejected as exc:
+                raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
+            except DomainError as exc:
+                raise as_api_error(exc) from None
+            return 201, PaymentMethodOut.of(method).model_dump(mode="json")
+
+        return await ctx.idempotency.run(request, run)
+
+    return router

@@ -1,0 +1,115 @@
+"""Billing's background work: the billing run, the collector, the card updater.
+
+One loop does all three, every `interval` seconds or when woken (a command queued a
+charge, the test clock moved). Each step is safe to run concurrently on replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from billing.adapters.gateways.port import PaymentGateway
+from billing.adapters.orm import payment_attempts, subscriptions
+from billing.domain.payment import AttemptStatus
+from billing.domain.subscription import SubscriptionStatus
+from billing.service_layer.billing_run import run_until_done
+from billing.service_layer.charging import collect
+from billing.service_layer.payment_methods import store_default_card
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class BillingScheduler:
+    def __init__(
+        self,
+        uow: Callable[[], BillingUnitOfWork],
+        gateway: PaymentGateway,
+        *,
+        interval: float = 1.0,
+        concurrency: int = 8,
+    ) -> None:
+        self.uow = uow
+        self.gateway = gateway
+        self.interval = interval
+        self._limit = asyncio.Semaphore(concurrency)
+        self._wakeup = asyncio.Event()
+        self.busy = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def tick(self) -> int:
+        """Do everything that is due now; returns how many things were done."""
+        self.busy = True
+        try:
+            done = await self._card_updates()
+            report = await run_until_done(self.uow)
+            done += report.renewals + report.beach_fees + report.expiry_notices
+            return done + await self._collect_pending()
+        finally:
+            self.busy = False
+
+    async def _collect_pending(self) -> int:
+        collected = 0
+        while True:
+            async with self.uow() as work:
+                ids = await work.attempts.pending_ids(200)
+            if not ids:
+                return collected
+
+            async def one(attempt_id: str) -> bool:
+                async with self._limit:
+                    return await collect(attempt_id, self.uow, self.gateway) is not None
+
+            results = await asyncio.gather(*(one(i) for i in ids))
+            collected += sum(results)
+            if not any(results):
+                return collected  # the gateway is unavailable: try again next tick
+
+    async def _card_updates(self) -> int:
+        due = getattr(self.gateway, "due_card_updates", None)
+        if due is None:
+            return 0
+        async with self.uow() as work:
+            now = work.clock.now()
+        applied = 0
+        for update in due(now):
+            async with self.uow() as work:
+                customer = await work.customers.by_gateway_customer(update.gateway_customer)
+            if customer is not None:
+                await store_default_card(customer.id, update.new_card, self.uow, source="card_updater")
+                applied += 1
+        return applied
+
+    async def due_work(self) -> int:
+        """What is due now but not done: the test clock waits for this to reach zero."""
+        async with self.uow() as work:
+            now = work.clock.now()
+            s, a = subscriptions, payment_attempts
+            due = await work.session.execute(
+                select(func.count()).where(
+                    ((s.c.status == SubscriptionStatus.ACTIVE.value) & (s.c.current_period_end <= now))
+                    | ((s.c.status == SubscriptionStatus.PAUSED.value) & (s.c.next_beach_fee_at <= now))
+                )
+            )
+            pending = await work.session.execute(
+                select(func.count()).where(a.c.status == AttemptStatus.PENDING.value)
+            )
+            return int(due.scalar_one()) + int(pending.scalar_one()) + int(self.busy)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("billing scheduler tick failed")
+            self._wakeup.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wakeup.wait())]
+            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

@@ -1,0 +1,75 @@
+"""Billing's side of `billing.commands` and `pause.events`.
+
+These run inside the consumer's unit of work (with the inbox claim), so they only
+change state and queue charges; the collector makes the gateway calls afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing.domain.subscription import SubscriptionStatus
+from billing.service_layer.charging import queue_attempt
+from billing.service_layer.invoicing import issue_period_invoice
+from billing.service_layer.subscriptions import cancel_subscription
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.contracts.base import CloudEvent
+from shared.contracts.commands import CancelSubscription, RetryPayment
+from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseStarted
+
+
+async def retry_payment(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    """Queue a new attempt on the open invoice with the current default card.
+
+    The idempotency key comes from the command's id: the same command, however often
+    delivered, is at most one charge.
+    """
+    command: RetryPayment = event.data
+    invoice = await work.invoices.get(command.invoice_id, lock=True)
+    if invoice is None:
+        raise LookupError(f"payment.retry for unknown invoice {command.invoice_id}")
+    await queue_attempt(work, invoice, reason=f"retry:{command.reason}", idempotency_key=f"cmd-{event.id}")
+
+
+async def cancel(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    command: CancelSubscription = event.data
+    await cancel_subscription(
+        work, command.subscription_id, reason=command.reason, requested_by=command.requested_by
+    )
+
+
+async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    data: PauseStarted = event.data
+    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    if subscription is None or subscription.status not in (
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+    ):
+        return  # canceled meanwhile, or already paused: nothing to stop
+    subscription.pause(pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at)
+    await work.subscriptions.save(subscription)
+
+
+async def pause_extended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    data: PauseExtended = event.data
+    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    if subscription and subscription.pause_id == data.pause_id:
+        subscription.pause_resumes_at = data.resumes_at
+        await work.subscriptions.save(subscription)
+
+
+async def pause_ended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    """Back from the beach: a new period starts on the resume date, charged at once."""
+    data: PauseEnded | PauseCanceled = event.data
+    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    if subscription is None or subscription.status is not SubscriptionStatus.PAUSED:
+        return
+    if subscription.pause_id != data.pause_id:
+        return
+    at = data.ended_at if isinstance(data, PauseEnded) else data.canceled_at
+    subscription.resume(at=at, pause_id=data.pause_id)
+    await work.subscriptions.save(subscription)
+    invoice = await issue_period_invoice(
+        work, subscription, subscription.current_period_start, subscription.current_period_end
+    )
+    await queue_attempt(work, invoice, reason="resume")

@@ -1,0 +1,63 @@
+"""Adding a card: attach it at the gateway, make it the default, tell dunning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from billing.adapters.gateways.port import CardDetails, PaymentGateway
+from billing.domain.payment_method import PaymentMethod
+from billing.service_layer.subscriptions import NotFound
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+
+UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+
+
+async def add_payment_method(
+    customer_id: str,
+    gateway_payment_method: str,
+    uow: UnitOfWorkFactory,
+    gateway: PaymentGateway,
+    *,
+    source: Literal["customer", "admin"] = "customer",
+) -> PaymentMethod:
+    """Attach the card at the gateway, then store it as the default.
+
+    `payment_method.updated` goes out with it: dunning retries an open case at once
+    when a new card arrives.
+    """
+    async with uow() as work:
+        customer = await work.customers.get(customer_id)
+        if customer is None:
+            raise NotFound("customer_id", f"no customer {customer_id}")
+        gateway_customer = customer.gateway_customer
+    if gateway_customer is None:
+        gateway_customer = await gateway.register_customer(customer.id, customer.email, customer.name)
+        async with uow() as work:
+            await work.customers.set_gateway_customer(customer.id, gateway_customer)
+            await work.commit()
+    card = await gateway.attach_payment_method(gateway_customer, gateway_payment_method)
+    return await store_default_card(customer_id, card, uow, source=source)
+
+
+async def store_default_card(
+    customer_id: str,
+    card: CardDetails,
+    uow: UnitOfWorkFactory,
+    *,
+    source: Literal["customer", "admin", "card_updater"],
+) -> PaymentMethod:
+    async with uow() as work:
+        method = PaymentMethod.add_default(
+            customer_id=customer_id,
+            gateway_payment_method=card.gateway_payment_method,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            source=source,
+            now=work.clock.now(),
+        )
+        await work.payment_methods.add_default(method)
+        await work.commit()
+    return method

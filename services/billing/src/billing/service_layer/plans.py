@@ -1,0 +1,43 @@
+"""Defining plans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from billing.domain.errors import DomainError
+from billing.domain.plan import Plan
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+
+UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+
+
+class PlanExists(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class DefinePlan:
+    code: str
+    name: str
+    amount: int
+    currency: str
+    interval: str
+    beach_fee_amount: int | None = None
+
+
+async def define_plan(command: DefinePlan, uow: UnitOfWorkFactory) -> Plan:
+    plan = Plan.define(
+        code=command.code,
+        name=command.name,
+        amount=command.amount,
+        currency=command.currency,
+        interval=command.interval,
+        beach_fee_amount=command.beach_fee_amount,
+    )
+    async with uow() as work:
+        if await work.plans.get(plan.code) is not None:
+            raise PlanExists("code", f"a plan {plan.code!r} exists already; plans are immutable")
+        await work.plans.add(plan, work.clock.now())
+        await work.commit()
+    return plan

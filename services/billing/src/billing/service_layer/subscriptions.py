@@ -1,0 +1,71 @@
+"""Starting, pausing, resuming and cancelling subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from billing.domain.errors import DomainError
+from billing.domain.invoice import Invoice, InvoiceStatus
+from billing.domain.subscription import Subscription, SubscriptionStatus
+from billing.service_layer.charging import queue_attempt
+from billing.service_layer.invoicing import issue_period_invoice
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+
+UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+
+
+class NotFound(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class StartSubscription:
+    customer_id: str
+    plan_code: str
+
+
+async def start_subscription(
+    command: StartSubscription, uow: UnitOfWorkFactory
+) -> tuple[Subscription, Invoice, str | None]:
+    """Create the subscription and its first invoice, and queue the first charge.
+
+    Returns the subscription, its first invoice and the queued attempt's id; the
+    caller collects it at once so the answer can say whether the card worked.
+    """
+    async with uow() as work:
+        customer = await work.customers.get(command.customer_id)
+        if customer is None:
+            raise NotFound("customer_id", f"no customer {command.customer_id}")
+        plan = await work.plans.get(command.plan_code)
+        if plan is None:
+            raise NotFound("plan_code", f"no plan {command.plan_code!r}")
+        if await work.payment_methods.default_for(customer.id) is None:
+            raise DomainError("customer_id", "the customer has no payment method; add one first")
+        subscription = Subscription.start(customer_id=customer.id, plan=plan, now=work.clock.now())
+        await work.subscriptions.add(subscription)
+        invoice = await issue_period_invoice(
+            work, subscription, subscription.current_period_start, subscription.current_period_end
+        )
+        attempt = await queue_attempt(work, invoice, reason="initial")
+        await work.commit()
+    return subscription, invoice, attempt.id if attempt else None
+
+
+async def cancel_subscription(
+    work: BillingUnitOfWork, subscription_id: str, *, reason: str | None, requested_by: str
+) -> Subscription:
+    """Cancel now; an invoice still open can no longer be collected."""
+    subscription = await work.subscriptions.get(subscription_id, lock=True)
+    if subscription is None:
+        raise NotFound("subscription_id", f"no subscription {subscription_id}")
+    if subscription.status is SubscriptionStatus.CANCELED:
+        return subscription
+    now = work.clock.now()
+    subscription.cancel(at=now, reason=reason, requested_by=requested_by)
+    await work.subscriptions.save(subscription)
+    for invoice in await work.invoices.for_subscription(subscription.id, after=None, limit=1000):
+        if invoice.status is InvoiceStatus.OPEN:
+            invoice.mark_uncollectible(now)
+            await work.invoices.save(invoice)
+    return subscription

@@ -1,0 +1,202 @@
+"""Billing's use cases on a real database, with a scripted gateway.
+
+The gateway here is a fake that answers from a script, so each test can make a card
+fail or time out on purpose; the real adapters have their own tests against
+localstripe and the simulator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from billing.adapters.gateways.port import CardDetails, ChargeRequest, ChargeResult, GatewayUnavailable
+from billing.adapters.orm import messaging, payment_attempts
+from billing.bootstrap import bootstrap
+from billing.service_layer.billing_run import run_until_done
+from billing.service_layer.charging import collect
+from billing.settings import BillingSettings
+from shared.clock import TestClock
+from shared.db.migrations import upgrade
+from shared.service import Service
+from shared.testing.databases import DatabaseFactory
+from shared.testing.services import settings_for
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+JAN_31 = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
+
+
+class ScriptedGateway:
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.results: dict[str, ChargeResult] = {}  # by idempotency key: what the gateway remembers
+        self.declines: list[str | None] = []  # the next charges' outcomes; None means success
+        self.unavailable = 0
+        self.charges: list[ChargeRequest] = []
+
+    async def register_customer(self, customer_id: str, email: str, name: str) -> str:
+        return f"gcus_{customer_id}"
+
+    async def attach_payment_method(self, gateway_customer: str, payment_method: str) -> CardDetails:
+        return CardDetails(payment_method, "visa", "4242", 12, 2030)
+
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
+        if self.unavailable:
+            self.unavailable -= 1
+            raise GatewayUnavailable("timed out")
+        if request.idempotency_key in self.results:
+            return self.results[request.idempotency_key]
+        decline = self.declines.pop(0) if self.declines else None
+        result = ChargeResult(decline is None, f"pi_{len(self.results)}", decline, decline)
+        self.results[request.idempotency_key] = result
+        if decline is None:
+            self.charges.append(request)
+        return result
+
+
+class Billing:
+    def __init__(self, service: Service, gateway: ScriptedGateway, clock: TestClock) -> None:
+        self.service, self.gateway, self.clock = service, gateway, clock
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://b")
+
+    async def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(path, json=body, headers=ADMIN)
+
+    async def subscribe(self, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+        plan = plan or {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+        assert (await self.post("/v1/plans", plan)).status_code == 201
+        customer = (
+            await self.post("/v1/customers", {"email": "a@b.co", "name": "A", "timezone": "UTC"})
+        ).json()
+        card = await self.post(
+            f"/v1/customers/{customer['id']}/payment-methods", {"payment_method": "pm_card_visa"}
+        )
+        assert card.status_code == 201, card.text
+        answer = await self.post(
+            "/v1/subscriptions", {"customer_id": customer["id"], "plan_code": plan["code"]}
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    async def invoices(self, subscription_id: str) -> list[dict[str, Any]]:
+        answer = await self.http.get(
+            f"/v1/invoices?subscription_id={subscription_id}&limit=100", headers=ADMIN
+        )
+        return answer.json()["data"]  # type: ignore[no-any-return]
+
+    async def run(self) -> None:
+        report = await run_until_done(self.service.unit_of_work)  # type: ignore[arg-type]
+        for attempt_id in report.queued_attempts:
+            await collect(attempt_id, self.service.unit_of_work, self.gateway)  # type: ignore[arg-type]
+
+    async def outbox_types(self) -> list[str]:
+        async with self.service.engine.connect() as conn:
+            rows = await conn.execute(select(messaging.outbox.c.payload).order_by(messaging.outbox.c.id))
+            return [json.loads(r.payload)["type"] for r in rows]
+
+
+@pytest.fixture
+async def billing(databases: DatabaseFactory) -> AsyncIterator[Billing]:
+    clock, gateway = TestClock(JAN_31), ScriptedGateway()
+    settings = settings_for(BillingSettings, BILLING_DATABASE_URL=await databases.new("billing"))
+    service = bootstrap(settings, clock=clock, gateway=gateway)
+    await upgrade(service.engine, "billing")
+    billing = Billing(service, gateway, clock)
+    yield billing
+    await billing.http.aclose()
+    await service.engine.dispose()
+
+
+async def test_a_new_subscription_charges_its_first_period_at_once(billing: Billing) -> None:
+    subscription = await billing.subscribe()
+    assert subscription["status"] == "active"
+    assert subscription["current_period_start"].startswith("2026-01-31")
+    assert subscription["current_period_end"].startswith("2026-02-28")
+    [invoice] = await billing.invoices(subscription["id"])
+    assert invoice["status"] == "paid"
+    assert invoice["total"] == {"amount": 1500, "currency": "USD"}
+    assert invoice["number"] == "2026-000001"
+    assert len(billing.gateway.charges) == 1
+    types = await billing.outbox_types()
+    for expected in ("subscription.created", "invoice.finalized", "payment.succeeded", "invoice.paid"):
+        assert expected in types
+
+
+async def test_renewals_follow_the_anchor_through_short_months(billing: Billing) -> None:
+    subscription = await billing.subscribe()
+    ends = []
+    for month in range(1, 4):
+        billing.clock.move_to(JAN_31 + timedelta(days=31 * month))
+        await billing.run()
+        sub = (await billing.http.get(f"/v1/subscriptions/{subscription['id']}", headers=ADMIN)).json()
+        ends.append(sub["current_period_end"][:10])
+    assert ends == ["2026-03-31", "2026-04-30", "2026-05-31"]
+    invoices = await billing.invoices(subscription["id"])
+    assert [i["number"] for i in invoices] == [f"2026-00000{n}" for n in range(1, 5)]
+    assert len(billing.gateway.charges) == 4
+
+
+async def test_a_declined_renewal_makes_the_subscription_past_due_and_it_is_not_renewed_again(
+    billing: Billing,
+) -> None:
+    subscription = await billing.subscribe()
+    billing.gateway.declines = ["expired_card"]
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    await billing.run()
+    sub = (await billing.http.get(f"/v1/subscriptions/{subscription['id']}", headers=ADMIN)).json()
+    assert sub["status"] == "past_due"
+    billing.clock.move_to(datetime(2026, 4, 1, tzinfo=UTC))
+    await billing.run()
+    invoices = await billing.invoices(subscription["id"])
+    assert [i["status"] for i in invoices] == ["paid", "open"]
+    assert "payment.failed" in await billing.outbox_types()
+    assert "subscription.past_due" in await billing.outbox_types()
+
+
+async def test_an_unknown_gateway_outcome_is_charged_again_with_the_same_key(billing: Billing) -> None:
+    subscription = await billing.subscribe()
+    billing.gateway.unavailable = 1
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    report = await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    [attempt_id] = report.queued_attempts
+    assert await collect(attempt_id, billing.service.unit_of_work, billing.gateway) is None  # type: ignore[arg-type]
+    settled = await collect(attempt_id, billing.service.unit_of_work, billing.gateway)  # type: ignore[arg-type]
+    assert settled is not None
+    assert settled.status.value == "succeeded"
+    assert len(billing.gateway.charges) == 2  # the first period and this renewal, each once
+    async with billing.service.engine.connect() as conn:
+        keys = (await conn.execute(select(payment_attempts.c.idempotency_key))).scalars().all()
+    assert len(keys) == len(set(keys)) == 2
+    assert (await billing.invoices(subscription["id"]))[-1]["status"] == "paid"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"code": "x", "name": "X", "amount": 0, "currency": "USD", "interval": "month"}, "amount"),
+        ({"code": "x", "name": "X", "amount": 1.5, "currency": "USD", "interval": "month"}, "amount"),
+        ({"code": "x", "name": "X", "amount": 100, "currency": "usd", "interval": "month"}, "currency"),
+        ({"code": "x", "name": "X", "amount": 100, "currency": "USD", "interval": "week"}, "interval"),
+        ({"code": "x", "name": "X", "amount": 100, "currency": "XYZ", "interval": "month"}, "currency"),
+        ({"name": "X", "amount": 100, "currency": "USD", "interval": "month"}, "code"),
+    ],
+)
+async def test_invalid_plans_are_refused_naming_the_field(
+    billing: Billing, body: dict[str, Any], field: str
+) -> None:
+    answer = await billing.post("/v1/plans", body)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json()["error"]["field"] == field
+
+
+async def test_a_subscription_needs_a_known_customer_and_plan(billing: Billing) -> None:
+    answer = await billing.post("/v1/subscriptions", {"customer_id": "cus_nobody", "plan_code": "pro"})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["field"] == "customer_id"

@@ -1,0 +1,111 @@
+"""`Idempotency-Key` for POSTs: the same key and body get the same answer, once.
+
+A client that retries after a timeout must not create a second customer or charge
+twice. The first request with a key reserves it, runs, and stores its answer; a repeat
+with the same body gets that answer back; a repeat with a different body, or while the
+first is still running, gets 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.clock import Clock
+from shared.db.metadata import UtcDateTime
+from shared.http.errors import ApiError, error_body
+
+HEADER = "Idempotency-Key"
+IN_PROGRESS = 0
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotent_requests",
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("response", Text, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+
+
+Handler = Callable[[], Awaitable[tuple[int, Any]]]
+
+
+class IdempotentRequests:
+    def __init__(self, engine: AsyncEngine, table: Table, clock: Clock) -> None:
+        self.engine, self.table, self.clock = engine, table, clock
+
+    async def run(self, request: Request, handler: Handler) -> JSONResponse:
+        key = request.headers.get(HEADER)
+        if key is None:
+            status, body = await _answer(handler)
+            return JSONResponse(body, status_code=status)
+        if not 1 <= len(key) <= 200:
+            raise ApiError(400, "invalid_request", f"{HEADER}: 1 to 200 characters", HEADER)
+        fingerprint = hashlib.sha256(
+            request.method.encode() + request.url.path.encode() + b"\n" + await request.body()
+        ).hexdigest()
+        scoped = f"{request.url.path}:{key}"
+        if not await self._reserve(scoped, fingerprint):
+            return await self._replay(scoped, fingerprint)
+        try:
+            status, body = await _answer(handler)
+        except BaseException:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(self.table).where(self.table.c.key == scoped))
+            raise
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(self.table)
+                .where(self.table.c.key == scoped)
+                .values(status_code=status, response=json.dumps(body))
+            )
+        return JSONResponse(body, status_code=status)
+
+    async def _reserve(self, key: str, fingerprint: str) -> bool:
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    insert(self.table).values(
+                        key=key,
+                        fingerprint=fingerprint,
+                        status_code=IN_PROGRESS,
+                        response="null",
+                        created_at=self.clock.now(),
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    async def _replay(self, key: str, fingerprint: str) -> JSONResponse:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(self.table).where(self.table.c.key == key))).first()
+        if row is None or row.fingerprint != fingerprint:
+            raise ApiError(409, "idempotency_conflict", f"{HEADER} was used with a different request", HEADER)
+        if row.status_code == IN_PROGRESS:
+            raise ApiError(
+                409, "idempotency_conflict", f"a request with this {HEADER} is in progress", HEADER
+            )
+        response = JSONResponse(json.loads(row.response), status_code=row.status_code)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+async def _answer(handler: Handler) -> tuple[int, Any]:
+    """Run the handler; a domain refusal is an answer too, and is replayed as such."""
+    try:
+        return await handler()
+    except ApiError as exc:
+        return exc.status, error_body(exc.type, exc.message, exc.field)

@@ -1,0 +1,208 @@
+"""The shared test clock: simulated time that every service agrees on.
+
+With `CLOCK=test`, billing coordinates. `POST /v1/test-clock/advance` moves time in
+steps of at most a day, so every due moment is seen in order. At each step billing sets
+the time on every service, then waits until the whole system is quiet: no outbox rows
+waiting, no due work anywhere, and every consumer has consumed at least what every
+producer published on its topics, twice in a row. Kafka's end offsets are not used:
+the embedded broker reports them wrongly, so each service counts instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Literal
+
+import httpx
+from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.clock import TestClock
+from shared.http.auth import ApiKeys
+from shared.http.errors import ApiError
+from shared.messaging.consumer import EventConsumer
+from shared.outbox.relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+STEP = timedelta(days=1)
+
+
+class ParticipantState(BaseModel):
+    now: datetime
+    published: dict[str, int]
+    consumed: dict[str, int]
+    outbox_pending: int
+    due_work: int
+
+
+class ClockParticipant:
+    """One service's side: it can be told the time and report whether it is quiet."""
+
+    def __init__(
+        self,
+        clock: TestClock,
+        relay: OutboxRelay,
+        consumers: Sequence[EventConsumer],
+        due_work: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
+        self.clock, self.relay, self.consumers = clock, relay, consumers
+        self.due_work = due_work
+        self.listeners: list[Callable[[], None]] = []
+
+    def set(self, now: datetime) -> None:
+        if now > self.clock.now():
+            self.clock.move_to(now)
+        for listener in self.listeners:
+            listener()
+        self.relay.wake()
+
+    async def state(self) -> ParticipantState:
+        consumed: dict[str, int] = {}
+        for consumer in self.consumers:
+            consumed[consumer.topic.value] = consumed.get(consumer.topic.value, 0) + consumer.consumed
+        return ParticipantState(
+            now=self.clock.now(),
+            published=dict(self.relay.published_by_topic),
+            consumed=consumed,
+            outbox_pending=await self.relay.pending(),
+            due_work=await self.due_work() if self.due_work else 0,
+        )
+
+
+class SetClock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    now: AwareDatetime
+
+
+def participant_router(participant: ClockParticipant, keys: ApiKeys) -> APIRouter:
+    router = APIRouter(
+        prefix="/v1/test-clock", tags=["test clock"], dependencies=[Depends(keys.require("admin"))]
+    )
+
+    @router.get("/state")
+    async def state() -> ParticipantState:
+        return await participant.state()
+
+    @router.post("/set")
+    async def set_time(body: SetClock) -> ParticipantState:
+        participant.set(body.now)
+        return await participant.state()
+
+    return router
+
+
+def is_quiet(states: Sequence[ParticipantState]) -> bool:
+    if any(s.outbox_pending or s.due_work for s in states):
+        return False
+    published: dict[str, int] = {}
+    for s in states:
+        for topic, count in s.published.items():
+            published[topic] = published.get(topic, 0) + count
+    return all(count >= published.get(topic, 0) for s in states for topic, count in s.consumed.items())
+
+
+class Advance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: int | None = Field(default=None, ge=0, le=5 * 366 * 86400)
+    to: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Advance:
+        if (self.seconds is None) == (self.to is None):
+            raise ValueError("give exactly one of `seconds` or `to`")
+        return self
+
+
+class ClockStatus(BaseModel):
+    now: datetime
+    status: Literal["advancing", "ready", "failed"]
+    error: str | None = None
+
+
+class ClockCoordinator:
+    def __init__(
+        self, local: ClockParticipant, peers: Sequence[str], admin_key: str, *, step_timeout: float = 120
+    ) -> None:
+        self.local, self.peers = local, list(peers)
+        self.headers = {"Authorization": f"Bearer {admin_key}"}
+        self.step_timeout = step_timeout
+        self.status: Literal["advancing", "ready", "failed"] = "ready"
+        self.error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def _states(self, client: httpx.AsyncClient) -> list[ParticipantState]:
+        remote = [client.get(f"{peer}/v1/test-clock/state", headers=self.headers) for peer in self.peers]
+        answers = await asyncio.gather(*remote)
+        return [await self.local.state(), *(ParticipantState.model_validate(a.json()) for a in answers)]
+
+    async def _set_all(self, client: httpx.AsyncClient, moment: datetime) -> None:
+        self.local.set(moment)
+        for peer in self.peers:
+            answer = await client.post(
+                f"{peer}/v1/test-clock/set", json={"now": moment.isoformat()}, headers=self.headers
+            )
+            answer.raise_for_status()
+
+    async def _settle(self, client: httpx.AsyncClient) -> None:
+        deadline = asyncio.get_running_loop().time() + self.step_timeout
+        quiet_in_a_row = 0
+        last: list[ParticipantState] | None = None
+        while quiet_in_a_row < 2:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"the system did not settle: {last}")
+            await asyncio.sleep(0.05)
+            states = await self._states(client)
+            same = last is not None and [s.model_dump() for s in states] == [s.model_dump() for s in last]
+            quiet_in_a_row = quiet_in_a_row + 1 if is_quiet(states) and (same or last is None) else 0
+            last = states
+
+    async def advance_to(self, target: datetime) -> None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            await self._settle(client)
+            moment = self.local.clock.now()
+            while moment < target:
+                moment = min(target, moment + STEP)
+                await self._set_all(client, moment)
+                await self._settle(client)
+
+    def start(self, target: datetime) -> None:
+        if self.status == "advancing":
+            raise ApiError(409, "clock_busy", "the test clock is still advancing", "to")
+        self.status, self.error = "advancing", None
+
+        async def run() -> None:
+            try:
+                await self.advance_to(target)
+                self.status = "ready"
+            except Exception as exc:
+                log.exception("test clock advance failed")
+                self.status, self.error = "failed", f"{type(exc).__name__}: {exc}"
+
+        self._task = asyncio.create_task(run(), name="test-clock-advance")
+
+    def snapshot(self) -> ClockStatus:
+        return ClockStatus(now=self.local.clock.now(), status=self.status, error=self.error)
+
+
+def coordinator_router(coordinator: ClockCoordinator, keys: ApiKeys) -> APIRouter:
+    router = APIRouter(prefix="/v1/test-clock", tags=["test clock"])
+    admin = Depends(keys.require("admin"))
+
+    @router.get("", dependencies=[admin])
+    async def status() -> ClockStatus:
+        return coordinator.snapshot()
+
+    @router.post("/advance", status_code=202, dependencies=[admin])
+    async def advance(body: Advance) -> ClockStatus:
+        now = coordinator.local.clock.now()
+        target = now + timedelta(seconds=body.seconds) if body.seconds is not None else body.to
+        assert target is not None
+        if target < now:
+            raise ApiError(422, "invalid_request", "to: the test clock never moves backwards", "to")
+        coordinator.start(target)
+        return ClockStatus(now=now, status="advancing")
+
+    return router
