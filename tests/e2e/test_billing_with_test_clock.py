@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from shared.messaging.topics import ensure_topics, load_topics
+from shared.stack.keys import dev_portal_keys
 from shared.stack.processes import ServiceProcess
 from shared.testing.brokers import free_port
 from shared.testing.databases import DatabaseFactory
@@ -68,6 +69,7 @@ async def billing(kafka: str, databases: DatabaseFactory, tmp_path: Path) -> Asy
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        **dev_portal_keys(tmp_path / "keys"),
         "CLOCK": "test",
         "DUNNING_URL": f"http://127.0.0.1:{ports['dunning']}",
         "PAUSE_URL": f"http://127.0.0.1:{ports['pause']}",

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from shared.db import create_engine
 from shared.messaging.topics import ensure_topics, load_topics
+from shared.stack.keys import dev_portal_keys
 from shared.stack.processes import ServiceProcess
 from shared.testing.brokers import free_port
 from shared.testing.databases import DatabaseFactory
@@ -60,6 +61,7 @@ async def stack(
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        **dev_portal_keys(tmp_path / "keys"),
         **{f"{name.upper()}_DATABASE_URL": url for name, url in urls.items()},
         **getattr(request, "param", {}),
     }

@@ -46,6 +46,20 @@ class ServiceSettings(BaseSettings):
     )
     outbox_relay: Literal["embedded", "off"] = Field("embedded", validation_alias=_env("OUTBOX_RELAY"))
 
+    portal_public_key: str | None = Field(None, validation_alias=_env("PORTAL_PUBLIC_KEY"))
+
+    @field_validator("portal_public_key")
+    @classmethod
+    def _public_pem(cls, value: str | None) -> str | None:
+        if value:
+            from shared.portal_tokens import load_public_key
+
+            try:
+                load_public_key(value)
+            except ValueError as exc:
+                raise ValueError(f"not an Ed25519 public key in PEM ({exc})") from None
+        return value
+
     @field_validator("kafka_bootstrap_servers")
     @classmethod
     def _host_ports(cls, value: str) -> str:

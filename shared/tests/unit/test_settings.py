@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from billing.settings import BillingSettings
+from shared.portal_tokens import generate_key_pair
 from shared.settings import load_settings
 
 SETTINGS_VARIABLES = (
@@ -27,6 +28,8 @@ SETTINGS_VARIABLES = (
     "STRIPE_API_KEY",
     "STRIPE_API_BASE",
     "STRIPE_WEBHOOK_SECRET",
+    "PORTAL_SIGNING_KEY",
+    "PORTAL_PUBLIC_KEY",
 )
 REAL_ADMIN_KEY = "prod-admin-0123456789"
 REAL_FINANCE_KEY = "prod-finance-0123456789"
@@ -126,12 +129,37 @@ def test_production_with_real_keys_is_accepted(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("ADMIN_API_KEY", REAL_ADMIN_KEY)
     monkeypatch.setenv("FINANCE_API_KEY", REAL_FINANCE_KEY)
+    monkeypatch.setenv("PORTAL_SIGNING_KEY", generate_key_pair()[0])
 
     settings = load_settings(BillingSettings)
 
     assert settings.app_env == "production"
     assert settings.admin_api_key == REAL_ADMIN_KEY
     assert not settings.uses_dev_keys
+
+
+def test_production_without_a_portal_signing_key_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("ADMIN_API_KEY", REAL_ADMIN_KEY)
+    monkeypatch.setenv("FINANCE_API_KEY", REAL_FINANCE_KEY)
+
+    with pytest.raises(SystemExit):
+        load_settings(BillingSettings)
+
+    assert "PORTAL_SIGNING_KEY" in capsys.readouterr().err
+
+
+def test_a_portal_key_that_is_not_pem_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTAL_PUBLIC_KEY", "-----BEGIN NONSENSE-----")
+
+    with pytest.raises(SystemExit):
+        load_settings(BillingSettings)
+
+    assert "PORTAL_PUBLIC_KEY" in capsys.readouterr().err
 
 
 def test_the_stripe_gateway_without_an_api_key_is_refused_naming_stripe_api_key(

@@ -10,10 +10,13 @@ from datetime import timedelta
 
 from billing.adapters import orm
 from billing.adapters.gateways.port import PaymentGateway
+from billing.adapters.webhook_log import WebhookLog
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.customers import customers_router
 from billing.entrypoints.api.plans import plans_router
+from billing.entrypoints.api.portal import portal_router
 from billing.entrypoints.api.subscriptions import subscriptions_router
+from billing.entrypoints.api.webhooks import webhooks_router
 from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.unit_of_work import BillingUnitOfWork
@@ -21,6 +24,7 @@ from billing.settings import BillingSettings
 from shared.clock import Clock
 from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
+from shared.portal_tokens import PortalTokenSigner
 from shared.service import Service
 from shared.test_clock import ClockCoordinator, coordinator_router
 
@@ -53,6 +57,11 @@ def bootstrap(
         idempotency=IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock),
     )
     consumers = billing_consumers(unit_of_work, infra.dead_letters)
+    signer = (
+        PortalTokenSigner(settings.portal_signing_key, timedelta(minutes=settings.portal_session_minutes))
+        if settings.portal_signing_key
+        else None
+    )
     service = Service(
         name="billing",
         settings=settings,
@@ -60,7 +69,13 @@ def bootstrap(
         infra=infra,
         unit_of_work=unit_of_work,
         consumers=consumers,
-        routers=[customers_router(ctx), plans_router(ctx), subscriptions_router(ctx)],
+        routers=[
+            customers_router(ctx),
+            plans_router(ctx),
+            subscriptions_router(ctx),
+            portal_router(ctx, signer, settings.portal_base_url),
+            webhooks_router(ctx, WebhookLog(infra.engine), settings.stripe_webhook_secret, infra.clock),
+        ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         clock_listeners=[scheduler.wake],

@@ -34,6 +34,26 @@ class BillingSettings(ServiceSettings):
         None, ge=0, le=60, validation_alias=AliasChoices("SIMULATED_CARD_UPDATER_DAYS")
     )
 
+    portal_signing_key: str | None = Field(None, validation_alias=AliasChoices("PORTAL_SIGNING_KEY"))
+    portal_base_url: str = Field(
+        "http://127.0.0.1:8003/portal", validation_alias=AliasChoices("PORTAL_BASE_URL")
+    )
+    portal_session_minutes: int = Field(
+        60, ge=1, le=7 * 24 * 60, validation_alias=AliasChoices("PORTAL_SESSION_MINUTES")
+    )
+
+    @field_validator("portal_signing_key")
+    @classmethod
+    def _private_pem(cls, value: str | None) -> str | None:
+        if value:
+            from shared.portal_tokens import load_private_key
+
+            try:
+                load_private_key(value)
+            except ValueError as exc:
+                raise ValueError(f"not an Ed25519 private key in PEM ({exc})") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -44,6 +64,8 @@ class BillingSettings(ServiceSettings):
     def _stripe_needs_a_key(self) -> Self:
         if self.payment_gateway == "stripe" and not self.stripe_api_key:
             raise ValueError("STRIPE_API_KEY: required when PAYMENT_GATEWAY=stripe")
+        if self.app_env == "production" and not self.portal_signing_key:
+            raise ValueError("PORTAL_SIGNING_KEY: required when APP_ENV=production")
         return self
 
 

@@ -63,6 +63,7 @@ class SubscriptionCreated(_BillingEvent):
     plan_code: str
     price: Money
     interval: Literal["month", "year"]
+    beach_fee: Money | None = Field(default=None, description="The plan's fee per paused month.")
     status: str
     current_period_start: AwareDatetime
     current_period_end: AwareDatetime

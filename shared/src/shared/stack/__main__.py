@@ -16,6 +16,7 @@ from pathlib import Path
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.settings import DEV_ADMIN_API_KEY, DEV_FINANCE_API_KEY
 from shared.stack.broker import EmbeddedBroker, port_is_open
+from shared.stack.keys import dev_portal_keys
 from shared.stack.processes import ServiceProcess
 
 SERVICES = (("billing", 8001), ("dunning", 8002), ("pause", 8003))
@@ -47,7 +48,7 @@ def main() -> None:
         bootstrap = broker.bootstrap_servers
     created = asyncio.run(ensure_topics(bootstrap, load_topics()))
 
-    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, **dev_portal_keys(var / "keys")}
     for name in ports:
         env.setdefault(f"{name.upper()}_DATABASE_URL", os.environ.get(
             f"{name.upper()}_DATABASE_URL", f"sqlite:///{var.resolve()}/{name}.db"))  # fmt: skip

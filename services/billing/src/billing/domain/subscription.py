@@ -84,6 +84,7 @@ class Subscription:
                 plan_code=plan.code,
                 price=plan.price,
                 interval=plan.interval,
+                beach_fee=plan.beach_fee,
                 status=subscription.status.value,
                 current_period_start=start,
                 current_period_end=end,

@@ -46,6 +46,7 @@ async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None
         SubscriptionStatus.PAST_DUE,
     ):
         return  # canceled meanwhile, or already paused: nothing to stop
+    subscription.beach_fee = data.fee_per_month  # the fee the customer agreed to for this pause
     subscription.pause(pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at)
     await work.subscriptions.save(subscription)
 

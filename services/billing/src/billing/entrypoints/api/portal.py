@@ -1,0 +1,71 @@
+"""`POST /v1/portal-sessions`: a link that lets one customer manage their subscription.
+
+As with Stripe's billing portal, the business creates the session server-side with its
+admin key and sends the customer the URL; the token in it names that customer only
+and expires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.entrypoints.api.context import ApiContext
+from shared.http.errors import ApiError
+from shared.portal_tokens import PortalTokenSigner
+
+
+class PortalSessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=40)
+    return_url: str | None = Field(default=None, max_length=2000)
+
+
+class PortalSessionOut(BaseModel):
+    id: str
+    customer_id: str
+    url: str
+    token: str
+    expires_at: datetime
+
+
+def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: str) -> APIRouter:
+    router = APIRouter(tags=["portal"])
+
+    @router.post(
+        "/v1/portal-sessions",
+        status_code=201,
+        dependencies=[Depends(ctx.keys.require("admin"))],
+        response_model=PortalSessionOut,
+    )
+    async def create_portal_session(request: Request, body: PortalSessionIn) -> JSONResponse:
+        if signer is None:
+            raise ApiError(503, "not_configured", "portal sessions need PORTAL_SIGNING_KEY")
+
+        async def run() -> tuple[int, Any]:
+            async with ctx.uow() as work:
+                customer = await work.customers.get(body.customer_id)
+                now = work.clock.now()
+            if customer is None:
+                raise ApiError(404, "not_found", f"no customer {body.customer_id}", "customer_id")
+            assert signer is not None
+            session = signer.mint(customer.id, now)
+            query = {"token": session.token} | ({"return_url": body.return_url} if body.return_url else {})
+            out = PortalSessionOut(
+                id=session.id,
+                customer_id=customer.id,
+                url=f"{base_url}?{urlencode(query)}",
+                token=session.token,
+                expires_at=session.expires_at,
+            )
+            return 201, out.model_dump(mode="json")
+
+        return await ctx.idempotency.run(request, run)
+
+    return router
