@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dunning.adapters import orm
+from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.entrypoints.consumers import billing_events_consumer
+from dunning.entrypoints.notifier import notifier_consumer
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
 from shared.infrastructure import build_infrastructure
 from shared.service import Service
+
+
+def mailer_for(settings: DunningSettings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return FileMailer(Path(settings.mail_dir), settings.mail_from)
 
 
 def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Service:
@@ -21,6 +31,9 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         port=settings.port,
         infra=infra,
         unit_of_work=unit_of_work,
-        consumers=[billing_events_consumer(unit_of_work, infra.dead_letters)],
+        consumers=[
+            billing_events_consumer(unit_of_work, infra.dead_letters),
+            notifier_consumer(mailer_for(settings), infra.dead_letters),
+        ],
         routers=[customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys)],
     )

@@ -14,6 +14,19 @@ class DunningSettings(ServiceSettings):
     )
     port: int = Field(8002, ge=1, le=65535, validation_alias=AliasChoices("DUNNING_PORT"))
 
+    smtp_url: str | None = Field(None, validation_alias=AliasChoices("SMTP_URL"))
+    mail_from: str = Field("Billing <billing@example.com>", validation_alias=AliasChoices("MAIL_FROM"))
+    mail_dir: str = Field("./var/mail", validation_alias=AliasChoices("MAIL_DIR"))
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value:
+            from dunning.adapters.mailer import SmtpMailer
+
+            SmtpMailer(value, "x@example.com")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:

@@ -1,11 +1,65 @@
-"""Pause's tables."""
+"""Pause's tables: its replicas of customers and subscriptions, pauses and cancel intents."""
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table
+
 from shared.customer_directory import customer_profiles_table
 from shared.db import new_metadata
+from shared.db.metadata import UtcDateTime
 from shared.db.tables import messaging_tables
+from shared.http.idempotency import idempotency_table
 
 metadata = new_metadata()
 messaging = messaging_tables(metadata)
 customer_profiles = customer_profiles_table(metadata)
+idempotent_requests = idempotency_table(metadata)
+
+subscription_views = Table(
+    "subscription_views",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("plan_code", String(64), nullable=False),
+    Column("price_amount", BigInteger, nullable=False),
+    Column("price_currency", String(3), nullable=False),
+    Column("beach_fee_amount", BigInteger, nullable=True),
+    Column("beach_fee_currency", String(3), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("current_period_start", UtcDateTime, nullable=False),
+    Column("current_period_end", UtcDateTime, nullable=False),
+    Column("open_dunning_case", Boolean, nullable=False),
+    Column("dunning_offer_open", Boolean, nullable=False),
+)
+
+beach_pauses = Table(
+    "beach_pauses",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("subscription_id", String(40), nullable=False, index=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("months", Integer, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("resumes_at", UtcDateTime, nullable=False),
+    Column("fee_amount", BigInteger, nullable=False),
+    Column("fee_currency", String(3), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("reminder_sent_at", UtcDateTime, nullable=True),
+    Column("end_reason", String(40), nullable=True),
+)
+
+cancel_intents = Table(
+    "cancel_intents",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("subscription_id", String(40), nullable=False, index=True),
+    Column("customer_id", String(40), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+)
