@@ -200,3 +200,34 @@ async def test_a_subscription_needs_a_known_customer_and_plan(billing: Billing) 
     answer = await billing.post("/v1/subscriptions", {"customer_id": "cus_nobody", "plan_code": "pro"})
     assert answer.status_code == 404
     assert answer.json()["error"]["field"] == "customer_id"
+
+
+async def test_a_portal_session_link_carries_a_token_for_that_customer_only(databases: DatabaseFactory) -> None:
+    from shared.portal_tokens import PortalTokenVerifier, generate_key_pair
+
+    private, public = generate_key_pair()
+    clock = TestClock(JAN_31)
+    settings = settings_for(
+        BillingSettings,
+        BILLING_DATABASE_URL=await databases.new("portal"),
+        PORTAL_SIGNING_KEY=private,
+        PORTAL_BASE_URL="http://127.0.0.1:8003/portal",
+    )
+    service = bootstrap(settings, clock=clock, gateway=ScriptedGateway())
+    await upgrade(service.engine, "billing")
+    billing = Billing(service, ScriptedGateway(), clock)
+    try:
+        customer = (await billing.post("/v1/customers", {"email": "p@q.co", "name": "P", "timezone": "UTC"})).json()
+        answer = await billing.post("/v1/portal-sessions", {"customer_id": customer["id"]})
+        assert answer.status_code == 201, answer.text
+        session = answer.json()
+        assert session["url"].startswith("http://127.0.0.1:8003/portal?token=")
+        assert session["token"] in session["url"]
+        verifier = PortalTokenVerifier(public)
+        assert verifier.customer_of(session["token"], JAN_31 + timedelta(minutes=1)) == customer["id"]
+        missing = await billing.post("/v1/portal-sessions", {"customer_id": "cus_nobody"})
+        assert missing.status_code == 404
+        assert missing.json()["error"]["field"] == "customer_id"
+    finally:
+        await billing.http.aclose()
+        await service.engine.dispose()
