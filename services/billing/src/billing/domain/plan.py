@@ -37,7 +37,7 @@ class Plan:
         interval: str,
         beach_fee_amount: int | None = None,
     ) -> Plan:
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             raise DomainError("code", "use 1-64 lower-case letters, digits, '-' or '_'")
         if not name.strip():
             raise DomainError("name", "must not be empty")

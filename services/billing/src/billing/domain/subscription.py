@@ -55,6 +55,8 @@ class Subscription:
     pause_id: str | None = None
     pause_resumes_at: datetime | None = None
     next_beach_fee_at: datetime | None = None
+    pause_started_at: datetime | None = None
+    beach_fees_charged: int = 0
     canceled_at: datetime | None = None
     cancel_reason: str | None = None
     version: int = 0
@@ -143,6 +145,7 @@ class Subscription:
         self._require("pause", SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
         self.status = SubscriptionStatus.PAUSED
         self.pause_id, self.pause_resumes_at = pause_id, resumes_at
+        self.pause_started_at, self.beach_fees_charged = at, 0
         self.next_beach_fee_at = at
         self.events.append(
             SubscriptionPaused(
@@ -165,9 +168,12 @@ class Subscription:
     def beach_month(self) -> tuple[datetime, datetime]:
         """The paused month the next fee pays for; advances the fee schedule."""
         self._require("charge a beach fee on", SubscriptionStatus.PAUSED)
-        assert self.next_beach_fee_at is not None
-        start = self.next_beach_fee_at
-        self.next_beach_fee_at = add_months(start, 1)
+        assert self.pause_started_at is not None
+        # Counted from the pause start, like billing periods from their anchor: a pause
+        # from 31 January owes fees on 31 Jan and 28 Feb, then 31 Mar, never a drifted 28th.
+        start = add_months(self.pause_started_at, self.beach_fees_charged)
+        self.beach_fees_charged += 1
+        self.next_beach_fee_at = add_months(self.pause_started_at, self.beach_fees_charged)
         return start, self.next_beach_fee_at
 
     def resume(self, *, at: datetime, pause_id: str | None) -> None:
@@ -176,7 +182,7 @@ class Subscription:
         self.status = SubscriptionStatus.ACTIVE
         self.billing_anchor, self.period_index = at, 0
         self.current_period_start, self.current_period_end = period(at, 0, self.interval)
-        self.pause_id = self.pause_resumes_at = self.next_beach_fee_at = None
+        self.pause_id = self.pause_resumes_at = self.next_beach_fee_at = self.pause_started_at = None
         self.events.append(
             SubscriptionResumed(
                 subscription_id=self.id,
