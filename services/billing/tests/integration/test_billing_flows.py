@@ -202,7 +202,9 @@ async def test_a_subscription_needs_a_known_customer_and_plan(billing: Billing) 
     assert answer.json()["error"]["field"] == "customer_id"
 
 
-async def test_a_portal_session_link_carries_a_token_for_that_customer_only(databases: DatabaseFactory) -> None:
+async def test_a_portal_session_link_carries_a_token_for_that_customer_only(
+    databases: DatabaseFactory,
+) -> None:
     from shared.portal_tokens import PortalTokenVerifier, generate_key_pair
 
     private, public = generate_key_pair()
@@ -217,7 +219,9 @@ async def test_a_portal_session_link_carries_a_token_for_that_customer_only(data
     await upgrade(service.engine, "billing")
     billing = Billing(service, ScriptedGateway(), clock)
     try:
-        customer = (await billing.post("/v1/customers", {"email": "p@q.co", "name": "P", "timezone": "UTC"})).json()
+        customer = (
+            await billing.post("/v1/customers", {"email": "p@q.co", "name": "P", "timezone": "UTC"})
+        ).json()
         answer = await billing.post("/v1/portal-sessions", {"customer_id": customer["id"]})
         assert answer.status_code == 201, answer.text
         session = answer.json()

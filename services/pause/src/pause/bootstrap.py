@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 from pause.adapters import orm
-from pause.entrypoints.consumers import billing_events_consumer
+from pause.entrypoints.api.auth import principal_dependency
+from pause.entrypoints.api.pauses import pauses_router
+from pause.entrypoints.api.report import report_router
+from pause.entrypoints.consumers import pause_consumers
+from pause.entrypoints.scheduler import PauseScheduler
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from pause.settings import PauseSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
+from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
+from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 
 
 def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(PauseUnitOfWork)
+    policies = settings.policies()
+    scheduler = PauseScheduler(unit_of_work, policies, interval=0.5 if settings.clock == "test" else 5.0)
+    verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
+    who = principal_dependency(infra.keys, verifier, infra.clock)
+    idempotency = IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock)
     return Service(
         name="pause",
         settings=settings,
         port=settings.port,
         infra=infra,
         unit_of_work=unit_of_work,
-        consumers=[billing_events_consumer(unit_of_work, infra.dead_letters)],
-        routers=[customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys)],
+        consumers=pause_consumers(unit_of_work, infra.dead_letters, policies),
+        routers=[
+            customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
+            pauses_router(unit_of_work, policies, who, idempotency),
+            report_router(infra.engine, infra.keys, infra.clock),
+        ],
+        workers=[scheduler.run],
+        due_work=scheduler.due_work,
+        clock_listeners=[scheduler.wake],
     )

@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import AliasChoices, Field, field_validator
 
 from shared.db import normalise_url
 from shared.settings import ServiceSettings, load_settings
 
+if TYPE_CHECKING:
+    from pause.domain.policy import PausePolicies
+
 
 class PauseSettings(ServiceSettings):
     database_url: str = Field("sqlite:///./var/pause.db", validation_alias=AliasChoices("PAUSE_DATABASE_URL"))
     port: int = Field(8003, ge=1, le=65535, validation_alias=AliasChoices("PAUSE_PORT"))
+
+    pause_policy: str | None = Field(
+        None,
+        validation_alias=AliasChoices("PAUSE_POLICY"),
+        description='JSON: {"version": 1, "default": {...}, "plans": {"pro": {...}}}',
+    )
+
+    @field_validator("pause_policy")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        if value:
+            import json
+
+            from pause.domain.errors import DomainError
+            from pause.domain.policy import PausePolicies
+
+            try:
+                PausePolicies.from_dict(json.loads(value))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc}") from None
+            except DomainError as exc:
+                raise ValueError(f"{exc.field}: {exc}") from None
+        return value
+
+    def policies(self) -> PausePolicies:
+        import json
+
+        from pause.domain.policy import PausePolicies
+
+        return (
+            PausePolicies.from_dict(json.loads(self.pause_policy)) if self.pause_policy else PausePolicies()
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -80,6 +80,8 @@ subscriptions = Table(
     Column("next_beach_fee_at", UtcDateTime, nullable=True),
     Column("pause_started_at", UtcDateTime, nullable=True),
     Column("beach_fees_charged", Integer, nullable=False, server_default="0"),
+    Column("scheduled_pause_id", String(40), nullable=True),
+    Column("scheduled_pause_starts_at", UtcDateTime, nullable=True),
     Column("canceled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", String(500), nullable=True),
     Column("version", Integer, nullable=False),

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.orm import (
@@ -169,7 +169,23 @@ def _subscription_values(subscription: Subscription) -> dict[str, object]:
     )
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Renewal due (and no pause agreed to begin instead), or a beach fee due."""
+    t = subscriptions
+    no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
+        t.c.scheduled_pause_starts_at > t.c.current_period_end
+    )
+    due_renewal = (
+        (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now) & no_pause_ahead
+    )
+    due_fee = (t.c.status == SubscriptionStatus.PAUSED.value) & (t.c.next_beach_fee_at <= now)
+    return due_renewal | due_fee
+
+
 class SubscriptionRepository(_Repository):
+    async def count_due(self, now: datetime) -> int:
+        return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
+
     async def add(self, subscription: Subscription) -> None:
         await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
         self._track(subscription)
@@ -202,9 +218,7 @@ class SubscriptionRepository(_Repository):
         are skipped, so two billing runners never renew the same subscription.
         """
         t = subscriptions
-        due_renewal = (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now)
-        due_fee = (t.c.status == SubscriptionStatus.PAUSED.value) & (t.c.next_beach_fee_at <= now)
-        query = select(t).where(due_renewal | due_fee).order_by(t.c.id).limit(limit)
+        query = select(t).where(_due(now)).order_by(t.c.id).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         found = []
@@ -371,6 +385,10 @@ class PaymentAttemptRepository(_Repository):
             select(payment_attempts.c.id).where(payment_attempts.c.invoice_id == invoice_id)
         )
         return len(rows.all())
+
+    async def count_pending(self) -> int:
+        query = select(func.count()).where(payment_attempts.c.status == AttemptStatus.PENDING.value)
+        return int((await self.session.execute(query)).scalar_one())
 
     async def pending_ids(self, limit: int) -> list[str]:
         rows = await self.session.execute(

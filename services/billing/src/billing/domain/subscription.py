@@ -57,6 +57,8 @@ class Subscription:
     next_beach_fee_at: datetime | None = None
     pause_started_at: datetime | None = None
     beach_fees_charged: int = 0
+    scheduled_pause_id: str | None = None
+    scheduled_pause_starts_at: datetime | None = None
     canceled_at: datetime | None = None
     cancel_reason: str | None = None
     version: int = 0
@@ -99,7 +101,21 @@ class Subscription:
             raise InvalidTransition("subscription", self.status.value, action)
 
     def is_due_for_renewal(self, now: datetime) -> bool:
-        return self.status is SubscriptionStatus.ACTIVE and self.current_period_end <= now
+        """Active, the paid period over, and no pause agreed to begin when it ends."""
+        pause_ahead = (
+            self.scheduled_pause_starts_at is not None
+            and self.scheduled_pause_starts_at <= self.current_period_end
+        )
+        return self.status is SubscriptionStatus.ACTIVE and self.current_period_end <= now and not pause_ahead
+
+    def schedule_pause(self, pause_id: str, starts_at: datetime) -> None:
+        """Remember a pause agreed for later, so the period it replaces is not renewed first."""
+        self._require("schedule a pause on", SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+        self.scheduled_pause_id, self.scheduled_pause_starts_at = pause_id, starts_at
+
+    def drop_scheduled_pause(self, pause_id: str) -> None:
+        if self.scheduled_pause_id == pause_id:
+            self.scheduled_pause_id = self.scheduled_pause_starts_at = None
 
     def renew(self, invoice_id: str) -> None:
         """Move to the next period; the caller has issued its invoice."""
@@ -146,6 +162,7 @@ class Subscription:
         self.status = SubscriptionStatus.PAUSED
         self.pause_id, self.pause_resumes_at = pause_id, resumes_at
         self.pause_started_at, self.beach_fees_charged = at, 0
+        self.scheduled_pause_id = self.scheduled_pause_starts_at = None
         self.next_beach_fee_at = at
         self.events.append(
             SubscriptionPaused(

@@ -25,6 +25,7 @@ def billing_consumers(
             name="billing.pause-events",
             topic=Topic.PAUSE_EVENTS,
             handlers={
+                "pause.scheduled": commands.pause_scheduled,
                 "pause.started": commands.pause_started,
                 "pause.extended": commands.pause_extended,
                 "pause.ended": commands.pause_ended,

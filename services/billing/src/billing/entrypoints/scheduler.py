@@ -10,12 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import func, select
-
 from billing.adapters.gateways.port import PaymentGateway
-from billing.adapters.orm import payment_attempts, subscriptions
-from billing.domain.payment import AttemptStatus
-from billing.domain.subscription import SubscriptionStatus
 from billing.service_layer.billing_run import run_until_done
 from billing.service_layer.charging import collect
 from billing.service_layer.payment_methods import store_default_card
@@ -89,18 +84,8 @@ class BillingScheduler:
     async def due_work(self) -> int:
         """What is due now but not done: the test clock waits for this to reach zero."""
         async with self.uow() as work:
-            now = work.clock.now()
-            s, a = subscriptions, payment_attempts
-            due = await work.session.execute(
-                select(func.count()).where(
-                    ((s.c.status == SubscriptionStatus.ACTIVE.value) & (s.c.current_period_end <= now))
-                    | ((s.c.status == SubscriptionStatus.PAUSED.value) & (s.c.next_beach_fee_at <= now))
-                )
-            )
-            pending = await work.session.execute(
-                select(func.count()).where(a.c.status == AttemptStatus.PENDING.value)
-            )
-            return int(due.scalar_one()) + int(pending.scalar_one()) + int(self.busy)
+            due = await work.subscriptions.count_due(work.clock.now())
+            return due + await work.attempts.count_pending() + int(self.busy)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

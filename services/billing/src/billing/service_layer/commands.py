@@ -15,7 +15,7 @@ from billing.service_layer.subscriptions import cancel_subscription
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.contracts.commands import CancelSubscription, RetryPayment
-from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseStarted
+from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
 
 
 async def retry_payment(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
@@ -51,6 +51,18 @@ async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None
     await work.subscriptions.save(subscription)
 
 
+async def pause_scheduled(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    data: PauseScheduled = event.data
+    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    if subscription is None or subscription.status not in (
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+    ):
+        return
+    subscription.schedule_pause(data.pause_id, data.starts_at)
+    await work.subscriptions.save(subscription)
+
+
 async def pause_extended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     data: PauseExtended = event.data
     subscription = await work.subscriptions.get(data.subscription_id, lock=True)
@@ -63,7 +75,11 @@ async def pause_ended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     """Back from the beach: a new period starts on the resume date, charged at once."""
     data: PauseEnded | PauseCanceled = event.data
     subscription = await work.subscriptions.get(data.subscription_id, lock=True)
-    if subscription is None or subscription.status is not SubscriptionStatus.PAUSED:
+    if subscription is None:
+        return
+    if subscription.status is not SubscriptionStatus.PAUSED:
+        subscription.drop_scheduled_pause(data.pause_id)  # called off before it began
+        await work.subscriptions.save(subscription)
         return
     if subscription.pause_id != data.pause_id:
         return

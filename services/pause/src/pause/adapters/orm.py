@@ -63,3 +63,13 @@ cancel_intents = Table(
     Column("outcome", String(20), nullable=False),
     Column("resolved_at", UtcDateTime, nullable=True),
 )
+
+fee_payments = Table(
+    "fee_payments",
+    metadata,
+    Column("invoice_id", String(40), primary_key=True),
+    Column("subscription_id", String(40), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False),
+)

@@ -1,23 +1,48 @@
-"""What pause consumes: `billing.events`."""
+"""What pause consumes: `billing.events` and `dunning.events`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from pause.adapters.orm import customer_profiles
+from pause.domain.policy import PausePolicies
+from pause.service_layer import subscription_replica as replica
+from pause.service_layer.dunning_pause import dunning_case_closed_handler
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.base import Topic
 from shared.customer_directory import remember_customer_handler
 from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
-def billing_events_consumer(
-    unit_of_work: Callable[[], PauseUnitOfWork], dead_letters: DeadLetters
-) -> EventConsumer:
-    return EventConsumer(
-        name="pause.billing-events",
-        topic=Topic.BILLING_EVENTS,
-        handlers={"customer.created": remember_customer_handler(customer_profiles)},
-        unit_of_work=unit_of_work,
-        dead_letters=dead_letters,
-    )
+def pause_consumers(
+    unit_of_work: Callable[[], PauseUnitOfWork], dead_letters: DeadLetters, policies: PausePolicies
+) -> list[EventConsumer]:
+    return [
+        EventConsumer(
+            name="pause.billing-events",
+            topic=Topic.BILLING_EVENTS,
+            handlers={
+                "customer.created": remember_customer_handler(customer_profiles),
+                "subscription.created": replica.subscription_created,
+                "subscription.renewed": replica.period_changed,
+                "subscription.resumed": replica.period_changed,
+                "subscription.past_due": replica.status_changed,
+                "subscription.paused": replica.status_changed,
+                "subscription.canceled": replica.status_changed,
+                "invoice.paid": replica.invoice_paid,
+            },
+            unit_of_work=unit_of_work,
+            dead_letters=dead_letters,
+        ),
+        EventConsumer(
+            name="pause.dunning-events",
+            topic=Topic.DUNNING_EVENTS,
+            handlers={
+                "dunning.case_opened": replica.dunning_case_opened,
+                "dunning.reminder_sent": replica.dunning_reminder_sent,
+                "dunning.case_closed": dunning_case_closed_handler(policies),
+            },
+            unit_of_work=unit_of_work,
+            dead_letters=dead_letters,
+        ),
+    ]

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from pause.adapters.orm import subscription_views
+from pause.adapters.orm import fee_payments, subscription_views
 from shared.contracts.base import CloudEvent
-from shared.contracts.billing import SubscriptionCreated
+from shared.contracts.billing import ChargeContext, InvoicePaid, SubscriptionCreated
 from shared.db.upsert import upsert
 from shared.unit_of_work import SqlUnitOfWork
 
@@ -83,3 +83,27 @@ async def dunning_reminder_sent(event: CloudEvent[Any], uow: SqlUnitOfWork) -> N
 
 async def dunning_case_closed(event: CloudEvent[Any], uow: SqlUnitOfWork) -> None:
     await _set(uow, event.data.subscription_id, open_dunning_case=False, dunning_offer_open=False)
+
+
+async def invoice_paid(event: CloudEvent[Any], uow: SqlUnitOfWork) -> None:
+    """A paid subscription invoice ends `past_due`; a paid beach fee counts for the report."""
+    data: InvoicePaid = event.data
+    if data.context is not ChargeContext.BEACH_FEE:
+        await uow.session.execute(
+            update(subscription_views)
+            .where(subscription_views.c.id == data.subscription_id, subscription_views.c.status == "past_due")
+            .values(status="active")
+        )
+        return
+    await upsert(
+        uow.session,
+        fee_payments,
+        {
+            "invoice_id": data.invoice_id,
+            "subscription_id": data.subscription_id,
+            "amount": data.total.amount,
+            "currency": data.total.currency,
+            "paid_at": data.paid_at,
+        },
+        key=["invoice_id"],
+    )

@@ -1,4 +1,4 @@
-"""subscription replica, beach pauses, cancel intents, idempotency
+"""subscription replica, beach pauses, cancel intents, fees, idempotency
 
 Revision ID: 0002
 Revises: 0001
@@ -61,6 +61,15 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "fee_payments",
+        sa.Column("invoice_id", sa.String(length=40), nullable=False),
+        sa.Column("subscription_id", sa.String(length=40), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("paid_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("invoice_id", name=op.f("pk_fee_payments")),
+    )
+    op.create_table(
         "idempotent_requests",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
@@ -98,6 +107,7 @@ def downgrade() -> None:
 
     op.drop_table("subscription_views")
     op.drop_table("idempotent_requests")
+    op.drop_table("fee_payments")
     with op.batch_alter_table("cancel_intents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cancel_intents_subscription_id"))
 

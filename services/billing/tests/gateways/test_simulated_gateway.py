@@ -1,0 +1,141 @@
+"""The simulated gateway: Stripe's test ids, one charge per key, and the card updater."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from billing.adapters.gateways.port import ChargeRequest, PaymentMethodRejected
+from billing.adapters.gateways.simulated import TEST_CARDS, SimulatedGateway
+from shared.clock import TestClock
+from shared.money import Money
+
+NOV_1 = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
+EXPIRED = "pm_card_chargeDeclinedExpiredCard"
+
+
+def charge_of(method: str, key: str, customer: str = "cus_sim_1") -> ChargeRequest:
+    return ChargeRequest(key, customer, method, Money(amount=1500, currency="EUR"), "Invoice 1", {})
+
+
+@pytest.mark.parametrize(
+    ("method", "decline_code"),
+    [
+        ("pm_card_visa", None),
+        ("pm_card_mastercard", None),
+        ("pm_card_amex", None),
+        ("pm_card_chargeDeclinedExpiredCard", "expired_card"),
+        ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds"),
+        ("pm_card_chargeDeclined", "card_declined"),
+        ("pm_card_chargeDeclinedLostCard", "lost_card"),
+        ("pm_card_chargeDeclinedStolenCard", "stolen_card"),
+        ("pm_card_chargeDeclinedFraudulent", "fraudulent"),
+        ("pm_card_chargeCustomerFail", "card_declined"),
+        ("pm_card_chargeDeclinedProcessingError", "processing_error"),
+    ],
+)
+async def test_each_stripe_test_id_attaches_and_charges_as_stripe_would(
+    method: str, decline_code: str | None
+) -> None:
+    gateway = SimulatedGateway()
+    card = await gateway.attach_payment_method("cus_sim_1", method)
+
+    result = await gateway.charge(charge_of(card.gateway_payment_method, "att-1"))
+
+    assert result.succeeded is (decline_code is None)
+    assert result.decline_code == decline_code
+    assert (result.decline_message is None) is (decline_code is None)
+    assert len(gateway.charges) == (1 if decline_code is None else 0)
+
+
+@pytest.mark.parametrize("method", sorted(TEST_CARDS))
+async def test_every_test_card_shows_a_brand_four_digits_and_an_expiry_in_the_future_unless_expired(
+    method: str,
+) -> None:
+    card = await SimulatedGateway().attach_payment_method("cus_sim_1", method)
+
+    assert card.gateway_payment_method == method
+    assert card.brand in {"visa", "mastercard", "amex"}
+    assert len(card.last4) == 4
+    assert card.last4.isdigit()
+    end_of_expiry_month = date(card.exp_year, card.exp_month, 28)
+    assert (end_of_expiry_month < date(2026, 1, 1)) is (method == EXPIRED)
+
+
+async def test_an_unknown_payment_method_is_rejected() -> None:
+    with pytest.raises(PaymentMethodRejected, match="pm_card_nonsense"):
+        await SimulatedGateway().attach_payment_method("cus_sim_1", "pm_card_nonsense")
+
+
+async def test_registering_a_customer_is_idempotent_per_customer_id() -> None:
+    gateway = SimulatedGateway()
+
+    assert await gateway.register_customer("c1", "a@example.com", "A") == await gateway.register_customer(
+        "c1", "a@example.com", "A"
+    )
+    assert await gateway.register_customer("c2", "a@example.com", "A") != await gateway.register_customer(
+        "c1", "a@example.com", "A"
+    )
+
+
+async def test_repeating_a_key_returns_the_first_result_without_charging_again() -> None:
+    gateway = SimulatedGateway()
+
+    first = await gateway.charge(charge_of("pm_card_visa", "att-1"))
+    again = await gateway.charge(charge_of("pm_card_visa", "att-1"))
+    other = await gateway.charge(charge_of("pm_card_visa", "att-2"))
+
+    assert again == first
+    assert other.gateway_reference != first.gateway_reference
+    assert [charge.idempotency_key for charge in gateway.charges] == ["att-1", "att-2"]
+
+
+async def test_the_card_updater_delivers_a_working_card_once_after_the_delay() -> None:
+    clock = TestClock(NOV_1)
+    gateway = SimulatedGateway(card_updater_delay=timedelta(days=3), clock=clock)
+    declined = await gateway.charge(charge_of(EXPIRED, "att-1"))
+
+    early = gateway.due_card_updates(NOV_1 + timedelta(days=3) - timedelta(seconds=1))
+    [update] = gateway.due_card_updates(NOV_1 + timedelta(days=3))
+    later = gateway.due_card_updates(NOV_1 + timedelta(days=30))
+
+    assert declined.decline_code == "expired_card"
+    assert early == []
+    assert later == []
+    assert (update.gateway_customer, update.old_payment_method) == ("cus_sim_1", EXPIRED)
+    assert update.new_card.gateway_payment_method == "pm_card_visa_updated_1"
+    assert date(update.new_card.exp_year, update.new_card.exp_month, 1) > NOV_1.date()
+    assert (await gateway.charge(charge_of(update.new_card.gateway_payment_method, "att-2"))).succeeded
+
+
+async def test_the_old_card_keeps_failing_after_the_update_and_is_not_replaced_twice() -> None:
+    clock = TestClock(NOV_1)
+    gateway = SimulatedGateway(card_updater_delay=timedelta(days=1), clock=clock)
+    await gateway.charge(charge_of(EXPIRED, "att-1"))
+    clock.move_to(NOV_1 + timedelta(days=2))
+    assert len(gateway.due_card_updates(clock.now())) == 1
+
+    retried = await gateway.charge(charge_of(EXPIRED, "att-2"))
+    clock.move_to(NOV_1 + timedelta(days=10))
+
+    assert retried.decline_code == "expired_card"
+    assert gateway.due_card_updates(clock.now()) == []
+
+
+async def test_each_customer_with_an_expired_card_gets_their_own_replacement() -> None:
+    gateway = SimulatedGateway(card_updater_delay=timedelta(hours=1), clock=TestClock(NOV_1))
+    await gateway.charge(charge_of(EXPIRED, "att-1", customer="cus_sim_a"))
+    await gateway.charge(charge_of(EXPIRED, "att-2", customer="cus_sim_b"))
+
+    updates = gateway.due_card_updates(NOV_1 + timedelta(hours=1))
+
+    assert [update.gateway_customer for update in updates] == ["cus_sim_a", "cus_sim_b"]
+    assert len({update.new_card.gateway_payment_method for update in updates}) == 2
+
+
+async def test_without_a_card_updater_delay_no_replacement_ever_arrives() -> None:
+    gateway = SimulatedGateway(clock=TestClock(NOV_1))
+    await gateway.charge(charge_of(EXPIRED, "att-1"))
+
+    assert gateway.due_card_updates(NOV_1 + timedelta(days=365)) == []

@@ -1,0 +1,117 @@
+"""Pause's repositories: beach pauses, cancel intents and the subscription replica."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pause.adapters.orm import beach_pauses, cancel_intents, subscription_views
+from pause.domain.cancel_intent import CancelIntent
+from pause.domain.pause import BeachPause, PauseStatus
+from pause.domain.subscription_view import SubscriptionView
+from shared.money import Money
+from shared.unit_of_work import RecordsEvents
+
+TrackFn = Callable[[RecordsEvents], None]
+LIVE = (PauseStatus.SCHEDULED.value, PauseStatus.ACTIVE.value)
+
+
+def _pause(row: Row[Any]) -> BeachPause:
+    values = dict(row._mapping)
+    fee = Money.of(values.pop("fee_amount"), values.pop("fee_currency"))
+    return BeachPause(**values | {"status": PauseStatus(row.status), "fee_per_month": fee})
+
+
+def _pause_values(pause: BeachPause) -> dict[str, object]:
+    values = {k: v for k, v in pause.__dict__.items() if k not in ("events", "fee_per_month")}
+    values["status"] = pause.status.value
+    return values | {"fee_amount": pause.fee_per_month.amount, "fee_currency": pause.fee_per_month.currency}
+
+
+class PauseRepository:
+    def __init__(self, session: AsyncSession, track: TrackFn) -> None:
+        self.session, self._track = session, track
+
+    async def add(self, pause: BeachPause) -> None:
+        await self.session.execute(insert(beach_pauses).values(**_pause_values(pause)))
+        self._track(pause)
+
+    async def save(self, pause: BeachPause) -> None:
+        await self.session.execute(
+            update(beach_pauses).where(beach_pauses.c.id == pause.id).values(**_pause_values(pause))
+        )
+        self._track(pause)
+
+    async def _many(self, *where: Any, limit: int | None = None) -> list[BeachPause]:
+        query = select(beach_pauses).where(*where).order_by(beach_pauses.c.created_at)
+        rows = await self.session.execute(query.limit(limit) if limit else query)
+        found = [_pause(row) for row in rows]
+        for pause in found:
+            self._track(pause)
+        return found
+
+    async def get(self, pause_id: str) -> BeachPause | None:
+        found = await self._many(beach_pauses.c.id == pause_id)
+        return found[0] if found else None
+
+    async def for_subscription(self, subscription_id: str) -> list[BeachPause]:
+        return await self._many(beach_pauses.c.subscription_id == subscription_id)
+
+    async def for_customer(self, customer_id: str) -> list[BeachPause]:
+        return await self._many(beach_pauses.c.customer_id == customer_id)
+
+    async def live(self, limit: int) -> list[BeachPause]:
+        """Scheduled and active pauses: the only ones with work ahead of them."""
+        return await self._many(beach_pauses.c.status.in_(LIVE), limit=limit)
+
+
+class SubscriptionViews:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, subscription_id: str) -> SubscriptionView | None:
+        row = (
+            await self.session.execute(
+                select(subscription_views).where(subscription_views.c.id == subscription_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        price = Money.of(values.pop("price_amount"), values.pop("price_currency"))
+        fee_amount, fee_currency = values.pop("beach_fee_amount"), values.pop("beach_fee_currency")
+        fee = Money.of(fee_amount, fee_currency) if fee_amount is not None else None
+        return SubscriptionView(**values, price=price, beach_fee=fee)
+
+
+class CancelIntentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, intent: CancelIntent) -> None:
+        await self.session.execute(insert(cancel_intents).values(**intent.__dict__))
+
+    async def save(self, intent: CancelIntent) -> None:
+        await self.session.execute(
+            update(cancel_intents).where(cancel_intents.c.id == intent.id).values(**intent.__dict__)
+        )
+
+    async def get(self, intent_id: str) -> CancelIntent | None:
+        row = (
+            await self.session.execute(select(cancel_intents).where(cancel_intents.c.id == intent_id))
+        ).first()
+        return CancelIntent(**row._mapping) if row else None
+
+    async def pending_for(self, subscription_id: str, since: datetime) -> list[CancelIntent]:
+        rows = await self.session.execute(
+            select(cancel_intents).where(
+                cancel_intents.c.subscription_id == subscription_id,
+                cancel_intents.c.outcome == "pending",
+                cancel_intents.c.created_at >= since,
+            )
+        )
+        return [CancelIntent(**row._mapping) for row in rows]
