@@ -40,14 +40,18 @@ async def run_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
         for pause in await work.pauses.live(1000):
             view = await work.subscriptions.get(pause.subscription_id)
             policy = policies.for_plan(view.plan_code if view else "")
+            changed = False
             if pause.status is PauseStatus.SCHEDULED and pause.is_due_to_start(now):
                 pause.start(now)
+                changed = True
             if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
                 pause.end(now)
+                changed = True
             elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policy):
                 pause.mark_reminded(now)
                 await _remind(work, pause, now)
-            else:
+                changed = True
+            if not changed:
                 continue
             await work.pauses.save(pause)
             done += 1

@@ -103,7 +103,7 @@ def pauses_router(
     idempotency: IdempotentRequests,
 ) -> APIRouter:
     router = APIRouter(tags=["pauses"])
-    Who = Annotated[Principal, Depends(who)]
+    caller = Depends(who)
 
     async def answer(request: Request, status: int, work: Any) -> JSONResponse:
         async def run() -> tuple[int, Any]:
@@ -115,14 +115,16 @@ def pauses_router(
         return await idempotency.run(request, run)
 
     @router.get("/v1/subscriptions/{subscription_id}/pause-options")
-    async def pause_options(subscription_id: str, principal: Who) -> OptionsOut:
+    async def pause_options(subscription_id: str, principal: Principal = caller) -> OptionsOut:
         try:
             return OptionsOut.of(await pausing.pause_options(subscription_id, principal, uow, policies))
         except DomainError as exc:
             raise as_api_error(exc) from None
 
     @router.post("/v1/subscriptions/{subscription_id}/pause", status_code=201, response_model=PauseOut)
-    async def pause(request: Request, subscription_id: str, body: MonthsIn, principal: Who) -> JSONResponse:
+    async def pause(
+        request: Request, subscription_id: str, body: MonthsIn, principal: Principal = caller
+    ) -> JSONResponse:
         async def work() -> PauseOut:
             return PauseOut.of(
                 await pausing.pause_subscription(subscription_id, body.months, principal, uow, policies)
@@ -131,14 +133,16 @@ def pauses_router(
         return await answer(request, 201, work)
 
     @router.post("/v1/pauses/{pause_id}/resume", response_model=PauseOut)
-    async def resume(request: Request, pause_id: str, principal: Who) -> JSONResponse:
+    async def resume(request: Request, pause_id: str, principal: Principal = caller) -> JSONResponse:
         async def work() -> PauseOut:
             return PauseOut.of(await pausing.resume_early(pause_id, principal, uow))
 
         return await answer(request, 200, work)
 
     @router.post("/v1/pauses/{pause_id}/extend", response_model=PauseOut)
-    async def extend(request: Request, pause_id: str, body: MonthsIn, principal: Who) -> JSONResponse:
+    async def extend(
+        request: Request, pause_id: str, body: MonthsIn, principal: Principal = caller
+    ) -> JSONResponse:
         """`months` is how many months to add; the pause stays within the plan's limit."""
 
         async def work() -> PauseOut:
@@ -148,7 +152,7 @@ def pauses_router(
 
     @router.get("/v1/pauses")
     async def list_pauses(
-        principal: Who, customer_id: Annotated[str | None, Query(max_length=40)] = None
+        customer_id: Annotated[str | None, Query(max_length=40)] = None, principal: Principal = caller
     ) -> PauseList:
         target = customer_id or principal.customer_id
         if target is None:
@@ -161,7 +165,7 @@ def pauses_router(
         "/v1/subscriptions/{subscription_id}/cancel-intent", status_code=201, response_model=CancelIntentOut
     )
     async def cancel_intent(
-        request: Request, subscription_id: str, body: ReasonIn, principal: Who
+        request: Request, subscription_id: str, body: ReasonIn, principal: Principal = caller
     ) -> JSONResponse:
         """Records why, and answers with the beach offer before anything is canceled."""
 
@@ -179,7 +183,7 @@ def pauses_router(
         return await answer(request, 201, work)
 
     @router.post("/v1/cancel-intents/{intent_id}/confirm", response_model=CancelIntentOut)
-    async def confirm(request: Request, intent_id: str, principal: Who) -> JSONResponse:
+    async def confirm(request: Request, intent_id: str, principal: Principal = caller) -> JSONResponse:
         async def work() -> CancelIntentOut:
             intent = await pausing.confirm_cancel(intent_id, principal, uow)
             return CancelIntentOut(
