@@ -12,14 +12,13 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from billing.domain.errors import DomainError
 from shared.contracts.base import EventData
 from shared.contracts.billing import CustomerCreated
 
 
-class InvalidCustomer(ValueError):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+class InvalidCustomer(DomainError):
+    pass
 
 
 def new_customer_id() -> str:

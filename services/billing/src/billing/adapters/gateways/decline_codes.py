@@ -55,7 +55,7 @@ def decline_code_from_stripe_error(error: Mapping[str, object]) -> str:
 
     Works the same on a PaymentIntent's `last_payment_error`, which has the same shape.
     """
-    decline_code = error.get("code")
+    decline_code = error.get("decline_code")
     if isinstance(decline_code, str) and decline_code.strip():
         return decline_code.strip().lower()
     code = error.get("code")
