@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.adapters.gateways.port import PaymentMethodRejected
+from billing.adapters.gateways.port import GatewayUnavailable, PaymentMethodRejected
 from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.errors import as_api_error
@@ -71,6 +71,8 @@ def customers_router(ctx: ApiContext) -> APIRouter:
                 method = await add_payment_method(customer_id, body.payment_method, ctx.uow, ctx.gateway)
             except PaymentMethodRejected as exc:
                 raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
+            except GatewayUnavailable:
+                raise ApiError(503, "gateway_unavailable", "the payment gateway did not answer; try again") from None
             except DomainError as exc:
                 raise as_api_error(exc) from None
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
