@@ -48,5 +48,5 @@ def test_garbage_is_refused() -> None:
 
 
 def test_a_public_key_cannot_mint_tokens() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="private key"):
         PortalTokenSigner(PUBLIC)

@@ -72,7 +72,8 @@ def customers_router(ctx: ApiContext) -> APIRouter:
             except PaymentMethodRejected as exc:
                 raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
             except GatewayUnavailable:
-                raise ApiError(503, "gateway_unavailable", "the payment gateway did not answer; try again") from None
+                message = "the payment gateway did not answer; try again"
+                raise ApiError(503, "gateway_unavailable", message) from None
             except DomainError as exc:
                 raise as_api_error(exc) from None
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
