@@ -6,8 +6,11 @@ from pathlib import Path
 
 from dunning.adapters import orm
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
+from dunning.adapters.portal_links import BillingPortalLinks
+from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
+from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
@@ -25,6 +28,11 @@ def mailer_for(settings: DunningSettings) -> Mailer:
 def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(DunningUnitOfWork)
+    book = settings.policy_book()
+    links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
+    scheduler = DunningScheduler(
+        unit_of_work, book, links, interval=0.5 if settings.clock == "test" else 30.0
+    )
     return Service(
         name="dunning",
         settings=settings,
@@ -32,8 +40,14 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         infra=infra,
         unit_of_work=unit_of_work,
         consumers=[
-            billing_events_consumer(unit_of_work, infra.dead_letters),
+            billing_events_consumer(unit_of_work, infra.dead_letters, book),
             notifier_consumer(mailer_for(settings), infra.dead_letters),
         ],
-        routers=[customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys)],
+        routers=[
+            customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
+            finance_router(infra.engine, infra.keys, infra.clock),
+        ],
+        workers=[scheduler.run],
+        due_work=scheduler.due_work,
+        clock_listeners=[scheduler.wake],
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+import json
+from typing import Self
 
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from dunning.service_layer.policy_book import PolicyBook
 from shared.db import normalise_url
 from shared.settings import ServiceSettings, load_settings
 
@@ -17,6 +21,43 @@ class DunningSettings(ServiceSettings):
     smtp_url: str | None = Field(None, validation_alias=AliasChoices("SMTP_URL"))
     mail_from: str = Field("Billing <billing@example.com>", validation_alias=AliasChoices("MAIL_FROM"))
     mail_dir: str = Field("./var/mail", validation_alias=AliasChoices("MAIL_DIR"))
+
+    billing_url: str = Field("http://127.0.0.1:8001", validation_alias=AliasChoices("BILLING_URL"))
+    portal_base_url: str = Field(
+        "http://127.0.0.1:8003/portal", validation_alias=AliasChoices("PORTAL_BASE_URL")
+    )
+    dunning_policies: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DUNNING_POLICIES"),
+        description="JSON list of policy configurations, added to the built-in gentle and aggressive ones",
+    )
+    dunning_experiment: str = Field(
+        '{"gentle": 100}',
+        validation_alias=AliasChoices("DUNNING_EXPERIMENT"),
+        description='JSON weights per variant, e.g. {"gentle": 90, "aggressive": 10}',
+    )
+
+    @model_validator(mode="after")
+    def _policy_book(self) -> Self:
+        try:
+            self.policy_book()
+        except (ValueError, TypeError) as exc:
+            names = "DUNNING_POLICIES / DUNNING_EXPERIMENT"
+            raise ValueError(f"{names}: {exc}") from None
+        return self
+
+    def policy_book(self) -> PolicyBook:
+        from dunning.domain.policy import BUILT_IN_POLICIES
+        from dunning.domain.policy_config import policy_from_dict
+
+        policies = dict(BUILT_IN_POLICIES)
+        for config in json.loads(self.dunning_policies) if self.dunning_policies else []:
+            policy = policy_from_dict(config)
+            policies[policy.version] = policy
+        weights = json.loads(self.dunning_experiment)
+        if not isinstance(weights, dict):
+            raise ValueError("DUNNING_EXPERIMENT must be a JSON object of weights")
+        return PolicyBook(by_version=policies, weights=weights)
 
     @field_validator("smtp_url")
     @classmethod

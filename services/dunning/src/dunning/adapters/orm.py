@@ -1,11 +1,44 @@
-"""Dunning's tables."""
+"""Dunning's tables: cases (with their timeline) and the customer replica.
+
+A case's lists (retries, reminders) live in a JSON column: they are only ever read
+with the case. What finance filters and groups by is in real columns.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+
 from shared.customer_directory import customer_profiles_table
 from shared.db import new_metadata
+from shared.db.metadata import UtcDateTime
 from shared.db.tables import messaging_tables
 
 metadata = new_metadata()
 messaging = messaging_tables(metadata)
 customer_profiles = customer_profiles_table(metadata)
+
+dunning_cases = Table(
+    "dunning_cases",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("invoice_id", String(40), nullable=False, unique=True),
+    Column("subscription_id", String(40), nullable=False, index=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("amount_due", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("decline_code", String(50), nullable=False),
+    Column("decline_class", String(30), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("variant", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("recovered_amount", BigInteger, nullable=True),
+    Column("reminders_sent", Integer, nullable=False),
+    Column("retries_made", Integer, nullable=False),
+    Column("next_due_at", UtcDateTime, nullable=True),
+    Column("state", Text, nullable=False),
+    Index("ix_dunning_cases_due", "status", "next_due_at"),
+    Index("ix_dunning_cases_opened", "opened_at"),
+)

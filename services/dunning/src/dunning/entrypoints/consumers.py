@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dunning.adapters.orm import customer_profiles
+from dunning.service_layer.cases import CaseHandlers
+from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import Topic
 from shared.customer_directory import remember_customer_handler
@@ -12,12 +14,21 @@ from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
 def billing_events_consumer(
-    unit_of_work: Callable[[], DunningUnitOfWork], dead_letters: DeadLetters
+    unit_of_work: Callable[[], DunningUnitOfWork], dead_letters: DeadLetters, book: PolicyBook
 ) -> EventConsumer:
+    cases = CaseHandlers(book)
     return EventConsumer(
         name="dunning.billing-events",
         topic=Topic.BILLING_EVENTS,
-        handlers={"customer.created": remember_customer_handler(customer_profiles)},
+        handlers={
+            "customer.created": remember_customer_handler(customer_profiles),
+            "payment.failed": cases.payment_failed,
+            "payment.succeeded": cases.paid,
+            "invoice.paid": cases.paid,
+            "payment_method.updated": cases.card_updated,
+            "subscription.canceled": cases.subscription_canceled,
+            "subscription.paused": cases.subscription_paused,
+        },
         unit_of_work=unit_of_work,
         dead_letters=dead_letters,
     )

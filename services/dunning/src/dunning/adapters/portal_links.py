@@ -1,0 +1,41 @@
+"""Card-update links in reminders: a portal session for the customer, asked of billing.
+
+Only billing can mint portal sessions (it alone holds the signing key), so dunning asks
+billing's API for one per reminder. If billing does not answer, the reminder still goes
+out, with the plain portal address, rather than not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+class CardUpdateLinks(Protocol):
+    async def link_for(self, customer_id: str) -> str: ...
+
+
+class BillingPortalLinks:
+    def __init__(self, billing_url: str, admin_key: str, fallback_url: str) -> None:
+        self.billing_url, self.fallback_url = billing_url.rstrip("/"), fallback_url
+        self.headers = {"Authorization": f"Bearer {admin_key}"}
+
+    async def link_for(self, customer_id: str) -> str:
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                answer = await client.post(
+                    f"{self.billing_url}/v1/portal-sessions",
+                    json={"customer_id": customer_id},
+                    headers=self.headers,
+                )
+            answer.raise_for_status()
+            return str(answer.json()["url"])
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            log.warning(
+                "no portal session from billing; using the plain portal link", extra={"error": str(exc)}
+            )
+            return self.fallback_url

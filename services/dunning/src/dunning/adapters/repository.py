@@ -1,0 +1,148 @@
+"""Storing dunning cases: filterable columns plus the case's timeline as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dunning.adapters.orm import dunning_cases
+from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
+from shared.contracts.dunning import CaseOutcome, DeclineClass
+from shared.money import Money
+from shared.unit_of_work import RecordsEvents
+
+TrackFn = Callable[[RecordsEvents], None]
+
+
+class ConcurrentUpdate(RuntimeError):
+    pass
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
+    state = {
+        "timezone": case.timezone,
+        "retries": [{"at": r.at.isoformat(), "reason": r.reason.value} for r in case.retries],
+        "reminders_sent": [moment.isoformat() for moment in case.reminders_sent],
+        "beach_offer_sent_at": _iso(case.beach_offer_sent_at),
+        "card_updated_at": _iso(case.card_updated_at),
+        "paused_since": _iso(case.paused_since),
+    }
+    recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
+    return {
+        "id": case.id,
+        "invoice_id": case.invoice_id,
+        "subscription_id": case.subscription_id,
+        "customer_id": case.customer_id,
+        "amount_due": case.amount_due.amount,
+        "currency": case.amount_due.currency,
+        "decline_code": case.decline_code,
+        "decline_class": case.decline_class.value,
+        "policy_version": case.policy_version,
+        "variant": case.variant,
+        "status": case.status.value,
+        "outcome": case.outcome.value if case.outcome else None,
+        "opened_at": case.opened_at,
+        "closed_at": case.closed_at,
+        "reminders_sent": case.contacts,
+        "retries_made": len(case.retries),
+        "next_due_at": next_due_at,
+        "state": json.dumps(state),
+        **({"recovered_amount": recovered.recovered_amount.amount} if recovered else {}),  # type: ignore[attr-defined]
+    }
+
+
+def _case(row: Row[Any]) -> DunningCase:
+    state = json.loads(row.state)
+    return DunningCase(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        customer_id=row.customer_id,
+        invoice_id=row.invoice_id,
+        amount_due=Money.of(row.amount_due, row.currency),
+        decline_code=row.decline_code,
+        decline_class=DeclineClass(row.decline_class),
+        policy_version=row.policy_version,
+        variant=row.variant,
+        timezone=state["timezone"],
+        opened_at=row.opened_at,
+        status=CaseStatus(row.status),
+        outcome=CaseOutcome(row.outcome) if row.outcome else None,
+        closed_at=row.closed_at,
+        retries=[
+            RetryMade(datetime.fromisoformat(r["at"]), RetryReason(r["reason"])) for r in state["retries"]
+        ],
+        reminders_sent=[datetime.fromisoformat(m) for m in state["reminders_sent"]],
+        beach_offer_sent_at=_at(state["beach_offer_sent_at"]),
+        card_updated_at=_at(state["card_updated_at"]),
+        paused_since=_at(state["paused_since"]),
+    )
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession, track: TrackFn) -> None:
+        self.session, self._track = session, track
+
+    async def add(self, case: DunningCase, next_due_at: datetime | None) -> None:
+        await self.session.execute(insert(dunning_cases).values(**_values(case, next_due_at)))
+        self._track(case)
+
+    async def save(self, case: DunningCase, next_due_at: datetime | None) -> None:
+        await self.session.execute(
+            update(dunning_cases).where(dunning_cases.c.id == case.id).values(**_values(case, next_due_at))
+        )
+        self._track(case)
+
+    async def _many(self, *where: Any, limit: int = 1000, lock: bool = False) -> list[DunningCase]:
+        query = select(dunning_cases).where(*where).order_by(dunning_cases.c.opened_at).limit(limit)
+        if lock and self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        found = [_case(row) for row in await self.session.execute(query)]
+        for case in found:
+            self._track(case)
+        return found
+
+    async def by_invoice(self, invoice_id: str) -> DunningCase | None:
+        found = await self._many(dunning_cases.c.invoice_id == invoice_id)
+        return found[0] if found else None
+
+    async def get(self, case_id: str) -> DunningCase | None:
+        found = await self._many(dunning_cases.c.id == case_id)
+        return found[0] if found else None
+
+    async def open_for(
+        self, *, subscription_id: str | None = None, customer_id: str | None = None
+    ) -> list[DunningCase]:
+        where = [dunning_cases.c.status == CaseStatus.OPEN.value]
+        if subscription_id:
+            where.append(dunning_cases.c.subscription_id == subscription_id)
+        if customer_id:
+            where.append(dunning_cases.c.customer_id == customer_id)
+        return await self._many(*where)
+
+    async def due(self, now: datetime, limit: int) -> list[DunningCase]:
+        """Open cases whose next moment has come; replicas skip each other's on PostgreSQL."""
+        return await self._many(
+            dunning_cases.c.status == CaseStatus.OPEN.value,
+            dunning_cases.c.next_due_at <= now,
+            limit=limit,
+            lock=True,
+        )
+
+    async def count_due(self, now: datetime) -> int:
+        query = select(func.count()).where(
+            dunning_cases.c.status == CaseStatus.OPEN.value, dunning_cases.c.next_due_at <= now
+        )
+        return int((await self.session.execute(query)).scalar_one())

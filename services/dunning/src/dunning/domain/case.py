@@ -1,0 +1,221 @@
+"""The dunning case: one failed invoice, from the decline to its outcome.
+
+The case only remembers facts (what was sent, retried, updated, and when); what to do
+next is the engine's job, computed from those facts, so the schedule can be recomputed
+at any time after a crash or a late scheduler. Like every aggregate here it records
+events in `self.events` and never publishes them: the unit of work does, via the outbox.
+All times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dunning.domain.declines import classify
+from dunning.domain.local_time import as_utc, customer_zone
+from dunning.domain.policy import DunningPolicy
+from shared.contracts.base import EventData
+from shared.contracts.dunning import (
+    CaseOutcome,
+    DeclineClass,
+    DunningCaseClosed,
+    DunningCaseOpened,
+    DunningReminderSent,
+    DunningRetryScheduled,
+)
+from shared.money import Money
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RetryReason(StrEnum):
+    """Why a retry happens now; it travels in `payment.retry` and `dunning.retry_scheduled`."""
+
+    CARD_UPDATED = "card_updated"
+    PAYDAY = "payday"
+    THREE_DAYS = "three_days"
+    SPACED = "spaced"
+    DAILY = "daily"
+
+
+class InvalidTransition(ValueError):
+    """The case is closed; a late event must not reopen, remind or retry it."""
+
+
+@dataclass(frozen=True)
+class RetryMade:
+    at: datetime
+    reason: RetryReason
+
+
+@dataclass
+class DunningCase:
+    id: str
+    subscription_id: str
+    customer_id: str
+    invoice_id: str
+    amount_due: Money
+    decline_code: str
+    decline_class: DeclineClass
+    policy_version: str
+    variant: str
+    timezone: str
+    opened_at: datetime
+    status: CaseStatus = CaseStatus.OPEN
+    outcome: CaseOutcome | None = None
+    closed_at: datetime | None = None
+    retries: list[RetryMade] = field(default_factory=list)
+    reminders_sent: list[datetime] = field(default_factory=list)
+    beach_offer_sent_at: datetime | None = None
+    card_updated_at: datetime | None = None
+    paused_since: datetime | None = None
+    version: int = 0
+    events: list[EventData] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        case_id: str,
+        subscription_id: str,
+        customer_id: str,
+        invoice_id: str,
+        amount_due: Money,
+        decline_code: str,
+        failed_at: datetime,
+        timezone: str,
+        policy: DunningPolicy,
+    ) -> DunningCase:
+        """A case opens at the failure itself, so the window counts from the decline."""
+        customer_zone(timezone)
+        case = cls(
+            id=case_id,
+            subscription_id=subscription_id,
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            amount_due=amount_due,
+            decline_code=decline_code,
+            decline_class=classify(decline_code),
+            policy_version=policy.version,
+            variant=policy.variant,
+            timezone=timezone,
+            opened_at=as_utc(failed_at),
+        )
+        case.events.append(
+            DunningCaseOpened(
+                **case._ids(),
+                amount_due=amount_due,
+                decline_code=decline_code,
+                decline_class=case.decline_class,
+                policy_version=policy.version,
+                variant=policy.variant,
+                opened_at=case.opened_at,
+            )
+        )
+        return case
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is CaseStatus.OPEN
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return customer_zone(self.timezone)
+
+    @property
+    def contacts(self) -> int:
+        """Messages sent: reminders plus the beach offer, as counted in `dunning.reminder_sent`."""
+        return len(self.reminders_sent) + (self.beach_offer_sent_at is not None)
+
+    @property
+    def last_retry_at(self) -> datetime | None:
+        return self.retries[-1].at if self.retries else None
+
+    def _ids(self) -> dict[str, str]:
+        return {
+            "case_id": self.id,
+            "subscription_id": self.subscription_id,
+            "customer_id": self.customer_id,
+            "invoice_id": self.invoice_id,
+        }
+
+    def _require_open(self, action: str) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"cannot {action} closed dunning case {self.id} ({self.outcome})")
+
+    def record_retry(self, at: datetime, reason: RetryReason) -> int:
+        """A `payment.retry` was sent; returns its number within the case."""
+        self._require_open("retry")
+        self.retries.append(RetryMade(as_utc(at), reason))
+        self.events.append(
+            DunningRetryScheduled(
+                **self._ids(), retry_at=as_utc(at), retry_number=len(self.retries), reason=reason
+            )
+        )
+        return len(self.retries)
+
+    def record_reminder(self, at: datetime, template_id: str) -> int:
+        """A card-update reminder was requested; returns its contact number."""
+        self._require_open("remind")
+        self.reminders_sent.append(as_utc(at))
+        return self._contacted(at, template_id)
+
+    def record_beach_offer(self, at: datetime, template_id: str) -> int:
+        """Published as a `dunning.reminder_sent`: the pause service keys its offer on the template."""
+        self._require_open("offer a pause on")
+        if self.beach_offer_sent_at is not None:
+            raise InvalidTransition(f"the beach pause was already offered on case {self.id}")
+        self.beach_offer_sent_at = as_utc(at)
+        return self._contacted(at, template_id)
+
+    def _contacted(self, at: datetime, template_id: str) -> int:
+        self.events.append(
+            DunningReminderSent(
+                **self._ids(),
+                reminder_number=self.contacts,
+                template_id=template_id,
+                sent_at=as_utc(at),
+                amount_due=self.amount_due,
+            )
+        )
+        return self.contacts
+
+    def card_updated(self, at: datetime) -> None:
+        """`payment_method.updated`: the engine answers with an immediate retry."""
+        self._require_open("update the card of")
+        self.card_updated_at = as_utc(at)
+
+    def customer_paused(self, at: datetime) -> None:
+        """No reminder reaches a paused customer (retries and the final action still run)."""
+        self._require_open("pause")
+        if self.paused_since is None:
+            self.paused_since = as_utc(at)
+
+    def customer_resumed(self, at: datetime) -> None:
+        self._require_open("resume")
+        self.paused_since = None
+
+    def recover(self, at: datetime, recovered_amount: Money | None = None) -> None:
+        """`payment.succeeded` or `invoice.paid` for the case's invoice."""
+        self.close(CaseOutcome.RECOVERED, at, recovered_amount or self.amount_due)
+
+    def close(self, outcome: CaseOutcome, at: datetime, recovered_amount: Money | None = None) -> None:
+        self._require_open("close")
+        self.status, self.outcome, self.closed_at = CaseStatus.CLOSED, outcome, as_utc(at)
+        self.events.append(
+            DunningCaseClosed(
+                **self._ids(),
+                outcome=outcome,
+                closed_at=self.closed_at,
+                reminders_sent=self.contacts,
+                retries=len(self.retries),
+                amount_due=self.amount_due,
+                recovered_amount=recovered_amount,
+            )
+        )

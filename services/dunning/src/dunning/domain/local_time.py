@@ -1,0 +1,88 @@
+"""Time as the customer lives it: quiet hours and paydays in their own timezone.
+
+Everything else in dunning works in UTC, where "3 days later" is 72 hours. Quiet hours
+and paydays are wall-clock ideas, so they are computed in the customer's IANA zone and
+turned straight back into UTC. Aware datetimes compare by wall clock when they share a
+tzinfo, which goes wrong around DST changes, so every comparison here is made in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_QUIET_SPAN = timedelta(hours=12)
+
+
+def customer_zone(name: str) -> ZoneInfo:
+    """The customer's IANA zone; an unknown name is a caller error, not a guess at UTC."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {name!r}") from exc
+
+
+def as_utc(moment: datetime) -> datetime:
+    """UTC, so that `+ timedelta(days=3)` means 72 elapsed hours even across DST."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware one")
+    return moment.astimezone(UTC)
+
+
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """`clock` on `day` in `zone`; a wall time skipped by DST lands just after the gap."""
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours in which no message reaches the customer, e.g. 21:00 to 08:00."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("quiet hours are local wall-clock times, without a tzinfo")
+        if self.start == self.end:
+            raise ValueError("quiet hours must start and end at different times")
+        if self.span > MAX_QUIET_SPAN:
+            raise ValueError(f"quiet hours may last at most {MAX_QUIET_SPAN}, leaving a day to write in")
+
+    @property
+    def span(self) -> timedelta:
+        today = date(2000, 1, 1)
+        length = datetime.combine(today, self.end) - datetime.combine(today, self.start)
+        return length if length > timedelta(0) else length + timedelta(days=1)
+
+    def contains(self, moment: datetime, zone: ZoneInfo) -> bool:
+        clock = moment.astimezone(zone).time().replace(tzinfo=None)
+        if self.start < self.end:
+            return self.start <= clock < self.end
+        return clock >= self.start or clock < self.end
+
+    def next_allowed(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """`moment` if it is outside quiet hours, else the moment they end (in UTC)."""
+        moment = as_utc(moment)
+        if not self.contains(moment, zone):
+            return moment
+        local_day = moment.astimezone(zone).date()
+        candidate = _at(local_day, self.end, zone)
+        if candidate <= moment:
+            candidate = _at(local_day + timedelta(days=1), self.end, zone)
+        return candidate
+
+
+def next_payday(after: datetime, zone: ZoneInfo, days: tuple[int, ...], clock: time) -> datetime:
+    """The first payday (`clock` on one of `days` of the month, local) strictly after `after`."""
+    after = as_utc(after)
+    local = after.astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(3):
+        for day in sorted(days):
+            candidate = _at(date(year, month, day), clock, zone)
+            if candidate > after:
+                return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise AssertionError("a payday exists in every month")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Dunning's finance API, behind FINANCE_API_KEY."""

@@ -1,0 +1,82 @@
+"""Dunning's reactions to billing's facts: open, recover, retry on a new card, close.
+
+Each runs inside the consumer's unit of work, with the inbox claim, so a duplicated
+`payment.failed` cannot open a second case (the invoice id is unique as well).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from dunning.domain.case import DunningCase
+from dunning.domain.decisions import Retry
+from dunning.domain.engine import decide, next_due
+from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.run import act, save
+from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.contracts.base import CloudEvent
+from shared.contracts.billing import ChargeContext, PaymentFailed
+from shared.contracts.dunning import CaseOutcome
+
+
+def new_case_id() -> str:
+    return f"dc_{secrets.token_hex(12)}"
+
+
+class CaseHandlers:
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+
+    async def payment_failed(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        data: PaymentFailed = event.data
+        if data.context is ChargeContext.BEACH_FEE:
+            return  # a failed beach fee never starts dunning: the pause just continues
+        if await work.cases.by_invoice(data.invoice_id) is not None:
+            return  # a failed retry: the case goes on
+        profile = await work.customers.get(data.customer_id)
+        policy = self.book.for_new_case(data.customer_id)
+        case = DunningCase.open(
+            case_id=new_case_id(),
+            subscription_id=data.subscription_id,
+            customer_id=data.customer_id,
+            invoice_id=data.invoice_id,
+            amount_due=data.amount,
+            decline_code=data.decline_code,
+            failed_at=data.attempted_at,
+            timezone=profile.timezone if profile else "UTC",
+            policy=policy,
+        )
+        await work.cases.add(case, next_due(case, work.clock.now(), policy))
+
+    async def paid(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        """`payment.succeeded` or `invoice.paid`: the case is recovered."""
+        case = await work.cases.by_invoice(event.data.invoice_id)
+        if case is not None and case.is_open:
+            amount = getattr(event.data, "amount", None) or getattr(event.data, "total", None)
+            case.recover(work.clock.now(), amount)
+            await save(work, case, self.book, work.clock.now())
+
+    async def card_updated(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        """A new card on an open case: retry at once, the moment most likely to work."""
+        now = work.clock.now()
+        for case in await work.cases.open_for(customer_id=event.data.customer_id):
+            case.card_updated(now)
+            policy = self.book.for_case(case.policy_version)
+            for decision in decide(case, now, policy):
+                if isinstance(decision, Retry):
+                    await act(work, case, decision, now, link="")
+            await save(work, case, self.book, now)
+
+    async def subscription_canceled(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        now = work.clock.now()
+        for case in await work.cases.open_for(subscription_id=event.data.subscription_id):
+            case.close(CaseOutcome.CANCELED, now)
+            await save(work, case, self.book, now)
+
+    async def subscription_paused(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        """On the beach while a case is open: that was the dunning offer, taken."""
+        now = work.clock.now()
+        for case in await work.cases.open_for(subscription_id=event.data.subscription_id):
+            case.close(CaseOutcome.PAUSED, now)
+            await save(work, case, self.book, now)
