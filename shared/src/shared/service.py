@@ -15,6 +15,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -48,6 +49,7 @@ class Service:
     routers: Sequence[APIRouter] = ()
     workers: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
     due_work: Callable[[], Awaitable[int]] | None = None
+    next_due: Callable[[], Awaitable[datetime | None]] | None = None
     clock_listeners: Sequence[Callable[[], None]] = ()
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -57,7 +59,9 @@ class Service:
         """Present with `CLOCK=test`: lets the coordinator set and observe this service."""
         if not isinstance(self.infra.clock, TestClock):
             return None
-        participant = ClockParticipant(self.infra.clock, self.relay, self.consumers, self.due_work)
+        participant = ClockParticipant(
+            self.infra.clock, self.relay, self.consumers, self.due_work, self.next_due
+        )
         participant.listeners.extend(self.clock_listeners)
         return participant
 

@@ -1,7 +1,8 @@
 """The shared test clock: simulated time that every service agrees on.
 
 With `CLOCK=test`, billing coordinates. `POST /v1/test-clock/advance` moves time in
-steps of at most a day, so every due moment is seen in order. At each step billing sets
+steps of at most a day, and stops at every moment some service said it has work due, so
+every due moment is seen in order and on time (a retry due at 00:01 runs at 00:01). At each step billing sets
 the time on every service, then waits until the whole system is quiet: no outbox rows
 waiting, no due work anywhere, and every consumer has consumed at least what every
 producer published on its topics, twice in a row. Kafka's end offsets are not used:
@@ -36,6 +37,7 @@ class ParticipantState(BaseModel):
     consumed: dict[str, int]
     outbox_pending: int
     due_work: int
+    next_due_at: datetime | None = None
 
 
 class ClockParticipant:
@@ -47,9 +49,10 @@ class ClockParticipant:
         relay: OutboxRelay,
         consumers: Sequence[EventConsumer],
         due_work: Callable[[], Awaitable[int]] | None = None,
+        next_due: Callable[[], Awaitable[datetime | None]] | None = None,
     ) -> None:
         self.clock, self.relay, self.consumers = clock, relay, consumers
-        self.due_work = due_work
+        self.due_work, self.next_due = due_work, next_due
         self.listeners: list[Callable[[], None]] = []
 
     def set(self, now: datetime) -> None:
@@ -69,6 +72,7 @@ class ClockParticipant:
             consumed=consumed,
             outbox_pending=await self.relay.pending(),
             due_work=await self.due_work() if self.due_work else 0,
+            next_due_at=await self.next_due() if self.next_due else None,
         )
 
 
@@ -164,7 +168,8 @@ class ClockCoordinator:
             await self._settle(client)
             moment = self.local.clock.now()
             while moment < target:
-                moment = min(target, moment + STEP)
+                upcoming = [s.next_due_at for s in await self._states(client) if s.next_due_at]
+                moment = min([target, moment + STEP, *(d for d in upcoming if d > moment)])
                 await self._set_all(client, moment)
                 await self._settle(client)
 

@@ -45,9 +45,10 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         ],
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
-            finance_router(infra.engine, infra.keys, infra.clock),
+            finance_router(infra.engine, infra.keys),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,
+        next_due=scheduler.next_due_at,
         clock_listeners=[scheduler.wake],
     )

@@ -183,6 +183,20 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 class SubscriptionRepository(_Repository):
+    async def next_due_at(self) -> datetime | None:
+        """The earliest renewal or beach fee ahead: the test clock stops there."""
+        t = subscriptions
+        no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
+            t.c.scheduled_pause_starts_at > t.c.current_period_end
+        )
+        renewals = select(func.min(t.c.current_period_end)).where(
+            t.c.status == SubscriptionStatus.ACTIVE.value, no_pause_ahead
+        )
+        fees = select(func.min(t.c.next_beach_fee_at)).where(t.c.status == SubscriptionStatus.PAUSED.value)
+        moments = [(await self.session.execute(q)).scalar_one() for q in (renewals, fees)]
+        found = [m for m in moments if m is not None]
+        return min(found) if found else None
+
     async def count_due(self, now: datetime) -> int:
         return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from billing.adapters.gateways.port import PaymentGateway
 from billing.service_layer.billing_run import run_until_done
@@ -86,6 +87,10 @@ class BillingScheduler:
         async with self.uow() as work:
             due = await work.subscriptions.count_due(work.clock.now())
             return due + await work.attempts.count_pending() + int(self.busy)
+
+    async def next_due_at(self) -> datetime | None:
+        async with self.uow() as work:
+            return await work.subscriptions.next_due_at()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -141,6 +141,13 @@ class CaseRepository:
             lock=True,
         )
 
+    async def next_due_at(self) -> datetime | None:
+        query = select(func.min(dunning_cases.c.next_due_at)).where(
+            dunning_cases.c.status == CaseStatus.OPEN.value
+        )
+        result: datetime | None = (await self.session.execute(query)).scalar_one()
+        return result
+
     async def count_due(self, now: datetime) -> int:
         query = select(func.count()).where(
             dunning_cases.c.status == CaseStatus.OPEN.value, dunning_cases.c.next_due_at <= now

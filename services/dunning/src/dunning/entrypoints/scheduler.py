@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.policy_book import PolicyBook
@@ -33,6 +34,10 @@ class DunningScheduler:
     async def due_work(self) -> int:
         async with self.uow() as work:
             return await work.cases.count_due(work.clock.now()) + int(self.busy)
+
+    async def next_due_at(self) -> datetime | None:
+        async with self.uow() as work:
+            return await work.cases.next_due_at()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from pause.domain.policy import PausePolicies
 from pause.service_layer.pausing import UnitOfWorkFactory
-from pause.service_layer.schedule import count_due, run_due
+from pause.service_layer.schedule import count_due, next_due_at, run_due
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ class PauseScheduler:
 
     async def due_work(self) -> int:
         return await count_due(self.uow, self.policies) + int(self.busy)
+
+    async def next_due_at(self) -> datetime | None:
+        return await next_due_at(self.uow, self.policies)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

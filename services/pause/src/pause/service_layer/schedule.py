@@ -33,6 +33,22 @@ async def count_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
         return count
 
 
+async def next_due_at(uow: UnitOfWorkFactory, policies: PausePolicies) -> datetime | None:
+    """The next start, reminder or end of any pause: the test clock stops there."""
+    async with uow() as work:
+        moments: list[datetime] = []
+        for pause in await work.pauses.live(10_000):
+            if pause.status is PauseStatus.SCHEDULED:
+                moments.append(pause.starts_at)
+            else:
+                view = await work.subscriptions.get(pause.subscription_id)
+                lead = policies.for_plan(view.plan_code if view else "").reminder_before_resume
+                if pause.reminder_sent_at is None:
+                    moments.append(pause.resumes_at - lead)
+                moments.append(pause.resumes_at)
+        return min(moments) if moments else None
+
+
 async def run_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
     done = 0
     async with uow() as work:

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dunning.adapters.orm import dunning_cases
 from dunning.adapters.report import DunningReport, GroupBy, as_csv, dunning_report
-from shared.clock import Clock
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
 from shared.money import Money
@@ -79,8 +78,9 @@ def _timeline(row: Any) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: (e.at, e.kind != "opened"))
 
 
-def _range(start: datetime | None, end: datetime | None, clock: Clock) -> tuple[datetime, datetime]:
-    begin, until = start or datetime(2000, 1, 1, tzinfo=UTC), end or clock.now()
+def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """Without bounds, everything: finance asks for a period when it wants one."""
+    begin, until = start or datetime(2000, 1, 1, tzinfo=UTC), end or datetime(9999, 1, 1, tzinfo=UTC)
     for name, value in (("from", begin), ("to", until)):
         if value.tzinfo is None:
             raise ApiError(
@@ -91,7 +91,7 @@ def _range(start: datetime | None, end: datetime | None, clock: Clock) -> tuple[
     return begin, until
 
 
-def finance_router(engine: AsyncEngine, keys: ApiKeys, clock: Clock) -> APIRouter:
+def finance_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
     router = APIRouter(
         prefix="/v1/dunning", tags=["finance"], dependencies=[Depends(keys.require("finance"))]
     )
@@ -110,7 +110,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys, clock: Clock) -> APIRoute
             str | None, Query(max_length=40, description="`next_cursor` of the previous page")
         ] = None,
     ) -> CaseList:
-        begin, until = _range(start, end, clock)
+        begin, until = _range(start, end)
         t = dunning_cases
         query = select(t).where(t.c.opened_at >= begin, t.c.opened_at < until)
         for column, value in (
@@ -141,7 +141,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys, clock: Clock) -> APIRoute
         return CaseDetail(**_summary(row), timeline=_timeline(row))
 
     async def build(start: datetime | None, end: datetime | None, group_by: GroupBy) -> DunningReport:
-        begin, until = _range(start, end, clock)
+        begin, until = _range(start, end)
         async with engine.connect() as conn:
             return await dunning_report(conn, begin, until, group_by)
 
