@@ -6,107 +6,15 @@ against the committed JSON Schemas, as other teams' consumers would.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import httpx
-import jsonschema
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from shared.messaging.topics import ensure_topics, load_topics
-from shared.stack.keys import dev_portal_keys
-from shared.stack.processes import ServiceProcess
-from shared.testing.brokers import free_port
-from shared.testing.databases import DatabaseFactory
 from shared.testing.waiting import eventually
+from tests.e2e.stack import Billing, read_all, validate
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
-ADMIN = {"Authorization": "Bearer dev-admin-key"}
-SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
-
-
-class Billing:
-    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
-        self.url, self.client = url, client
-
-    async def post(self, path: str, body: dict[str, object], **headers: str) -> httpx.Response:
-        return await self.client.post(f"{self.url}{path}", json=body, headers={**ADMIN, **headers})
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.client.get(f"{self.url}{path}", headers=ADMIN)
-
-    async def advance(self, **body: object) -> datetime:
-        answer = await self.post("/v1/test-clock/advance", dict(body))
-        assert answer.status_code == 202, answer.text
-
-        async def status() -> dict[str, str]:
-            return (await self.get("/v1/test-clock")).json()  # type: ignore[no-any-return]
-
-        final = await eventually(status, lambda s: s["status"] != "advancing", timeout=240, interval=0.2)
-        assert final["status"] == "ready", final
-        return datetime.fromisoformat(final["now"])
-
-    async def customer_with_card(self, card: str = "pm_card_visa") -> str:
-        customer = await self.post(
-            "/v1/customers", {"email": "lin@example.com", "name": "Lin", "timezone": "Asia/Singapore"}
-        )
-        assert customer.status_code == 201, customer.text
-        card_answer = await self.post(
-            f"/v1/customers/{customer.json()['id']}/payment-methods", {"payment_method": card}
-        )
-        assert card_answer.status_code == 201, card_answer.text
-        return str(customer.json()["id"])
-
-
-@pytest.fixture
-async def billing(kafka: str, databases: DatabaseFactory, tmp_path: Path) -> AsyncIterator[Billing]:
-    await ensure_topics(kafka, load_topics())
-    ports = {name: free_port() for name in ("billing", "dunning", "pause")}
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "KAFKA_SESSION_TIMEOUT_MS": "2000",
-        **dev_portal_keys(tmp_path / "keys"),
-        "CLOCK": "test",
-        "DUNNING_URL": f"http://127.0.0.1:{ports['dunning']}",
-        "PAUSE_URL": f"http://127.0.0.1:{ports['pause']}",
-        **{f"{n.upper()}_PORT": str(p) for n, p in ports.items()},
-    }
-    for name in ports:
-        env[f"{name.upper()}_DATABASE_URL"] = await databases.new(name)
-    processes = [ServiceProcess(n, p, env, log_file=tmp_path / f"{n}.log") for n, p in ports.items()]
-    try:
-        for process in processes:
-            await asyncio.to_thread(process.migrate)
-            process.start()
-        for process in processes:
-            await asyncio.to_thread(process.wait_ready)
-        async with httpx.AsyncClient(timeout=30) as client:
-            yield Billing(processes[0].url, client)
-    finally:
-        for process in processes:
-            process.stop()
-
-
-async def read_all(kafka: str, topic: str) -> list[dict[str, object]]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    try:
-        events: list[dict[str, object]] = []
-        while batch := await consumer.getmany(timeout_ms=1500):
-            for records in batch.values():
-                events += [json.loads(r.value) for r in records]
-        return events
-    finally:
-        await consumer.stop()
-
-
-def validate(event: dict[str, object]) -> None:
-    schema = json.loads((SCHEMAS / f"{event['type']}.json").read_text())
-    jsonschema.validate(event, schema)
 
 
 async def test_a_year_of_renewals_charges_every_month_once(billing: Billing, kafka: str) -> None:

@@ -23,7 +23,9 @@ from billing.service_layer.billing_run import run_until_done
 from billing.service_layer.charging import collect
 from billing.settings import BillingSettings
 from shared.clock import TestClock
+from shared.contracts import new_event
 from shared.db.migrations import upgrade
+from shared.money import Money
 from shared.service import Service
 from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for
@@ -235,3 +237,53 @@ async def test_a_portal_session_link_carries_a_token_for_that_customer_only(
     finally:
         await billing.http.aclose()
         await service.engine.dispose()
+
+
+async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on_resume(
+    billing: Billing,
+) -> None:
+    from billing.service_layer import commands
+    from shared.contracts.pause import PauseEnded, PauseStarted
+
+    subscription = await billing.subscribe()
+    starts = datetime.fromisoformat(subscription["current_period_end"])
+    resumes = datetime(2026, 4, 28, 10, 0, tzinfo=UTC)
+    started = PauseStarted(
+        pause_id="bp_1", subscription_id=subscription["id"], customer_id=subscription["customer_id"],
+        starts_at=starts, resumes_at=resumes, fee_per_month=Money.of(100, "USD"),
+    )  # fmt: skip
+    billing.clock.move_to(starts)
+    async with billing.service.unit_of_work() as work:
+        await commands.pause_started(new_event(started, source="/pause", time=starts), work)  # type: ignore[arg-type]
+        await work.commit()
+    for day in range(0, 90, 3):
+        moment = starts + timedelta(days=day)
+        if moment >= resumes:
+            break
+        billing.clock.move_to(moment)
+        await billing.run()
+    billing.clock.move_to(resumes)
+    await billing.run()  # the resume date itself owes no fee
+    ended = PauseEnded(
+        pause_id="bp_1", subscription_id=subscription["id"], customer_id=subscription["customer_id"],
+        ended_at=resumes, reason="scheduled",
+    )  # fmt: skip
+    async with billing.service.unit_of_work() as work:
+        await commands.pause_ended(new_event(ended, source="/pause", time=resumes), work)  # type: ignore[arg-type]
+        await work.commit()
+    await billing.run()
+    for attempt_id in await pending_attempts(billing):
+        await collect(attempt_id, billing.service.unit_of_work, billing.gateway)  # type: ignore[arg-type]
+    invoices = await billing.invoices(subscription["id"])
+    assert [(i["context"], i["total"]["amount"], i["status"]) for i in invoices] == [
+        ("subscription", 1500, "paid"),
+        ("beach_fee", 100, "paid"),
+        ("beach_fee", 100, "paid"),
+        ("subscription", 1500, "paid"),
+    ]
+    assert invoices[-1]["lines"][0]["period_start"].startswith("2026-04-28")
+
+
+async def pending_attempts(billing: Billing) -> list[str]:
+    async with billing.service.unit_of_work() as work:
+        return await work.attempts.pending_ids(100)  # type: ignore[attr-defined,no-any-return]

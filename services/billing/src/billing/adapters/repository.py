@@ -178,8 +178,15 @@ def _due(now: datetime) -> ColumnElement[bool]:
     due_renewal = (
         (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now) & no_pause_ahead
     )
-    due_fee = (t.c.status == SubscriptionStatus.PAUSED.value) & (t.c.next_beach_fee_at <= now)
+    due_fee = _fee_owed() & (t.c.next_beach_fee_at <= now)
     return due_renewal | due_fee
+
+
+def _fee_owed() -> ColumnElement[bool]:
+    """Paused, with a paused month that begins before the agreed resume date."""
+    t = subscriptions
+    before_resume = t.c.pause_resumes_at.is_(None) | (t.c.next_beach_fee_at < t.c.pause_resumes_at)
+    return (t.c.status == SubscriptionStatus.PAUSED.value) & before_resume
 
 
 class SubscriptionRepository(_Repository):
@@ -192,7 +199,7 @@ class SubscriptionRepository(_Repository):
         renewals = select(func.min(t.c.current_period_end)).where(
             t.c.status == SubscriptionStatus.ACTIVE.value, no_pause_ahead
         )
-        fees = select(func.min(t.c.next_beach_fee_at)).where(t.c.status == SubscriptionStatus.PAUSED.value)
+        fees = select(func.min(t.c.next_beach_fee_at)).where(_fee_owed())
         moments = [(await self.session.execute(q)).scalar_one() for q in (renewals, fees)]
         found = [m for m in moments if m is not None]
         return min(found) if found else None

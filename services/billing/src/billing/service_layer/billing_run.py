@@ -34,6 +34,8 @@ async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
         now = work.clock.now()
         for subscription in await work.subscriptions.claim_due(now, batch_size):
             if subscription.status is SubscriptionStatus.PAUSED:
+                if not subscription.beach_fee_due(now):
+                    continue
                 start, end = subscription.beach_month()
                 invoice = await issue_beach_fee_invoice(work, subscription, start, end)
                 reason, report.beach_fees = "beach_fee", report.beach_fees + 1
