@@ -15,6 +15,7 @@ import pytest
 
 from shared.testing.brokers import kafka_broker
 from shared.testing.databases import DatabaseFactory, postgres_server_url
+from shared.testing.localstripe import localstripe_server
 
 REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
@@ -56,6 +57,16 @@ def kafka(tmp_path: Path) -> Iterator[str]:
             yield servers
     except FileNotFoundError as exc:
         skip_or_fail(f"no broker binary: {exc}")
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real localstripe for the session; failing to start fails the tests, never skips them."""
+    try:
+        with localstripe_server(tmp_path_factory.mktemp("localstripe") / "localstripe.log") as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

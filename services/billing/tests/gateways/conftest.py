@@ -1,73 +1,19 @@
-"""A real localstripe for the Stripe adapter's tests, started once per session.
-
-localstripe's own CLI binds every interface, so a small wrapper runs its aiohttp app on
-127.0.0.1 only. The wrapper also turns off the store's dump to /tmp/localstripe.pickle
-after every write, a file that parallel test runs would share. If localstripe cannot
-start, the fixture fails rather than skips: CI must run these tests.
+"""The Stripe adapter against a real localstripe (the `localstripe_url` fixture, started
+once per session by the root conftest; it fails rather than skips if it cannot start).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from billing.adapters.gateways.stripe import StripeGateway
-from shared.testing.brokers import free_port
+from shared.testing.localstripe import LOCALSTRIPE_KEY
 
-LOCALSTRIPE_KEY = "sk_test_gateway_tests"  # localstripe accepts any sk_ key
-_WRAPPER = """
-import sys
-from aiohttp import web
-import localstripe.resources
-import localstripe.server
-localstripe.resources.store.dump_to_disk = lambda: None
-web.run_app(localstripe.server.app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
-"""
 Records = Callable[[str], Awaitable[list[dict[str, Any]]]]
-
-
-def _wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"localstripe exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            answer = httpx.get(f"{url}/v1/customers", auth=(LOCALSTRIPE_KEY, ""), timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.05)
-            continue
-        if answer.status_code == 200:
-            return
-        pytest.fail(f"localstripe answered {answer.status_code}: {answer.text}")
-    pytest.fail(f"localstripe did not answer on {url} within 20 s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="session")
-def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _WRAPPER, str(port)], stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_answering(process, url, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
