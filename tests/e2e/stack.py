@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +13,11 @@ import httpx
 import jsonschema
 from aiokafka import AIOKafkaConsumer
 
+from shared.messaging.topics import ensure_topics, load_topics
+from shared.stack.keys import dev_portal_keys
+from shared.stack.processes import ServiceProcess
+from shared.testing.brokers import free_port
+from shared.testing.databases import DatabaseFactory
 from shared.testing.waiting import eventually
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -71,3 +79,39 @@ async def read_all(kafka: str, topic: str) -> list[dict[str, object]]:
 def validate(event: dict[str, object]) -> None:
     schema = json.loads((SCHEMAS / f"{event['type']}.json").read_text())
     jsonschema.validate(event, schema)
+
+
+@asynccontextmanager
+async def running_stack(
+    kafka: str, databases: DatabaseFactory, tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Billing]:
+    """Billing, dunning and pause as processes on fresh databases, with `CLOCK=test`."""
+    await ensure_topics(kafka, load_topics())
+    ports = {name: free_port() for name in ("billing", "dunning", "pause")}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        **dev_portal_keys(tmp_path / "keys"),
+        "CLOCK": "test",
+        "DUNNING_URL": f"http://127.0.0.1:{ports['dunning']}",
+        "PAUSE_URL": f"http://127.0.0.1:{ports['pause']}",
+        **{f"{n.upper()}_PORT": str(p) for n, p in ports.items()},
+        "BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{ports['pause']}/portal",
+        "MAIL_DIR": str(tmp_path / "mail"),
+        **(extra_env or {}),
+    }
+    for name in ports:
+        env[f"{name.upper()}_DATABASE_URL"] = await databases.new(name)
+    processes = [ServiceProcess(n, p, env, log_file=tmp_path / f"{n}.log") for n, p in ports.items()]
+    try:
+        for process in processes:
+            await asyncio.to_thread(process.migrate)
+            process.start()
+        for process in processes:
+            await asyncio.to_thread(process.wait_ready)
+        async with httpx.AsyncClient(timeout=30) as client:
+            yield Billing(processes[0].url, client, processes[1].url, processes[2].url)
+    finally:
+        for process in processes:
+            process.stop()
