@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.orm import (
@@ -292,17 +293,21 @@ def _lines(text: str) -> list[InvoiceLine]:
 
 class InvoiceRepository(_Repository):
     async def next_number(self, year: int) -> str:
-        """Take the year's next number; the row lock serialises concurrent invoices."""
-        row = await self._one(invoice_counters, invoice_counters.c.year == year, lock=True)
-        if row is None:
-            await self.session.execute(insert(invoice_counters).values(year=year, last_number=1))
-            return invoice_number(year, 1)
-        await self.session.execute(
-            update(invoice_counters)
-            .where(invoice_counters.c.year == year)
-            .values(last_number=row.last_number + 1)
+        """Take the year's next number in one atomic upsert.
+
+        The counter row stays locked until the invoice's transaction commits, so numbers
+        are gapless: a rolled-back invoice gives its number back. Even the year's first
+        invoice, raced by two runners, gets a distinct number.
+        """
+        c = invoice_counters
+        dialect: Any = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(c)
+            .values(year=year, last_number=1)
+            .on_conflict_do_update(index_elements=[c.c.year], set_={"last_number": c.c.last_number + 1})
+            .returning(c.c.last_number)
         )
-        return invoice_number(year, row.last_number + 1)
+        return invoice_number(year, int((await self.session.execute(statement)).scalar_one()))
 
     async def add(self, invoice: Invoice) -> None:
         await self.session.execute(insert(invoices).values(**self._values(invoice)))
