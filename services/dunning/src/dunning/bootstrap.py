@@ -40,7 +40,7 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         infra=infra,
         unit_of_work=unit_of_work,
         consumers=[
-            billing_events_consumer(unit_of_work, infra.dead_letters, book),
+            billing_events_consumer(unit_of_work, infra.dead_letters, book, links),
             notifier_consumer(mailer_for(settings), infra.dead_letters),
         ],
         routers=[

@@ -223,3 +223,21 @@ async def test_the_csv_report_matches_the_json_report(dunning: Dunning) -> None:
     assert rows["insufficient_funds"][1] == "2"
     assert rows["total"][1] == str(report["total"]["cases"]) == "3"
     assert rows["total"][5] == "45.00 USD"
+
+
+async def test_a_card_about_to_expire_gets_one_friendly_heads_up_with_a_link(dunning: Dunning) -> None:
+    from shared.contracts.billing import PaymentMethodExpiring
+
+    await dunning.customer(1)
+    heads_up = PaymentMethodExpiring(
+        customer_id="cus_1", payment_method_id="pm_1", brand="visa", last4="4242", exp_month=4,
+        exp_year=2026, expires_on=datetime(2026, 4, 30, tzinfo=UTC).date(),
+    )  # fmt: skip
+    raw = encode_event(new_event(heads_up, source="/billing", time=FAILED_AT))
+    consumer = dunning.service.consumers[0]
+    for _ in range(2):  # redelivered
+        await consumer.process(raw, SourceInfo("billing.events", 0, 99, None))
+    [note] = [e for e in await dunning.outbox() if e["type"] == "notification.requested"]
+    assert note["data"]["template_id"] == "dunning.card_expiring"
+    assert "April 2026" in note["data"]["body_text"]
+    assert note["data"]["action_url"].startswith("http")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dunning.adapters.orm import customer_profiles
+from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
@@ -14,9 +15,12 @@ from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
 def billing_events_consumer(
-    unit_of_work: Callable[[], DunningUnitOfWork], dead_letters: DeadLetters, book: PolicyBook
+    unit_of_work: Callable[[], DunningUnitOfWork],
+    dead_letters: DeadLetters,
+    book: PolicyBook,
+    links: CardUpdateLinks,
 ) -> EventConsumer:
-    cases = CaseHandlers(book)
+    cases = CaseHandlers(book, links)
     return EventConsumer(
         name="dunning.billing-events",
         topic=Topic.BILLING_EVENTS,
@@ -26,6 +30,7 @@ def billing_events_consumer(
             "payment.succeeded": cases.paid,
             "invoice.paid": cases.paid,
             "payment_method.updated": cases.card_updated,
+            "payment_method.expiring": cases.card_expiring,
             "subscription.canceled": cases.subscription_canceled,
             "subscription.paused": cases.subscription_paused,
         },

@@ -9,15 +9,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Retry
 from dunning.domain.engine import decide, next_due
+from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE, card_expiring_body, subject_for
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.run import act, save
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
-from shared.contracts.billing import ChargeContext, PaymentFailed
+from shared.contracts.billing import ChargeContext, PaymentFailed, PaymentMethodExpiring
 from shared.contracts.dunning import CaseOutcome
+from shared.contracts.notifications import NotificationRequested
 
 
 def new_case_id() -> str:
@@ -25,8 +28,34 @@ def new_case_id() -> str:
 
 
 class CaseHandlers:
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, book: PolicyBook, links: CardUpdateLinks) -> None:
+        self.book, self.links = book, links
+
+    async def card_expiring(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        """Pre-dunning: one friendly heads-up before the card on file expires.
+
+        Billing announces each card once; the notification id is the event's, so a
+        redelivery writes the same message, not a second one.
+        """
+        data: PaymentMethodExpiring = event.data
+        customer = await work.customers.get(data.customer_id)
+        if customer is None:
+            return
+        link = await self.links.link_for(data.customer_id)
+        work.emit(
+            NotificationRequested(
+                notification_id=f"ntf_{event.id}",
+                customer_id=data.customer_id,
+                to=customer.email,
+                template_id=CARD_EXPIRING_TEMPLATE,
+                subject_line=subject_for(CARD_EXPIRING_TEMPLATE),
+                body_text=card_expiring_body(
+                    customer, f"{data.brand.title()} ending {data.last4}", data.expires_on, link
+                ),
+                action_url=link,
+                requested_at=work.clock.now(),
+            )
+        )
 
     async def payment_failed(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
         data: PaymentFailed = event.data

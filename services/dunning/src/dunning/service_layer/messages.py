@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.customer_directory import CustomerProfile
 from shared.money import Money
 
+CARD_EXPIRING_TEMPLATE = "dunning.card_expiring"
+
 _SUBJECTS = {
+    CARD_EXPIRING_TEMPLATE: "Your card expires soon",
     "dunning.card_update.1": "A quick heads-up about your payment",
     "dunning.card_update.2": "Your subscription is still on — just a card update away",
     "dunning.card_update.3": "Last friendly reminder about your payment",
@@ -16,6 +21,15 @@ _SUBJECTS = {
 
 def subject_for(template_id: str) -> str:
     return _SUBJECTS.get(template_id, "About your subscription")
+
+
+def card_expiring_body(customer: CustomerProfile, card: str, expires_on: date, link: str) -> str:
+    return (
+        f"Hi {customer.name},\n\nJust a heads-up: your {card} expires at the end of {expires_on:%B %Y}. "
+        "If your bank has sent you a new one, you can add it in a minute, and nothing will interrupt "
+        f"your subscription: {link}\n\n"
+        "If your bank updates it for us automatically, there is nothing to do.\n"
+    )
 
 
 def body_for(
