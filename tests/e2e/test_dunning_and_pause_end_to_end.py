@@ -90,3 +90,32 @@ async def test_a_customer_pauses_for_two_months_pays_two_fees_and_comes_back(bil
     current = (await billing.get(f"/v1/subscriptions/{subscription['id']}")).json()
     assert current["status"] == "active"
     assert datetime.fromisoformat(current["current_period_start"]) == resumes_at
+
+
+async def test_an_expired_card_never_replaced_gets_three_gentle_reminders_the_offer_then_goes_on_the_beach(
+    billing: Billing, kafka: str
+) -> None:
+    customer_id, subscription = await subscribe(billing, "pm_card_chargeDeclinedExpiredCard")
+    await eventually(lambda: dunning_cases(billing, customer_id), lambda cases: len(cases) == 1)
+
+    await billing.advance(seconds=23 * 86400)
+
+    [case] = await dunning_cases(billing, customer_id)
+    assert case["outcome"] == "paused"
+    notes = [e for e in await read_all(kafka, "notifications") if e["subject"] == subscription["id"]]
+    templates = [n["data"]["template_id"] for n in notes]  # type: ignore[index]
+    assert templates == [
+        "dunning.card_update.1",
+        "dunning.card_update.2",
+        "dunning.card_update.3",
+        "dunning.beach_offer",
+    ]
+    for note in notes:
+        validate(note)
+        assert "/portal?token=" in note["data"]["action_url"]  # type: ignore[index]
+    current = (await billing.get(f"/v1/subscriptions/{subscription['id']}")).json()
+    assert current["status"] == "paused", (
+        "the final action put the customer on the beach instead of canceling"
+    )
+    retries = [e for e in await read_all(kafka, "billing.commands") if e["type"] == "payment.retry"]
+    assert retries == [], "an expired card is not retried until a new one arrives"
