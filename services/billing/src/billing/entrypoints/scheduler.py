@@ -7,7 +7,6 @@ charge, the test clock moved). Each step is safe to run concurrently on replicas
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,11 +15,10 @@ from billing.service_layer.billing_run import run_until_done
 from billing.service_layer.charging import collect
 from billing.service_layer.payment_methods import store_default_card
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.periodic import PeriodicWork
 
-log = logging.getLogger(__name__)
 
-
-class BillingScheduler:
+class BillingScheduler(PeriodicWork):
     def __init__(
         self,
         uow: Callable[[], BillingUnitOfWork],
@@ -29,26 +27,17 @@ class BillingScheduler:
         interval: float = 1.0,
         concurrency: int = 8,
     ) -> None:
+        super().__init__("billing run", self.tick, interval=interval)
         self.uow = uow
         self.gateway = gateway
-        self.interval = interval
         self._limit = asyncio.Semaphore(concurrency)
-        self._wakeup = asyncio.Event()
-        self.busy = False
-
-    def wake(self) -> None:
-        self._wakeup.set()
 
     async def tick(self) -> int:
         """Do everything that is due now; returns how many things were done."""
-        self.busy = True
-        try:
-            done = await self._card_updates()
-            report = await run_until_done(self.uow)
-            done += report.renewals + report.beach_fees + report.expiry_notices
-            return done + await self._collect_pending()
-        finally:
-            self.busy = False
+        done = await self._card_updates()
+        report = await run_until_done(self.uow)
+        done += report.renewals + report.beach_fees + report.expiry_notices
+        return done + await self._collect_pending()
 
     async def _collect_pending(self) -> int:
         collected = 0
@@ -91,15 +80,3 @@ class BillingScheduler:
     async def next_due_at(self) -> datetime | None:
         async with self.uow() as work:
             return await work.subscriptions.next_due_at()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("billing scheduler tick failed")
-            self._wakeup.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wakeup.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()

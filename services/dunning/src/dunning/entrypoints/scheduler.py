@@ -1,9 +1,7 @@
-"""Dunning's background loop: run the policy for every case whose moment has come."""
+"""Dunning's background work: run the policy for every case whose moment has come."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,11 +9,10 @@ from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.run import run_due
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.periodic import PeriodicWork
 
-log = logging.getLogger(__name__)
 
-
-class DunningScheduler:
+class DunningScheduler(PeriodicWork):
     def __init__(
         self,
         uow: Callable[[], DunningUnitOfWork],
@@ -24,12 +21,12 @@ class DunningScheduler:
         *,
         interval: float = 30.0,
     ) -> None:
-        self.uow, self.book, self.links, self.interval = uow, book, links, interval
-        self._wakeup = asyncio.Event()
-        self.busy = False
+        super().__init__("dunning cases", self._all_due, interval=interval)
+        self.uow, self.book, self.links = uow, book, links
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    async def _all_due(self) -> None:
+        while await run_due(self.uow, self.book, self.links):
+            pass
 
     async def due_work(self) -> int:
         async with self.uow() as work:
@@ -38,19 +35,3 @@ class DunningScheduler:
     async def next_due_at(self) -> datetime | None:
         async with self.uow() as work:
             return await work.cases.next_due_at()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self.busy = True
-            try:
-                while await run_due(self.uow, self.book, self.links):
-                    pass
-            except Exception:
-                log.exception("dunning scheduler failed")
-            finally:
-                self.busy = False
-            self._wakeup.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wakeup.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
