@@ -33,7 +33,7 @@ FINANCE = {"Authorization": "Bearer dev-finance-key"}
 
 
 class StaticLinks:
-    async def link_for(self, customer_id: str) -> str:
+    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
         return f"http://portal.test/?customer={customer_id}"
 
 

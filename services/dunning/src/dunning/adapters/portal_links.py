@@ -7,6 +7,7 @@ out, with the plain portal address, rather than not at all.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class CardUpdateLinks(Protocol):
-    async def link_for(self, customer_id: str) -> str: ...
+    async def link_for(self, customer_id: str, *, tries: int = 3) -> str: ...
 
 
 class BillingPortalLinks:
@@ -24,18 +25,23 @@ class BillingPortalLinks:
         self.billing_url, self.fallback_url = billing_url.rstrip("/"), fallback_url
         self.headers = {"Authorization": f"Bearer {admin_key}"}
 
-    async def link_for(self, customer_id: str) -> str:
-        try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                answer = await client.post(
-                    f"{self.billing_url}/v1/portal-sessions",
-                    json={"customer_id": customer_id},
-                    headers=self.headers,
-                )
-            answer.raise_for_status()
-            return str(answer.json()["url"])
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
-            log.warning(
-                "no portal session from billing; using the plain portal link", extra={"error": str(exc)}
-            )
-            return self.fallback_url
+    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
+        """A few tries, a moment apart, before settling for the plain portal link."""
+        error: Exception | None = None
+        for attempt in range(tries):
+            try:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    answer = await client.post(
+                        f"{self.billing_url}/v1/portal-sessions",
+                        json={"customer_id": customer_id},
+                        headers=self.headers,
+                    )
+                answer.raise_for_status()
+                return str(answer.json()["url"])
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                error = exc
+                await asyncio.sleep(0.5 * (attempt + 1))
+        log.warning(
+            "no portal session from billing; using the plain portal link", extra={"error": str(error)}
+        )
+        return self.fallback_url

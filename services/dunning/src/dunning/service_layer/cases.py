@@ -41,7 +41,7 @@ class CaseHandlers:
         customer = await work.customers.get(data.customer_id)
         if customer is None:
             return
-        link = await self.links.link_for(data.customer_id)
+        link = await self.links.link_for(data.customer_id, tries=1)  # inside a transaction: no waiting
         work.emit(
             NotificationRequested(
                 notification_id=f"ntf_{event.id}",
