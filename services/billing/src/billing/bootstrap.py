@@ -24,7 +24,7 @@ from billing.settings import BillingSettings
 from shared.clock import Clock
 from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
-from shared.portal_tokens import PortalTokenSigner
+from shared.portal_tokens import PortalTokenSigner, PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import ClockCoordinator, coordinator_router
 
@@ -55,6 +55,8 @@ def bootstrap(
         gateway=gateway,
         keys=infra.keys,
         idempotency=IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock),
+        clock=infra.clock,
+        verifier=PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None,
     )
     consumers = billing_consumers(unit_of_work, infra.dead_letters)
     signer = (

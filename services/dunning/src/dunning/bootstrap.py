@@ -11,6 +11,7 @@ from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
+from dunning.entrypoints.web.dashboard import dashboard_router
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
@@ -46,6 +47,7 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             finance_router(infra.engine, infra.keys),
+            dashboard_router(infra.engine, infra.keys),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

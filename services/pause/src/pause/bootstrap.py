@@ -8,6 +8,7 @@ from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
 from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
+from pause.entrypoints.web.portal import portal_router
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from pause.settings import PauseSettings
 from shared.clock import Clock
@@ -37,6 +38,7 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(unit_of_work, policies, who, idempotency),
             report_router(infra.engine, infra.keys, infra.clock),
+            portal_router(unit_of_work, policies, verifier, infra.clock),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

@@ -73,3 +73,14 @@ fee_payments = Table(
     Column("currency", String(3), nullable=False),
     Column("paid_at", UtcDateTime, nullable=False),
 )
+
+cards_on_file = Table(
+    "cards_on_file",
+    metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("brand", String(20), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=False),
+    Column("exp_year", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

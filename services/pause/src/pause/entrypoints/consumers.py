@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pause.adapters.orm import customer_profiles
 from pause.domain.policy import PausePolicies
 from pause.service_layer import subscription_replica as replica
+from pause.service_layer.card_replica import payment_method_updated
 from pause.service_layer.dunning_pause import dunning_case_closed_handler
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.base import Topic
@@ -23,6 +24,7 @@ def pause_consumers(
             topic=Topic.BILLING_EVENTS,
             handlers={
                 "customer.created": remember_customer_handler(customer_profiles),
+                "payment_method.updated": payment_method_updated,
                 "subscription.created": replica.subscription_created,
                 "subscription.renewed": replica.period_changed,
                 "subscription.resumed": replica.period_changed,

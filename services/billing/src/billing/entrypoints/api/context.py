@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from billing.adapters.gateways.port import PaymentGateway
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.clock import Clock
 from shared.http.auth import ApiKeys
 from shared.http.idempotency import IdempotentRequests
+from shared.portal_tokens import PortalTokenVerifier
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,5 @@ class ApiContext:
     gateway: PaymentGateway
     keys: ApiKeys
     idempotency: IdempotentRequests
+    clock: Clock
+    verifier: PortalTokenVerifier | None = None

@@ -16,6 +16,18 @@ from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
 from billing.service_layer import handlers
 from billing.service_layer.payment_methods import add_payment_method
 from shared.http.errors import ApiError
+from shared.http.portal_auth import caller_customer
+
+
+def _admin_or_same_customer(ctx: ApiContext) -> Any:
+    """The portal adds a card for its own customer, with that customer's portal token."""
+
+    def dependency(request: Request, customer_id: str) -> None:
+        holder = caller_customer(request, ctx.keys, ctx.verifier, ctx.clock)
+        if holder is not None and holder != customer_id:
+            raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
+
+    return dependency
 
 
 class CustomerIn(BaseModel):
@@ -62,7 +74,7 @@ def customers_router(ctx: ApiContext) -> APIRouter:
     @router.post(
         "/{customer_id}/payment-methods",
         status_code=201,
-        dependencies=[admin],
+        dependencies=[Depends(_admin_or_same_customer(ctx))],
         response_model=PaymentMethodOut,
     )
     async def add_card(request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:

@@ -58,7 +58,7 @@ def _summary(row: Any) -> dict[str, Any]:
     return values | {"amount_due": Money.of(row.amount_due, row.currency)}
 
 
-def _timeline(row: Any) -> list[TimelineEntry]:
+def case_timeline(row: Any) -> list[TimelineEntry]:
     state = json.loads(row.state)
     entries = [TimelineEntry(at=row.opened_at, kind="opened", detail=row.decline_code)]
     entries += [
@@ -138,7 +138,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
             row = (await conn.execute(select(dunning_cases).where(dunning_cases.c.id == case_id))).first()
         if row is None:
             raise ApiError(404, "not_found", f"no dunning case {case_id}", "case_id")
-        return CaseDetail(**_summary(row), timeline=_timeline(row))
+        return CaseDetail(**_summary(row), timeline=case_timeline(row))
 
     async def build(start: datetime | None, end: datetime | None, group_by: GroupBy) -> DunningReport:
         begin, until = _range(start, end)

@@ -8,34 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from pause.service_layer.pausing import Principal
 from shared.clock import Clock
-from shared.http.auth import ApiKeys, bearer_token
-from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
-
-COOKIE = "portal_session"
+from shared.http.auth import ApiKeys
+from shared.http.portal_auth import caller_customer
+from shared.portal_tokens import PortalTokenVerifier
 
 
 def principal_dependency(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
 ) -> Callable[[Request], Principal]:
     def principal(request: Request) -> Principal:
-        token = bearer_token(request) or request.cookies.get(COOKIE)
-        if token is None:
-            raise HTTPException(401, "a portal session token or the admin key is required")
-        role = keys.role_of(token)
-        if role == "admin":
-            return Principal(customer_id=None)
-        if role is not None:
-            raise HTTPException(403, "this endpoint needs a portal session or the admin key")
-        if verifier is None:
-            raise HTTPException(401, "portal sessions are not configured here (PORTAL_PUBLIC_KEY)")
-        try:
-            return Principal(customer_id=verifier.customer_of(token, clock.now()))
-        except InvalidPortalToken as exc:
-            message = "the portal session has expired" if exc.expired else "invalid portal session token"
-            raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"}) from None
+        return Principal(customer_id=caller_customer(request, keys, verifier, clock))
 
     return principal

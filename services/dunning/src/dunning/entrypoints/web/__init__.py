@@ -1,0 +1,1 @@
+"""The finance dashboard: server-rendered pages over dunning's own report code."""

@@ -1,0 +1,121 @@
+"""The dashboard's sections as HTML; numbers come from `dunning_report`, unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dunning.adapters.report import OUTCOMES, DunningReport
+from dunning.entrypoints.api.finance import TimelineEntry
+from dunning.entrypoints.web.page import amounts, esc
+from shared.money import Money
+
+OUTCOME_COLOURS = {
+    "recovered": "#0b6e4f",
+    "paused": "#2b6cb0",
+    "canceled": "#a61b1b",
+    "written_off": "#4a5568",
+    "open": "#c05621",
+}
+
+
+def _kpi(name: str, label: str, value: str, raw: object) -> str:
+    return (
+        f'<div class="kpi"><dt>{esc(label)}</dt>'
+        f'<dd data-kpi="{name}" data-value="{esc(raw)}">{value}</dd></div>'
+    )
+
+
+def kpis(report: DunningReport) -> str:
+    t = report.total
+    rate = "—" if t.recovery_rate is None else f"{t.recovery_rate:.1%}"
+    per_case = "—" if t.reminders_per_recovered_case is None else f"{t.reminders_per_recovered_case:g}"
+    return (
+        '<dl class="kpis">'
+        + _kpi("cases", "Cases", str(t.cases), t.cases)
+        + _kpi("recovery_rate", "Recovery rate", rate, t.recovery_rate)
+        + _kpi(
+            "recovered_amount", "Recovered revenue", amounts(t.recovered_amount), amounts(t.recovered_amount)
+        )
+        + _kpi("open_amount", "Still open", amounts(t.open_amount), amounts(t.open_amount))
+        + _kpi(
+            "reminders_per_recovered_case", "Reminders per recovery", per_case, t.reminders_per_recovered_case
+        )
+        + _kpi(
+            "recovered_without_reminders",
+            "Recovered with no contact",
+            str(t.recovered_without_reminders),
+            t.recovered_without_reminders,
+        )
+        + "</dl>"
+    )
+
+
+def by_reason(report: DunningReport) -> str:
+    head = "".join(f'<th class="num">{esc(o.replace("_", " "))}</th>' for o in OUTCOMES)
+    rows = ""
+    for g in report.groups:
+        bar = "".join(
+            f'<span class="bar" title="{esc(o)}: {n}" style="width:{n / g.cases * 8:.2f}rem;'
+            f'background:{OUTCOME_COLOURS[o]}"></span>'
+            for o, n in g.outcomes.items()
+            if n
+        )
+        counts = "".join(f'<td class="num">{g.outcomes[o]}</td>' for o in OUTCOMES)
+        rate = "—" if g.recovery_rate is None else f"{g.recovery_rate:.1%}"
+        rows += (
+            f'<tr><th scope="row">{esc(g.group)}</th><td class="num">{g.cases}</td>'
+            f'<td class="num">{rate}</td>{counts}<td aria-hidden="true">{bar}</td></tr>'
+        )
+    return (
+        '<table><thead><tr><th scope="col">Decline reason</th><th class="num">Cases</th>'
+        f'<th class="num">Recovered</th>{head}<th></th></tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
+def cases(rows: list[Any]) -> str:
+    if not rows:
+        return '<p class="muted">No cases in this period.</p>'
+    body = "".join(
+        f'<tr><td><a href="/dashboard/cases/{esc(r.id)}">{esc(r.id)}</a></td><td>{r.opened_at:%Y-%m-%d}</td>'
+        f"<td>{esc(r.decline_code)}</td><td>{esc(r.variant)}</td>"
+        f'<td class="num">{esc(Money.of(r.amount_due, r.currency).format())}</td>'
+        f'<td>{esc(r.outcome or r.status)}</td><td class="num">{r.reminders_sent}</td></tr>'
+        for r in rows
+    )
+    return (
+        '<table><thead><tr><th scope="col">Case</th><th scope="col">Opened</th><th scope="col">Reason</th>'
+        '<th scope="col">Variant</th><th scope="col" class="num">Amount</th><th scope="col">Outcome</th>'
+        f'<th scope="col" class="num">Reminders</th></tr></thead><tbody>{body}</tbody></table>'
+    )
+
+
+PAUSE_FIGURES = (
+    ("pauses_started", "Pauses started"),
+    ("pauses_resumed", "Pauses resumed"),
+    ("cancel_intents", "Cancel attempts"),
+    ("cancel_intents_that_became_pauses", "Cancels turned into pauses"),
+    ("cancel_to_pause_rate", "Cancel → pause rate"),
+    ("return_rate", "Still subscribed 3 months after resume"),
+)
+
+
+def pause_figures(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return '<p class="muted" role="status">Pause figures are unavailable right now.</p>'
+    items = ""
+    for key, label in PAUSE_FIGURES:
+        value = data.get(key)
+        text = "—" if value is None else (f"{value:.1%}" if isinstance(value, float) else str(value))
+        items += _kpi(f"pause_{key}", label, esc(text), value)
+    fees = ", ".join(Money(**m).format() for m in data.get("fees_collected", [])) or "0"
+    return f'<dl class="kpis">{items}{_kpi("pause_fees", "Beach fees collected", esc(fees), fees)}</dl>'
+
+
+def timeline(entries: list[TimelineEntry]) -> str:
+    items = "".join(
+        f"<li><strong>{e.at:%Y-%m-%d %H:%M} UTC</strong> — {esc(e.kind.replace('_', ' '))}"
+        + (f' <span class="muted">({esc(e.detail)})</span>' if e.detail else "")
+        + "</li>"
+        for e in entries
+    )
+    return f"<ol>{items}</ol>"

@@ -1,0 +1,36 @@
+"""Admin key or portal session: who is calling a customer-facing endpoint.
+
+The portal acts only for the customer named in its session token; the admin key acts
+for anyone. Pause's API and billing's card endpoint answer to both, the same way.
+"""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+
+from shared.clock import Clock
+from shared.http.auth import ApiKeys, bearer_token
+from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
+
+COOKIE = "portal_session"
+
+
+def caller_customer(
+    request: Request, keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
+) -> str | None:
+    """The customer a portal token stands for, or None for the admin key; else 401/403."""
+    token = bearer_token(request) or request.cookies.get(COOKIE)
+    if token is None:
+        raise HTTPException(401, "a portal session token or the admin key is required")
+    role = keys.role_of(token)
+    if role == "admin":
+        return None
+    if role is not None:
+        raise HTTPException(403, "this endpoint needs a portal session or the admin key")
+    if verifier is None:
+        raise HTTPException(401, "portal sessions are not configured here (PORTAL_PUBLIC_KEY)")
+    try:
+        return verifier.customer_of(token, clock.now())
+    except InvalidPortalToken as exc:
+        message = "the portal session has expired" if exc.expired else "invalid portal session token"
+        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"}) from None
