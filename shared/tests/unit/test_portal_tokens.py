@@ -50,3 +50,9 @@ def test_garbage_is_refused() -> None:
 def test_a_public_key_cannot_mint_tokens() -> None:
     with pytest.raises(ValueError, match="private key"):
         PortalTokenSigner(PUBLIC)
+
+
+def test_a_token_minted_on_a_test_clock_in_the_future_is_valid_on_that_clock() -> None:
+    future = datetime(2031, 1, 1, tzinfo=UTC)
+    session = PortalTokenSigner(PRIVATE).mint("cus_a", future)
+    assert PortalTokenVerifier(PUBLIC).customer_of(session.token, future + timedelta(minutes=1)) == "cus_a"
