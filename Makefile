@@ -5,12 +5,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := -e shared -e services/billing -e services/dunning -e services/pause
+PACKAGES := -e shared -e services/billing -e services/dunning -e services/pause -e simulator
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format schemas bench clean
+.PHONY: install run test lint format schemas bench simulate clean
 
-$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml simulator/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,7 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src services/billing/src services/dunning/src services/pause/src
+	$(BIN)/mypy shared/src services/billing/src services/dunning/src services/pause/src simulator/src
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -39,6 +39,10 @@ schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+SIMULATE_ARGS ?= --engine model --customers 10000 --months 12 --seeds 3
+simulate: $(STAMP)  ## compare dunning policies on a synthetic subscriber base (see README, Simulator)
+	$(BIN)/simulate $(SIMULATE_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""A synthetic subscriber base run through the real dunning and pause policies."""

@@ -1,0 +1,191 @@
+"""Drive the running stack day by day and read back what the services themselves report.
+
+Only one dunning policy can be live on the stack; new cases are split between variants
+by the dunning service's `DUNNING_EXPERIMENT` weights (for example
+`{"gentle": 50, "aggressive": 50}`), and the report is grouped by variant. The driver
+cannot choose a customer's variant, so it compares whatever variants the service ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
+from simulator.model.tally import Tally, add_money
+from simulator.population import draw_population
+from simulator.report.results import Results
+from simulator.stack.client import StackClient
+from simulator.stack.script import VISA, Action, population_script
+
+PARALLEL = 8
+
+
+@dataclass(frozen=True)
+class StackRun:
+    customers: int
+    months: int
+    seed: int
+    variants: tuple[str, ...]
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS
+
+
+@dataclass
+class World:
+    """What the driver created: service ids by customer index, and counts of what it did."""
+
+    client: StackClient
+    customers: dict[int, str]
+    subscriptions: dict[int, str]
+    done: Counter[str]
+    resumes: dict[int, list[int]]
+    errors: list[str]
+
+
+async def _setup(client: StackClient, run: StackRun, population: list[Any]) -> World:
+    for plan in run.assumptions.plans:
+        body = {
+            "code": f"sim-{plan.code}",
+            "name": plan.code,
+            "amount": plan.amount,
+            "currency": plan.currency,
+        }
+        try:
+            await client.admin_post("/v1/plans", {**body, "interval": "month"})
+        except RuntimeError as error:
+            if "409" not in str(error):
+                raise
+    world = World(client, {}, {}, Counter(), {}, [])
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(customer: Any) -> None:
+        async with gate:
+            who = {"email": f"sim{customer.index}@example.com", "name": f"Sim {customer.index}"}
+            made = await client.admin_post("/v1/customers", {**who, "timezone": customer.timezone})
+            world.customers[customer.index] = made["id"]
+            await client.admin_post(f"/v1/customers/{made['id']}/payment-methods", {"payment_method": VISA})
+            sub = await client.admin_post(
+                "/v1/subscriptions", {"customer_id": made["id"], "plan_code": f"sim-{customer.plan.code}"}
+            )
+            world.subscriptions[customer.index] = sub["id"]
+            world.done["customers created"] += 1
+
+    await asyncio.gather(*(one(c) for c in population))
+    return world
+
+
+async def _break(world: World, action: Action, day: int) -> None:
+    """The portal's cancel flow: intent with a reason, then the pause or the confirmation."""
+    client, sub = world.client, world.subscriptions[action.customer]
+    token = await client.portal(world.customers[action.customer])
+    intent = await client.pause_call(
+        "POST", f"/v1/subscriptions/{sub}/cancel-intent", token, {"reason": "a break"}
+    )
+    offer = await client.pause_call("GET", f"/v1/subscriptions/{sub}/pause-options", token)
+    if action.takes_pause and offer.get("eligible"):
+        await client.pause_call("POST", f"/v1/subscriptions/{sub}/pause", token, {"months": action.months})
+        world.done["pauses taken"] += 1
+        if not action.returns:
+            world.resumes.setdefault(day + 31 * action.months + 2, []).append(action.customer)
+        return
+    await client.pause_call("POST", f"/v1/cancel-intents/{intent['id']}/confirm", token)
+    world.done["cancellations"] += 1
+
+
+async def _act(world: World, action: Action, day: int) -> None:
+    try:
+        if action.kind == "card":
+            customer = world.customers[action.customer]
+            await world.client.admin_post(
+                f"/v1/customers/{customer}/payment-methods", {"payment_method": action.card}
+            )
+            world.done[f"card {action.card.removeprefix('pm_card_')}"] += 1
+        elif action.kind == "break":
+            await _break(world, action, day)
+    except RuntimeError as error:
+        world.done["refused by the services"] += 1
+        console_note(world, error)
+
+
+def console_note(world: World, error: RuntimeError) -> None:
+    """Keep the first refusals: they usually say what the services found wrong."""
+    if len(world.errors) < 5:
+        world.errors.append(str(error)[:200])
+
+
+async def _leave_after_pause(world: World, index: int) -> None:
+    try:
+        await world.client.admin_post(f"/v1/subscriptions/{world.subscriptions[index]}/cancel", {})
+        world.done["left after pause"] += 1
+    except RuntimeError:
+        world.done["refused by the services"] += 1
+
+
+def _tallies(
+    report: dict[str, Any], pauses: dict[str, Any], customers: int, variants: tuple[str, ...]
+) -> dict[str, Tally]:
+    """The services' reports in the model's vocabulary, so one summary serves both engines."""
+    tallies: dict[str, Tally] = {}
+    for group in report.get("groups", []):
+        tally = Tally(customers=customers)
+        tally["cases"] = group["cases"]
+        tally["recovered_cases"] = group["recovered"]
+        tally["zero_contact_recoveries"] = group["recovered_without_reminders"]
+        per_case = group.get("reminders_per_recovered_case") or 0.0
+        tally["contacts_on_recovered"] = round(per_case * group["recovered"])
+        for money in group["recovered_amount"]:
+            add_money(tally, "recovered", money["currency"], money["amount"])
+        tally["cancel_intents"] = pauses["cancel_intents"]
+        tally["pauses_from_intents"] = pauses["cancel_intents_that_became_pauses"]
+        tally["pauses_ended"] = pauses["pauses_resumed"] + pauses["pauses_ended_by_cancellation"]
+        tally["returned_after_pause"] = pauses["pauses_resumed"]
+        tallies[group["group"]] = tally
+    for variant in variants:
+        tallies.setdefault(variant, Tally(customers=customers))
+    return tallies
+
+
+async def drive(run: StackRun, console: Console) -> Results:
+    population = draw_population(run.seed, run.customers, run.months, run.assumptions)
+    days = round(run.months * 30.4)
+    async with httpx.AsyncClient(timeout=60) as http:
+        client = StackClient(http)
+        start = datetime.fromisoformat((await client.clock())["now"])
+        script = population_script(population, run.seed, run.months, run.assumptions, start)
+        world = await _setup(client, run, population)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("simulated days", total=days)
+            for day in range(days):
+                for action in script.get(day, []):
+                    await _act(world, action, day)
+                for index in world.resumes.pop(day, []):
+                    await _leave_after_pause(world, index)
+                await client.advance_one_day()
+                live = ", ".join(f"{k} {v}" for k, v in sorted(world.done.items()) if v)
+                progress.update(task, advance=1, description=f"day {day + 1}: {live}"[:110])
+        report, pauses = await client.dunning_report(), await client.pause_report()
+    notes = [
+        "Stack engine: numbers from GET /v1/dunning/report?group_by=variant and GET /v1/pause/report.",
+        "Variants are those the dunning service ran (DUNNING_EXPERIMENT weights), not --policy.",
+        "Churn is not reported by the services and shows as 0 on the stack.",
+        f"Driver actions: {dict(world.done)}",
+        f"Portal token refused by pause, retried with the admin key: {client.portal_fallbacks} times",
+        f"Dunning outcomes: {report.get('total', {}).get('outcomes')}",
+        *(f"Refused: {e}" for e in world.errors),
+    ]
+    tallies = _tallies(report, pauses, run.customers, run.variants)
+    return Results(
+        "stack", run.customers, run.months, [run.seed], [tallies], notes, {"dunning": report, "pause": pauses}
+    )
+
+
+def run_stack(run: StackRun, console: Console) -> Results:
+    return asyncio.run(drive(run, console))

@@ -1,0 +1,61 @@
+"""The model and the real stack, on the same 20 customers over 3 months, agree within a tolerance.
+
+Twenty customers give a handful of dunning cases, so the tolerance is wide (0.35 on
+rates): this catches an engine that misreads a policy or an API, not a percentage point.
+The stack cannot play annoyance, reminder-driven card updates or soft declines (see
+README), so the model runs with those switched off here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from tests.e2e.stack import running_stack
+
+from shared.testing.databases import DatabaseFactory
+from simulator.assumptions import DEFAULT_ASSUMPTIONS
+from simulator.metrics import summarize
+from simulator.model.runner import ModelRun, run_model
+from simulator.stack.driver import StackRun, drive
+
+TOLERANCE = 0.35
+BUSY_WORLD = replace(
+    DEFAULT_ASSUMPTIONS,
+    card_expires_share=0.9,
+    card_lost_share=0.1,
+    insufficient_funds_per_renewal=0.15,
+    soft_decline_per_renewal=0.0,
+    annoyance_per_reminder=0.0,
+    update_after_reminder=0.0,
+    new_card_after_request=0.0,
+    takes_dunning_offer_share=0.0,
+    wants_break_per_month=0.2,
+)
+
+
+@pytest.mark.stack
+@pytest.mark.timeout(240)
+async def test_stack_and_model_agree_on_a_small_population(
+    kafka: str, databases: DatabaseFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    experiment = {"DUNNING_EXPERIMENT": '{"gentle": 100}'}
+    async with running_stack(kafka, databases, tmp_path, experiment) as stack:
+        monkeypatch.setenv("BILLING_URL", stack.url)
+        monkeypatch.setenv("DUNNING_URL", stack.dunning_url)
+        monkeypatch.setenv("PAUSE_URL", stack.pause_url)
+        run = StackRun(20, 3, seed=11, variants=("gentle",), assumptions=BUSY_WORLD)
+        results = await drive(run, Console(quiet=True))
+        on_stack = summarize(results.tallies[0]["gentle"])
+    modelled = summarize(run_model(ModelRun(20, 3, 11, ("gentle",), BUSY_WORLD), workers=1)["gentle"])
+    print("stack", on_stack, "\nmodel", modelled, "\nnotes", results.notes)
+    for metric in ("recovery_rate", "pause_take_up"):
+        assert abs(on_stack[metric] - modelled[metric]) <= TOLERANCE, (
+            metric,
+            on_stack,
+            modelled,
+            results.notes,
+            results.measured,
+        )
