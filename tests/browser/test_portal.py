@@ -42,6 +42,8 @@ async def test_a_subscriber_sees_the_fee_and_resume_date_then_takes_and_ends_a_b
     assert resumes in await page.inner_text("main")
     await screenshot(page, "portal-pause-scheduled")
     await assert_only_local(page, requested, stack.pause_url)
+    offered = await page.get_by_label("Extend by").locator("option").all_inner_texts()
+    assert offered == ["1 more month", "2 more months"], "a 1-month break may grow to the plan's 3 months"
 
     await page.get_by_role("button", name="Resume now").click()
     await page.get_by_text("Welcome back").wait_for()

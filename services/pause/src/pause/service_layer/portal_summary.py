@@ -6,13 +6,14 @@ reveal another customer's subscription, pause or card.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 
 from pause.adapters.orm import subscription_views
 from pause.domain.pause import BeachPause, PauseStatus
+from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.card_replica import CardOnFile, card_of
 from pause.service_layer.pausing import UnitOfWorkFactory
@@ -28,9 +29,10 @@ class PortalSummary:
     live_pauses: dict[str, BeachPause]
     card: CardOnFile | None
     now: datetime
+    extension_room: dict[str, int] = field(default_factory=dict)
 
 
-async def portal_summary(customer_id: str, uow: UnitOfWorkFactory) -> PortalSummary:
+async def portal_summary(customer_id: str, uow: UnitOfWorkFactory, policies: PausePolicies) -> PortalSummary:
     async with uow() as work:
         ids = (
             await work.session.execute(
@@ -51,4 +53,10 @@ async def portal_summary(customer_id: str, uow: UnitOfWorkFactory) -> PortalSumm
         live_pauses={p.subscription_id: p for p in pauses if p.status in LIVE},
         card=card,
         now=now,
+        extension_room={
+            v.id: policies.for_plan(v.plan_code).max_total_months - p.months
+            for v in views
+            for p in pauses
+            if p.subscription_id == v.id and p.status in LIVE
+        },
     )

@@ -68,7 +68,7 @@ def by_reason(report: DunningReport) -> str:
         )
     return (
         '<table><thead><tr><th scope="col">Decline reason</th><th class="num">Cases</th>'
-        f'<th class="num">Recovered</th>{head}<th></th></tr></thead><tbody>{rows}</tbody></table>'
+        f'<th class="num">Recovery rate</th>{head}<th></th></tr></thead><tbody>{rows}</tbody></table>'
     )
 
 

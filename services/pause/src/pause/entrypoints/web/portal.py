@@ -81,7 +81,7 @@ def portal_router(
             return answer
 
         async def show(who: Principal) -> Response:
-            summary = await portal_summary(str(who.customer_id), uow)
+            summary = await portal_summary(str(who.customer_id), uow, policies)
             return page("Your subscription", pages.home(summary), notice=DONE.get(done or "", ""))
 
         return await guarded(request, "Your subscription", show)

@@ -17,23 +17,32 @@ def _post(action: str, label: str, css: str = "", fields: str = "") -> str:
     return f'<form method="post" action="{esc(action)}">{fields}{button}</form>'
 
 
-def _pause_block(pause: BeachPause, durations: tuple[int, ...] = (1, 2)) -> str:
+def _pause_block(pause: BeachPause, room: int) -> str:
+    """A live pause, with only the extensions the plan still allows."""
     state = "starts" if pause.status == PauseStatus.SCHEDULED else "started"
-    extend = "".join(f'<option value="{m}">{m} more month{"s" if m > 1 else ""}</option>' for m in durations)
+    extend = "".join(
+        f'<option value="{m}">{m} more month{"s" if m > 1 else ""}</option>' for m in range(1, room + 1)
+    )
+    form = (
+        f'<form method="post" action="/portal/pauses/{esc(pause.id)}/extend" class="row">'
+        f'<label for="extend-{esc(pause.id)}" class="muted" style="margin:0">Extend by</label>'
+        f'<select id="extend-{esc(pause.id)}" name="months" style="width:auto">{extend}</select>'
+        '<button type="submit" class="secondary">Extend break</button></form>'
+        if room > 0
+        else '<p class="muted">This break is already as long as your plan allows.</p>'
+    )
     return (
         f'<div class="notice" role="status">On the beach: your break {state} {day(pause.starts_at)} and '
         f"your subscription resumes on <strong>{day(pause.resumes_at)}</strong>. "
         f"Fee: {money(pause.fee_per_month)} a month.</div>"
         '<div class="actions">'
         + _post(f"/portal/pauses/{pause.id}/resume", "Resume now", "secondary")
-        + f'<form method="post" action="/portal/pauses/{esc(pause.id)}/extend" class="row">'
-        f'<label for="extend-{esc(pause.id)}" class="muted" style="margin:0">Extend by</label>'
-        f'<select id="extend-{esc(pause.id)}" name="months" style="width:auto">{extend}</select>'
-        '<button type="submit" class="secondary">Extend break</button></form></div>'
+        + form
+        + "</div>"
     )
 
 
-def _subscription(view: SubscriptionView, pause: BeachPause | None) -> str:
+def _subscription(view: SubscriptionView, pause: BeachPause | None, room: int = 0) -> str:
     next_charge = (
         f"<dt>Next charge</dt><dd>{money(view.price)} on {day(view.current_period_end)}</dd>"
         if view.status in ("active", "past_due") and pause is None
@@ -51,7 +60,7 @@ def _subscription(view: SubscriptionView, pause: BeachPause | None) -> str:
         f'<h2 id="s-{esc(view.id)}">{esc(view.plan_code)}</h2>'
         f'<span class="badge">{esc(STATUS.get(view.status, view.status))}</span></div>'
         f"<dl><dt>Price</dt><dd>{money(view.price)} a month</dd>{next_charge}</dl>"
-        + (_pause_block(pause) if pause else "")
+        + (_pause_block(pause, room) if pause else "")
         + actions
         + "</section>"
     )
@@ -59,7 +68,10 @@ def _subscription(view: SubscriptionView, pause: BeachPause | None) -> str:
 
 def home(summary: PortalSummary) -> str:
     hello = f"Hello {esc(summary.name)}. " if summary.name else ""
-    subs = "".join(_subscription(v, summary.live_pauses.get(v.id)) for v in summary.subscriptions)
+    subs = "".join(
+        _subscription(v, summary.live_pauses.get(v.id), summary.extension_room.get(v.id, 0))
+        for v in summary.subscriptions
+    )
     if not subs:
         subs = (
             '<p class="card">We could not find a subscription yet. '
