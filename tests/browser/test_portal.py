@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pause.entrypoints.web.page import day
+from pause.entrypoints.web.page import CUSTOMER_ZONE, day
 from shared.testing.waiting import eventually
 from tests.browser.helpers import assert_only_local, portal_link, screenshot, subscriber, watch_requests
 from tests.e2e.stack import ADMIN, Billing
@@ -26,6 +26,7 @@ async def test_a_subscriber_sees_the_fee_and_resume_date_then_takes_and_ends_a_b
         )
     ).json()
     one_month = next(d for d in options["durations"] if d["months"] == 1)
+    CUSTOMER_ZONE.set("Asia/Singapore")  # the subscriber's zone: dates read on their calendar
     resumes = day(datetime.fromisoformat(one_month["resumes_at"]))
     requested = watch_requests(page)
 

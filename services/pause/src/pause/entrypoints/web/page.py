@@ -6,8 +6,10 @@ service): it works offline, under a strict CSP, and leaks nothing to third parti
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.responses import HTMLResponse
 
@@ -61,9 +63,21 @@ def money(amount: Money) -> str:
     return esc(amount.format())
 
 
+CUSTOMER_ZONE: ContextVar[str] = ContextVar("customer_zone", default="UTC")
+"""The signed-in customer's IANA zone, set once per request by the portal's gate."""
+
+
 def day(moment: datetime) -> str:
-    """A date a person reads aloud: `Tuesday 15 December 2026`."""
-    return esc(f"{moment:%A} {moment.day} {moment:%B %Y}")
+    """A date a person reads aloud, on their own calendar: `Tuesday 15 December 2026`.
+
+    A resume at 00:30 UTC is still the evening before in New York; the customer should
+    read the date their day will show.
+    """
+    try:
+        local = moment.astimezone(ZoneInfo(CUSTOMER_ZONE.get()))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = moment
+    return esc(f"{local:%A} {local.day} {local:%B %Y}")
 
 
 def page(title: str, body: str, *, status: int = 200, notice: str = "", error: str = "") -> HTMLResponse:

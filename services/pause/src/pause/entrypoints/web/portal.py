@@ -18,7 +18,7 @@ from pause.domain.policy import PausePolicies
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import add_card
-from pause.entrypoints.web.page import page
+from pause.entrypoints.web.page import CUSTOMER_ZONE, page
 from pause.service_layer import pausing
 from pause.service_layer.pausing import Principal, UnitOfWorkFactory
 from pause.service_layer.portal_summary import portal_summary
@@ -61,6 +61,9 @@ def portal_router(
         customer_id = customer(request.cookies.get(COOKIE))
         if customer_id is None:
             return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
+        async with uow() as unit:
+            profile = await unit.customers.get(customer_id)
+        CUSTOMER_ZONE.set(profile.timezone if profile else "UTC")
         try:
             return await work(Principal(customer_id=customer_id))
         except DomainError as exc:
