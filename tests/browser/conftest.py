@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from shared.testing.databases import DatabaseFactory
+from shared.testing.localstripe import LOCALSTRIPE_KEY
 from tests.e2e.stack import Billing, running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +40,25 @@ def _missing(reason: str) -> None:
 @pytest.fixture
 async def stack(kafka: str, databases: DatabaseFactory, tmp_path: Path) -> AsyncIterator[Billing]:
     async with running_stack(kafka, databases, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def stripe_stack(
+    kafka: str, databases: DatabaseFactory, tmp_path: Path, localstripe_url: str
+) -> AsyncIterator[Billing]:
+    """Billing on the Stripe adapter and the portal on Stripe Elements, both against localstripe.
+
+    localstripe serves a stand-in for Stripe.js, so the browser's card entry runs offline.
+    """
+    env = {
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_API_KEY": LOCALSTRIPE_KEY,
+        "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_portal",
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+    }
+    async with running_stack(kafka, databases, tmp_path, env) as running:
         yield running
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -96,3 +98,36 @@ async def test_a_portal_link_for_one_customer_never_shows_another(stack: Billing
     cookie = await page.context.cookies()
     assert cookie[0]["httpOnly"]
     assert cookie[0]["sameSite"] == "Lax"
+
+
+async def test_with_a_publishable_key_the_card_is_entered_in_stripe_elements_and_becomes_the_default(
+    stripe_stack: Billing, browser_page: Any, localstripe_url: str, tmp_path: Path
+) -> None:
+    page = browser_page
+    customer_id, _ = await subscriber(stripe_stack)
+    requested = watch_requests(page)
+    await page.goto(await portal_link(stripe_stack, customer_id))
+    await page.get_by_text("card ending ••••4242").wait_for()
+
+    await page.get_by_role("link", name="Update card").click()
+    await page.get_by_placeholder("number").fill("4000056655665556")
+    await page.get_by_placeholder("exp_month").fill("11")
+    await page.get_by_placeholder("exp_year").fill("31")
+    await page.get_by_placeholder("cvc").fill("123")
+    await page.get_by_placeholder("postal_code").fill("12345")
+    await screenshot(page, "portal-card-elements")
+    await page.get_by_role("button", name="Save card").click()
+    await page.get_by_text("your new card is saved").wait_for()
+
+    async def shown() -> str:
+        await page.goto(f"{stripe_stack.pause_url}/portal")
+        return str(await page.inner_text("main"))
+
+    home = await eventually(shown, lambda text: "••••5556" in text, timeout=30, interval=0.5)
+    assert "expires 11/2031" in home
+    await screenshot(page, "portal-card-elements-saved")
+    hosts = {urlsplit(url).netloc for url in requested}
+    assert hosts <= {urlsplit(stripe_stack.pause_url).netloc, urlsplit(localstripe_url).netloc}, hosts
+    logs = "".join(log.read_text() for log in tmp_path.glob("*.log"))
+    assert {"billing.log", "pause.log"} <= {log.name for log in tmp_path.glob("*.log")}
+    assert "4000056655665556" not in logs, "the card number never reaches our services"

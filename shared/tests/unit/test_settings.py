@@ -30,6 +30,8 @@ SETTINGS_VARIABLES = (
     "STRIPE_WEBHOOK_SECRET",
     "PORTAL_SIGNING_KEY",
     "PORTAL_PUBLIC_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_JS_URL",
 )
 REAL_ADMIN_KEY = "prod-admin-0123456789"
 REAL_FINANCE_KEY = "prod-finance-0123456789"
@@ -178,6 +180,27 @@ def test_the_stripe_gateway_with_an_api_key_is_accepted(monkeypatch: pytest.Monk
 
     assert settings.payment_gateway == "stripe"
     assert settings.stripe_api_key == "sk_test_123"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("STRIPE_PUBLISHABLE_KEY", "sk_live_0123456789"),  # a secret key would reach every browser
+        ("STRIPE_JS_URL", "http://cdn.example.com/stripe.js"),
+    ],
+)
+def test_a_portal_stripe_setting_that_would_leak_or_load_insecurely_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str
+) -> None:
+    from pause.settings import PauseSettings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit):
+        load_settings(PauseSettings)
+
+    error = capsys.readouterr().err
+    assert variable in error
+    assert value not in error, "a refused key is not echoed into logs"
 
 
 def test_billing_serve_with_a_bad_port_exits_with_status_2_naming_billing_port() -> None:

@@ -12,6 +12,7 @@ import pytest
 from billing.adapters.gateways.port import ChargeRequest, PaymentMethodRejected
 from billing.adapters.gateways.stripe import StripeGateway
 from shared.money import Money
+from shared.testing.localstripe import LOCALSTRIPE_KEY
 
 # stripe's HTTPXClient posts its form body as `data=`, which httpx deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
@@ -121,3 +122,43 @@ async def test_a_payment_method_stripe_does_not_know_is_rejected_without_a_decli
 
     assert rejected.value.decline_code is None
     assert "Not Found" in str(rejected.value)
+
+
+async def test_a_card_entered_in_the_browser_comes_back_as_the_customers_default_card(
+    stripe_gateway: StripeGateway, localstripe_url: str
+) -> None:
+    """The portal's Stripe Elements flow: SetupIntent, confirmed by Stripe.js, then attached."""
+    customer = await registered(stripe_gateway)
+    secret = await stripe_gateway.start_card_setup(customer)
+    setup_intent = secret.split("_secret_")[0]
+    assert setup_intent.startswith("seti_")
+
+    async with httpx.AsyncClient(base_url=localstripe_url) as browser:  # as Stripe.js posts it
+        confirmed = await browser.post(
+            f"/v1/setup_intents/{setup_intent}/confirm",
+            json={
+                "key": "pk_test_portal",
+                "client_secret": secret,
+                "payment_method_data": {
+                    "type": "card",
+                    "card": {"number": "5555555555554444", "exp_month": 11, "exp_year": 2031, "cvc": "123"},
+                },
+            },
+        )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "succeeded"
+    payment_method = confirmed.json()["payment_method"]
+
+    card = await stripe_gateway.attach_payment_method(customer, payment_method)
+
+    assert (card.gateway_payment_method, card.last4, card.exp_month, card.exp_year) == (
+        payment_method,
+        "4444",
+        11,
+        2031,
+    )
+    async with httpx.AsyncClient(base_url=localstripe_url, auth=(LOCALSTRIPE_KEY, "")) as api:
+        stored = (await api.get(f"/v1/customers/{customer}")).json()
+        methods = (await api.get("/v1/payment_methods", params={"customer": customer, "type": "card"})).json()
+    assert stored["invoice_settings"]["default_payment_method"] == payment_method
+    assert [m["id"] for m in methods["data"]] == [payment_method]

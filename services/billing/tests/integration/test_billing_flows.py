@@ -16,7 +16,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from billing.adapters.gateways.port import CardDetails, ChargeRequest, ChargeResult, GatewayUnavailable
+from billing.adapters.gateways.port import (
+    CardDetails,
+    CardSetupUnavailable,
+    ChargeRequest,
+    ChargeResult,
+    GatewayUnavailable,
+)
 from billing.adapters.orm import messaging, payment_attempts
 from billing.bootstrap import bootstrap
 from billing.service_layer.billing_run import run_until_done
@@ -48,6 +54,9 @@ class ScriptedGateway:
 
     async def attach_payment_method(self, gateway_customer: str, payment_method: str) -> CardDetails:
         return CardDetails(payment_method, "visa", "4242", 12, 2030)
+
+    async def start_card_setup(self, gateway_customer: str) -> str:
+        raise CardSetupUnavailable("scripted cards only")
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
         if self.unavailable:

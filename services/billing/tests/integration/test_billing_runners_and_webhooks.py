@@ -42,6 +42,9 @@ class NoGateway:
     async def attach_payment_method(self, gateway_customer: str, payment_method: str) -> Any:
         raise AssertionError("not used here")
 
+    async def start_card_setup(self, gateway_customer: str) -> str:
+        raise AssertionError("not used here")
+
     async def charge(self, request: Any) -> Any:
         raise AssertionError("the billing run only queues charges")
 

@@ -105,3 +105,18 @@ async def test_an_unknown_customer_is_a_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/customers/cus_missing", headers=ADMIN)
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found"
+
+
+async def test_card_entry_in_the_browser_is_refused_clearly_under_the_simulated_gateway(
+    client: httpx.AsyncClient,
+) -> None:
+    """The simulator knows Stripe's test ids only; the portal then shows the id field instead."""
+    customer = (await client.post("/v1/customers", json=ADA, headers=ADMIN)).json()
+
+    answer = await client.post(f"/v1/customers/{customer['id']}/card-setups", headers=ADMIN)
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["type"] == "card_setup_unavailable"
+    assert "PAYMENT_GATEWAY=stripe" in answer.json()["error"]["message"]
+    assert (await client.post("/v1/customers/cus_missing/card-setups", headers=ADMIN)).status_code == 404
+    assert (await client.post(f"/v1/customers/{customer['id']}/card-setups")).status_code == 401

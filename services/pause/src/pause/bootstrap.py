@@ -8,6 +8,7 @@ from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
 from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
+from pause.entrypoints.web.card_entry import StripeCardEntry
 from pause.entrypoints.web.portal import portal_router
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from pause.settings import PauseSettings
@@ -27,6 +28,8 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     who = principal_dependency(infra.keys, verifier, infra.clock)
     idempotency = IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock)
+    key = settings.stripe_publishable_key
+    card_entry = StripeCardEntry(key, settings.stripe_js_url) if key else None
     return Service(
         name="pause",
         settings=settings,
@@ -38,7 +41,7 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(unit_of_work, policies, who, idempotency),
             report_router(infra.engine, infra.keys, infra.clock),
-            portal_router(unit_of_work, policies, verifier, infra.clock),
+            portal_router(unit_of_work, policies, verifier, infra.clock, card_entry),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

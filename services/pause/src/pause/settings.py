@@ -23,6 +23,32 @@ class PauseSettings(ServiceSettings):
         description='JSON: {"version": 1, "default": {...}, "plans": {"pro": {...}}}',
     )
 
+    stripe_publishable_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("STRIPE_PUBLISHABLE_KEY"),
+        description="Set: the portal's card form is Stripe Elements (billing on PAYMENT_GATEWAY=stripe).",
+    )
+    stripe_js_url: str = Field(
+        "https://js.stripe.com/v3/",
+        validation_alias=AliasChoices("STRIPE_JS_URL"),
+        description="Where the browser loads Stripe.js from; only used with STRIPE_PUBLISHABLE_KEY.",
+    )
+
+    @field_validator("stripe_publishable_key")
+    @classmethod
+    def _publishable(cls, value: str | None) -> str | None:
+        """A secret key here would be sent to every browser, so only `pk_` keys are taken."""
+        if value is not None and (not value.startswith("pk_") or len(value) < 8):
+            raise ValueError("must be a Stripe publishable key (pk_test_… or pk_live_…), never a secret key")
+        return value or None
+
+    @field_validator("stripe_js_url")
+    @classmethod
+    def _script_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https URL (plain http only on 127.0.0.1 or localhost)")
+        return value
+
     @field_validator("pause_policy")
     @classmethod
     def _policy(cls, value: str | None) -> str | None:

@@ -26,6 +26,22 @@ async def add_payment_method(
     `payment_method.updated` goes out with it: dunning retries an open case at once
     when a new card arrives.
     """
+    gateway_customer = await _gateway_customer(customer_id, uow, gateway)
+    card = await gateway.attach_payment_method(gateway_customer, gateway_payment_method)
+    return await store_default_card(customer_id, card, uow, source=source)
+
+
+async def start_card_setup(customer_id: str, uow: UnitOfWorkFactory, gateway: PaymentGateway) -> str:
+    """A client secret for the portal's card form (Stripe Elements).
+
+    The browser sends the card number to the gateway itself and gets back a payment
+    method id, which then comes to `add_payment_method` like any other.
+    """
+    return await gateway.start_card_setup(await _gateway_customer(customer_id, uow, gateway))
+
+
+async def _gateway_customer(customer_id: str, uow: UnitOfWorkFactory, gateway: PaymentGateway) -> str:
+    """The customer's id at the gateway, registering them there on first use."""
     async with uow() as work:
         customer = await work.customers.get(customer_id)
         if customer is None:
@@ -36,8 +52,7 @@ async def add_payment_method(
         async with uow() as work:
             await work.customers.set_gateway_customer(customer.id, gateway_customer)
             await work.commit()
-    card = await gateway.attach_payment_method(gateway_customer, gateway_payment_method)
-    return await store_default_card(customer_id, card, uow, source=source)
+    return gateway_customer
 
 
 async def store_default_card(

@@ -50,6 +50,10 @@ class PaymentMethodRejected(Exception):
         self.decline_code = decline_code
 
 
+class CardSetupUnavailable(Exception):
+    """This gateway takes no card details from a browser (the simulator knows test ids only)."""
+
+
 class PaymentGateway(Protocol):
     name: str
 
@@ -58,3 +62,11 @@ class PaymentGateway(Protocol):
     async def attach_payment_method(self, gateway_customer: str, payment_method: str) -> CardDetails: ...
 
     async def charge(self, request: ChargeRequest) -> ChargeResult: ...
+
+    async def start_card_setup(self, gateway_customer: str) -> str:
+        """A client secret with which the customer's browser hands a new card to the gateway.
+
+        The card number goes from the browser straight to the gateway (Stripe Elements);
+        billing only ever sees the payment method id that comes back.
+        """
+        ...

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from billing.adapters.gateways import decline_codes as codes
-from billing.adapters.gateways.port import CardDetails, ChargeRequest, ChargeResult, PaymentMethodRejected
+from billing.adapters.gateways.port import (
+    CardDetails,
+    CardSetupUnavailable,
+    ChargeRequest,
+    ChargeResult,
+    PaymentMethodRejected,
+)
 from shared.clock import Clock, SystemClock
 
 UPDATED_CARD_PREFIX = "pm_card_visa_updated_"
@@ -91,6 +97,12 @@ class SimulatedGateway:
         if card is None:
             raise PaymentMethodRejected(f"No such PaymentMethod: '{payment_method}'", decline_code=None)
         return CardDetails(payment_method, card.brand, card.last4, card.exp_month, card.exp_year)
+
+    async def start_card_setup(self, gateway_customer: str) -> str:
+        raise CardSetupUnavailable(
+            "the simulated gateway takes Stripe test payment method ids such as pm_card_visa; "
+            "card entry in the browser needs PAYMENT_GATEWAY=stripe"
+        )
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
         """Charge once per idempotency key; a repeated key gets the first outcome back."""

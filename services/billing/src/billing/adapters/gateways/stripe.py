@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import stripe
+from stripe.params import SetupIntentCreateParams
 
 from billing.adapters.gateways.decline_codes import decline_code_from_stripe_error
 from billing.adapters.gateways.port import (
@@ -98,6 +99,25 @@ class StripeGateway:
     async def charge(self, request: ChargeRequest) -> ChargeResult:
         return await self._retrying("charge", lambda: self._charge_once(request))
 
+    async def start_card_setup(self, gateway_customer: str) -> str:
+        """A SetupIntent for off-session use, so later renewals need no customer present.
+
+        Creating one moves no money; a retry after a lost answer leaves at most an unused
+        intent, which Stripe expires by itself.
+        """
+
+        async def create() -> str:
+            params: SetupIntentCreateParams = {"customer": gateway_customer, "usage": "off_session"}
+            intent = await self._client.v1.setup_intents.create_async(params=params)
+            secret = intent.client_secret
+            if not secret:
+                raise GatewayUnavailable(
+                    "stripe start_card_setup: the SetupIntent came back without a secret"
+                )
+            return secret
+
+        return await self._retrying("start_card_setup", create)
+
     async def _customer(self, customer_id: str, email: str, name: str) -> str:
         """The customer made for `customer_id` before, found by email, else a new one."""
         found = await self._client.v1.customers.list_async(params={"email": email, "limit": 100})
@@ -111,10 +131,13 @@ class StripeGateway:
         return created.id
 
     async def _attach(self, gateway_customer: str, payment_method: str) -> CardDetails:
+        """Attach the card unless a confirmed SetupIntent already attached it to this customer."""
         try:
-            method = await self._client.v1.payment_methods.attach_async(
-                payment_method, params={"customer": gateway_customer}
-            )
+            method = await self._client.v1.payment_methods.retrieve_async(payment_method)
+            if method.customer != gateway_customer:
+                method = await self._client.v1.payment_methods.attach_async(
+                    method.id, params={"customer": gateway_customer}
+                )
         except (stripe.CardError, stripe.InvalidRequestError) as exc:
             error = error_of(exc)
             code = decline_code_from_stripe_error(error) if isinstance(exc, stripe.CardError) else None

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.adapters.gateways.port import GatewayUnavailable, PaymentMethodRejected
+from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavailable, PaymentMethodRejected
 from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.errors import as_api_error
 from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
 from billing.service_layer import handlers
-from billing.service_layer.payment_methods import add_payment_method
+from billing.service_layer.payment_methods import add_payment_method, start_card_setup
 from shared.http.errors import ApiError
 from shared.http.portal_auth import caller_customer
 
@@ -36,6 +36,10 @@ class CustomerIn(BaseModel):
     email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
     name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
     timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+
+
+class CardSetupOut(BaseModel):
+    client_secret: str = Field(description="For Stripe.js `confirmCardSetup` in the customer's browser.")
 
 
 class PaymentMethodIn(BaseModel):
@@ -91,5 +95,25 @@ def customers_router(ctx: ApiContext) -> APIRouter:
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)
+
+    @router.post(
+        "/{customer_id}/card-setups",
+        status_code=201,
+        dependencies=[Depends(_admin_or_same_customer(ctx))],
+        response_model=CardSetupOut,
+    )
+    async def card_setup(customer_id: str) -> CardSetupOut:
+        """Starts card entry in the browser; the card number never reaches billing."""
+        try:
+            secret = await start_card_setup(customer_id, ctx.uow, ctx.gateway)
+        except CardSetupUnavailable as exc:
+            raise ApiError(409, "card_setup_unavailable", str(exc)) from None
+        except GatewayUnavailable:
+            raise ApiError(
+                503, "gateway_unavailable", "the payment gateway did not answer; try again"
+            ) from None
+        except DomainError as exc:
+            raise as_api_error(exc) from None
+        return CardSetupOut(client_secret=secret)
 
     return router

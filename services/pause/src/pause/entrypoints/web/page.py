@@ -39,7 +39,10 @@ a:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible,
 label:focus-within{outline:3px solid #f0b429;outline-offset:2px}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1rem;align-items:center}
 .actions form{margin:0}
-label{display:block;font-weight:600;margin:.5rem 0 .25rem}
+label,.label{display:block;font-weight:600;margin:.5rem 0 .25rem}
+.card-element{border:1px solid #7b8794;border-radius:8px;padding:.7rem;background:#fff;min-height:44px}
+.card-element input{font:inherit;border:1px solid #cbd2d9;border-radius:6px;padding:.3rem;margin:.15rem;
+ max-width:100%}
 input[type=text],textarea,select{width:100%;font:inherit;padding:.6rem;border:1px solid #7b8794;
  border-radius:8px}
 fieldset{border:0;padding:0;margin:0}

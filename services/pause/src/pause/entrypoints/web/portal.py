@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pause.domain.errors import DomainError
 from pause.domain.policy import PausePolicies
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
-from pause.entrypoints.web.billing_cards import add_card
+from pause.entrypoints.web.billing_cards import add_card, start_card_setup
+from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import CUSTOMER_ZONE, page
 from pause.service_layer import pausing
 from pause.service_layer.pausing import Principal, UnitOfWorkFactory
@@ -43,9 +44,17 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def portal_router(
-    uow: UnitOfWorkFactory, policies: PausePolicies, verifier: PortalTokenVerifier | None, clock: Clock
+    uow: UnitOfWorkFactory,
+    policies: PausePolicies,
+    verifier: PortalTokenVerifier | None,
+    clock: Clock,
+    card_entry: StripeCardEntry | None = None,
 ) -> APIRouter:
+    """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
     router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
+
+    def card_form() -> str:
+        return elements_card_form(card_entry) if card_entry else forms.card_form()
 
     def customer(token: str | None) -> str | None:
         if token is None or verifier is None:
@@ -165,7 +174,7 @@ def portal_router(
     @router.get("/card")
     async def card(request: Request) -> Response:
         async def show(_who: Principal) -> Response:
-            return page("Update your card", forms.card_form())
+            return page("Update your card", card_form())
 
         return await guarded(request, "Update your card", show)
 
@@ -175,9 +184,20 @@ def portal_router(
             method = (await _form(request)).get("payment_method", "").strip()
             problem = await add_card(str(who.customer_id), request.cookies[COOKIE], method)
             if problem:
-                return page("Update your card", forms.card_form(), status=400, error=problem)
+                return page("Update your card", card_form(), status=400, error=problem)
             return back("card")
 
         return await guarded(request, "Update your card", act)
+
+    @router.post("/card/setup")
+    async def card_setup(request: Request) -> Response:
+        """The client secret Stripe.js needs; called by the card form's own script."""
+        customer_id = customer(request.cookies.get(COOKIE))
+        if customer_id is None:
+            return JSONResponse({"error": EXPIRED}, status_code=401)
+        secret, problem = await start_card_setup(customer_id, request.cookies[COOKIE])
+        if secret is None:
+            return JSONResponse({"error": problem}, status_code=502)
+        return JSONResponse({"client_secret": secret}, headers={"Cache-Control": "no-store"})
 
     return router
