@@ -139,3 +139,44 @@ async def test_without_a_card_updater_delay_no_replacement_ever_arrives() -> Non
     await gateway.charge(charge_of(EXPIRED, "att-1"))
 
     assert gateway.due_card_updates(NOV_1 + timedelta(days=365)) == []
+
+
+async def test_a_short_balance_card_declines_until_its_payday_then_pays() -> None:
+    clock = TestClock(NOV_1)
+    payday = datetime(2026, 11, 15, tzinfo=UTC)
+    method = f"pm_sim_insufficient_funds_until_{int(payday.timestamp())}"
+    gateway = SimulatedGateway(clock=clock)
+    card = await gateway.attach_payment_method("cus_sim_1", method)
+
+    before = await gateway.charge(charge_of(method, "att-1"))
+    clock.move_to(payday - timedelta(seconds=1))
+    eve = await gateway.charge(charge_of(method, "att-2"))
+    clock.move_to(payday)
+    on_payday = await gateway.charge(charge_of(method, "att-3"))
+
+    assert card.last4 == "9995"
+    assert (before.decline_code, eve.decline_code) == ("insufficient_funds", "insufficient_funds")
+    assert on_payday.succeeded
+    assert [charge.idempotency_key for charge in gateway.charges] == ["att-3"]
+
+
+async def test_a_soft_decline_card_refuses_its_first_charges_then_pays_a_repeated_key_counting_once() -> None:
+    gateway = SimulatedGateway(clock=TestClock(NOV_1))
+    method = "pm_sim_soft_declines_2"
+
+    first = await gateway.charge(charge_of(method, "att-1"))
+    replayed = await gateway.charge(charge_of(method, "att-1"))
+    second = await gateway.charge(charge_of(method, "att-2"))
+    third = await gateway.charge(charge_of(method, "att-3"))
+    other_customer = await gateway.charge(charge_of(method, "att-4", customer="cus_sim_2"))
+    next_time = await gateway.charge(charge_of(f"{method}_7", "att-5"))
+
+    assert (first.decline_code, replayed.decline_code, second.decline_code) == ("card_declined",) * 3
+    assert third.succeeded
+    assert not other_customer.succeeded, "each customer's card refuses its own first charges"
+    assert next_time.decline_code == "card_declined", "a tagged card of the same kind starts afresh"
+
+
+async def test_a_scenario_id_without_its_number_is_rejected() -> None:
+    with pytest.raises(PaymentMethodRejected):
+        await SimulatedGateway().attach_payment_method("cus_sim_1", "pm_sim_soft_declines_")

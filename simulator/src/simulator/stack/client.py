@@ -38,6 +38,9 @@ class StackClient:
     async def admin_post(self, path: str, body: Any = None) -> Any:
         return await self._call("POST", f"{self.billing}{path}", self.admin, body)
 
+    async def admin_get(self, path: str) -> Any:
+        return await self._call("GET", f"{self.billing}{path}", self.admin)
+
     async def clock(self) -> dict[str, str]:
         try:
             answer = await self.http.get(f"{self.billing}/v1/test-clock", headers=self.admin)

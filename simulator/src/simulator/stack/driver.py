@@ -4,6 +4,10 @@ Only one dunning policy can be live on the stack; new cases are split between va
 by the dunning service's `DUNNING_EXPERIMENT` weights (for example
 `{"gentle": 50, "aggressive": 50}`), and the report is grouped by variant. The driver
 cannot choose a customer's variant, so it compares whatever variants the service ran.
+
+Each day it plays the population's scripted causes (cards, breaks), then what customers
+do in answer to the messages the services sent (read from the topics by an independent
+consumer), then advances the shared test clock one day.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from simulator.model.tally import Tally, add_money
-from simulator.population import draw_population
+from simulator.population import Customer, draw_population
 from simulator.report.results import Results
+from simulator.stack.churn import churn_tallies, experiment_weights, statuses
 from simulator.stack.client import StackClient
-from simulator.stack.script import VISA, Action, population_script
+from simulator.stack.events import EventWatcher
+from simulator.stack.reactions import react
+from simulator.stack.script import VISA, Action, Script, card_label, population_script
 
 PARALLEL = 8
 
@@ -47,6 +54,7 @@ class World:
     done: Counter[str]
     resumes: dict[int, list[int]]
     errors: list[str]
+    annoyed: set[int]
 
 
 async def _setup(client: StackClient, run: StackRun, population: list[Any]) -> World:
@@ -62,7 +70,7 @@ async def _setup(client: StackClient, run: StackRun, population: list[Any]) -> W
         except RuntimeError as error:
             if "409" not in str(error):
                 raise
-    world = World(client, {}, {}, Counter(), {}, [])
+    world = World(client, {}, {}, Counter(), {}, [], set())
     gate = asyncio.Semaphore(PARALLEL)
 
     async def one(customer: Any) -> None:
@@ -106,12 +114,43 @@ async def _act(world: World, action: Action, day: int) -> None:
             await world.client.admin_post(
                 f"/v1/customers/{customer}/payment-methods", {"payment_method": action.card}
             )
-            world.done[f"card {action.card.removeprefix('pm_card_')}"] += 1
+            world.done[f"card {card_label(action.card)}"] += 1
         elif action.kind == "break":
             await _break(world, action, day)
+        elif action.kind == "annoyed":
+            await world.client.admin_post(
+                f"/v1/subscriptions/{world.subscriptions[action.customer]}/cancel", {}
+            )
+            world.annoyed.add(action.customer)
+            world.done["annoyed into cancelling"] += 1
+        elif action.kind == "beach_offer":
+            await _take_dunning_offer(world, action)
     except RuntimeError as error:
         world.done["refused by the services"] += 1
         console_note(world, error)
+
+
+async def _take_dunning_offer(world: World, action: Action) -> None:
+    """The link in dunning's beach offer: pause starts the break at once, as the dunning offer."""
+    client, sub = world.client, world.subscriptions[action.customer]
+    token = await client.portal(world.customers[action.customer])
+    offer = await client.pause_call("GET", f"/v1/subscriptions/{sub}/pause-options", token)
+    if offer.get("eligible"):
+        await client.pause_call("POST", f"/v1/subscriptions/{sub}/pause", token, {"months": action.months})
+        world.done["dunning beach offers taken"] += 1
+
+
+def _reactions(
+    world: World, watcher: EventWatcher, script: Script, people: dict[str, Customer], run: StackRun, day: int
+) -> None:
+    """Schedule what customers do about the messages that reached them since yesterday."""
+    for reminder in watcher.take_reminders():
+        customer = people.get(reminder.subscription_id)
+        if customer is None or customer.index in world.annoyed:
+            continue
+        code = watcher.decline_codes.get(reminder.case_id, "")
+        for when, action in react(reminder, customer, code, run.seed, run.assumptions, day):
+            script.setdefault(when, []).append(action)
 
 
 def console_note(world: World, error: RuntimeError) -> None:
@@ -129,12 +168,12 @@ async def _leave_after_pause(world: World, index: int) -> None:
 
 
 def _tallies(
-    report: dict[str, Any], pauses: dict[str, Any], customers: int, variants: tuple[str, ...]
+    report: dict[str, Any], pauses: dict[str, Any], churn: dict[str, Tally], variants: tuple[str, ...]
 ) -> dict[str, Tally]:
     """The services' reports in the model's vocabulary, so one summary serves both engines."""
     tallies: dict[str, Tally] = {}
     for group in report.get("groups", []):
-        tally = Tally(customers=customers)
+        tally = Tally(churn.get(group["group"], Counter()))
         tally["cases"] = group["cases"]
         tally["recovered_cases"] = group["recovered"]
         tally["zero_contact_recoveries"] = group["recovered_without_reminders"]
@@ -148,40 +187,61 @@ def _tallies(
         tally["returned_after_pause"] = pauses["pauses_resumed"]
         tallies[group["group"]] = tally
     for variant in variants:
-        tallies.setdefault(variant, Tally(customers=customers))
+        tallies.setdefault(variant, Tally(churn.get(variant, Counter())))
     return tallies
 
 
 async def drive(run: StackRun, console: Console) -> Results:
     population = draw_population(run.seed, run.customers, run.months, run.assumptions)
     days = round(run.months * 30.4)
+    watcher = EventWatcher()
     async with httpx.AsyncClient(timeout=60) as http:
         client = StackClient(http)
         start = datetime.fromisoformat((await client.clock())["now"])
         script = population_script(population, run.seed, run.months, run.assumptions, start)
-        world = await _setup(client, run, population)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("simulated days", total=days)
-            for day in range(days):
-                for action in script.get(day, []):
-                    await _act(world, action, day)
-                for index in world.resumes.pop(day, []):
-                    await _leave_after_pause(world, index)
-                await client.advance_one_day()
-                live = ", ".join(f"{k} {v}" for k, v in sorted(world.done.items()) if v)
-                progress.update(task, advance=1, description=f"day {day + 1}: {live}"[:110])
+        await watcher.start()
+        try:
+            world = await _setup(client, run, population)
+            people = {world.subscriptions[c.index]: c for c in population}
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("simulated days", total=days)
+                actions = progress.add_task("", total=None)
+                for day in range(days):
+                    _reactions(world, watcher, script, people, run, day)
+                    for action in script.pop(day, []):
+                        await _act(world, action, day)
+                    for index in world.resumes.pop(day, []):
+                        await _leave_after_pause(world, index)
+                    await client.advance_one_day()
+                    live = ", ".join(f"{k} {v}" for k, v in sorted(world.done.items()) if v)
+                    progress.update(task, advance=1, description=f"day {day + 1}: {watcher.live()}"[:110])
+                    progress.update(actions, description=live[:110])
+            await watcher.settle()
+            status = await statuses(client.admin_get, world.subscriptions)
+        finally:
+            await watcher.stop()
         report, pauses = await client.dunning_report(), await client.pause_report()
+    weights = experiment_weights()
+    churn = churn_tallies(
+        world.customers, world.subscriptions, status, watcher.variants, watcher.closed, world.annoyed, weights
+    )
     notes = [
         "Stack engine: numbers from GET /v1/dunning/report?group_by=variant and GET /v1/pause/report.",
         "Variants are those the dunning service ran (DUNNING_EXPERIMENT weights), not --policy.",
-        "Churn is not reported by the services and shows as 0 on the stack.",
+        "Churn: billing's subscription status at the end, split by dunning's case_closed outcome.",
+        f"Events seen on the topics: {dict(watcher.counts)}",
         f"Driver actions: {dict(world.done)}",
         f"Portal token refused by pause, retried with the admin key: {client.portal_fallbacks} times",
         f"Dunning outcomes: {report.get('total', {}).get('outcomes')}",
         *(f"Refused: {e}" for e in world.errors),
     ]
-    tallies = _tallies(report, pauses, run.customers, run.variants)
+    tallies = _tallies(report, pauses, churn, run.variants)
     return Results(
         "stack", run.customers, run.months, [run.seed], [tallies], notes, {"dunning": report, "pause": pauses}
     )

@@ -1,15 +1,22 @@
-"""The population turned into HTTP actions by simulated day, before anything runs.
+"""The population's own causes turned into HTTP actions by simulated day, before anything runs.
 
-The simulated gateway decides a charge by the card id alone, so a cause is played by
-swapping cards: the expired, lost or short-of-funds test card goes on before the renewal
-that should fail, and `pm_card_visa` goes on the day the cause clears (the updater's
-replacement, the payday). Attaching a card sends `payment_method.updated`, so on the
-stack a cleared balance is retried as "card updated" rather than on the payday itself.
+The simulated gateway decides a charge by the card on file, so a cause is played by
+putting a card on two days before the renewal that should fail:
+- an expired or lost test card, replaced by `pm_card_visa` on the day the updater or the
+  customer brings the new one (attaching sends `payment_method.updated`, as the real
+  updater does);
+- `pm_sim_insufficient_funds_until_<t>`, which pays from the moment the balance refills,
+  so dunning's payday retries find that moment by themselves;
+- `pm_sim_soft_declines_<n>`, which refuses the next n charges, n drawn with the model's
+  per-retry success chance.
+What customers do in answer to reminders is not scripted: the driver reacts to the
+reminders the services actually send.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,15 +29,35 @@ from simulator.population import RUN_START, Customer, customer_stream
 VISA = "pm_card_visa"
 EXPIRED = "pm_card_chargeDeclinedExpiredCard"
 LOST = "pm_card_chargeDeclinedLostCard"
-SHORT = "pm_card_chargeDeclinedInsufficientFunds"
+MAX_SOFT_DECLINES = 20
+
+
+def short_until(moment: datetime) -> str:
+    return f"pm_sim_insufficient_funds_until_{math.ceil(moment.timestamp())}"
+
+
+def soft_declines(count: int, renewal: int) -> str:
+    return f"pm_sim_soft_declines_{count}_{renewal}"
+
+
+def card_label(card: str) -> str:
+    """A card id as the live count names it: `visa`, `short of funds`, `soft declines`, …"""
+    for prefix, label in (
+        ("pm_sim_insufficient_funds_until_", "short of funds"),
+        ("pm_sim_soft_declines_", "soft declines"),
+    ):
+        if card.startswith(prefix):
+            return label
+    return card.removeprefix("pm_card_")
 
 
 @dataclass(frozen=True)
 class Action:
-    """`card` attaches a payment method; `break` is a cancel intent; `cancel` ends the subscription."""
+    """`card` attaches a payment method; `break` is a cancel intent; `annoyed` cancels outright;
+    `beach_offer` takes the pause dunning offered."""
 
     customer: int
-    kind: str
+    kind: str  # card | break | annoyed | beach_offer
     card: str = ""
     months: int = 0
     takes_pause: bool = False
@@ -47,6 +74,14 @@ def _day(moment: datetime) -> int:
 def _renewals(months: int, start: datetime) -> list[int]:
     """Days of the renewals of a subscription created at `start`, the stack clock's first moment."""
     return [math.floor((add_months(start, k) - start) / timedelta(days=1)) for k in range(1, months + 1)]
+
+
+def _soft_decline_count(rng: random.Random, a: Assumptions) -> int:
+    """How many charges a soft decline refuses: each retry goes through with the model's chance."""
+    count = 1
+    while count < MAX_SOFT_DECLINES and rng.random() >= a.soft_retry_success:
+        count += 1
+    return count
 
 
 def _first_renewal_from(day: int, renewals: list[int]) -> int | None:
@@ -68,20 +103,23 @@ def customer_script(customer: Customer, seed: int, months: int, a: Assumptions, 
         script[fails - 2].append(Action(customer.index, "card", card))
         if card == EXPIRED:
             delay = wallet.updater_delay()
-            fixed = None if delay is None else fails + math.ceil(delay / timedelta(days=1))
-        else:
-            chance = a.new_card_unprompted + (1 - a.new_card_unprompted) * a.new_card_after_request
-            fixed = fails + rng.randint(1, 10) if rng.random() < chance else None
+        else:  # a lost card: some customers bring a new one unasked; reminders ask the rest
+            unprompted = rng.random() < a.new_card_unprompted
+            delay = timedelta(days=rng.uniform(1, 30)) if unprompted else None
+        fixed = None if delay is None else fails + math.ceil(delay / timedelta(days=1))
         broken.update(range(fails - 2, (fixed or 10_000) + 1))
         if fixed is not None:
             script[fixed].append(Action(customer.index, "card", VISA))
-    for renewal in renewals:
-        if renewal - 2 in broken or rng.random() >= a.insufficient_funds_per_renewal:
+    for number, renewal in enumerate(renewals, start=1):
+        if renewal - 2 in broken:
             continue
-        script[renewal - 2].append(Action(customer.index, "card", SHORT))
-        failed_at = start + timedelta(days=renewal)
-        clears = renewal + math.ceil((wallet.funds_clear_after(failed_at) - failed_at) / timedelta(days=1))
-        script[min(clears, renewal + 20)].append(Action(customer.index, "card", VISA))
+        if rng.random() < a.insufficient_funds_per_renewal:
+            failed_at = add_months(start, number)
+            refilled = min(wallet.funds_clear_after(failed_at), failed_at + timedelta(days=400))
+            script[renewal - 2].append(Action(customer.index, "card", short_until(refilled)))
+        elif rng.random() < a.soft_decline_per_renewal:
+            count = _soft_decline_count(rng, a)
+            script[renewal - 2].append(Action(customer.index, "card", soft_declines(count, number)))
     if customer.wants_break_at is not None:
         takes = rng.random() < a.takes_pause_share
         months_away = rng.choices((1, 2, 3), weights=a.pause_months_weights)[0]

@@ -6,6 +6,15 @@ id alone decides the outcome: nothing depends on which customer a card was attac
 So a billing restart, which forgets every attachment, does not change what a stored card
 does.
 
+Two families of ids play causes that clear on their own, for the simulator and demos:
+- `pm_sim_insufficient_funds_until_<unix seconds>` is short of funds until that moment
+  (a payday, say) and pays after it;
+- `pm_sim_soft_declines_<n>` declines the first n charges with `card_declined` and then
+  pays, like an issuer's passing refusal (`pm_sim_soft_declines_<n>_<tag>` is a fresh
+  card of the same kind, for the next time).
+Both decide by the clock or by the charges already made, never by who is asking, so
+dunning's own retry schedule is what finds the moment they clear.
+
 It also plays the card network's account updater. When a charge fails with
 `expired_card`, the bank has usually issued a new card already. After
 `card_updater_delay`, the network hands that card over, and `due_card_updates` returns
@@ -28,6 +37,8 @@ from billing.adapters.gateways.port import (
 from shared.clock import Clock, SystemClock
 
 UPDATED_CARD_PREFIX = "pm_card_visa_updated_"
+SHORT_UNTIL_PREFIX = "pm_sim_insufficient_funds_until_"
+SOFT_DECLINES_PREFIX = "pm_sim_soft_declines_"
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ TEST_CARDS: dict[str, _TestCard] = {
     "pm_card_chargeDeclinedProcessingError": _TestCard("visa", "0119", 12, 2034, codes.PROCESSING_ERROR),
 }
 _REPLACEMENT = _TestCard("visa", "4242", 12, 2034, None)
+_SHORT = _TestCard("visa", "9995", 12, 2034, codes.INSUFFICIENT_FUNDS)  # declines only until its moment
+_SOFT = _TestCard("visa", "0002", 12, 2034, codes.CARD_DECLINED)  # declines only its first n charges
 
 _MESSAGES = {
     codes.EXPIRED_CARD: "Your card has expired.",
@@ -74,6 +87,10 @@ class CardUpdate:
 def _test_card(payment_method: str) -> _TestCard | None:
     if payment_method.startswith(UPDATED_CARD_PREFIX):
         return _REPLACEMENT
+    for prefix, card in ((SHORT_UNTIL_PREFIX, _SHORT), (SOFT_DECLINES_PREFIX, _SOFT)):
+        if payment_method.startswith(prefix):
+            parts = payment_method.removeprefix(prefix).split("_")
+            return card if all(part.isdigit() for part in parts) else None
     return TEST_CARDS.get(payment_method)
 
 
@@ -87,6 +104,7 @@ class SimulatedGateway:
         self._updates: list[tuple[datetime, CardUpdate]] = []
         self._expired_seen: set[tuple[str, str]] = set()
         self._issued = 0
+        self._declined: dict[tuple[str, str], int] = {}  # soft-decline cards: charges refused so far
         self.charges: list[ChargeRequest] = []  # successful charges actually made, in order
 
     async def register_customer(self, customer_id: str, email: str, name: str) -> str:
@@ -112,7 +130,7 @@ class SimulatedGateway:
         card = _test_card(request.gateway_payment_method)
         if card is None:
             result = ChargeResult(False, reference, codes.CARD_DECLINED, "No such PaymentMethod.")
-        elif card.decline_code is None:
+        elif card.decline_code is None or self._cleared(request):
             result = ChargeResult(True, reference, None, None)
             self.charges.append(request)
         else:
@@ -122,6 +140,19 @@ class SimulatedGateway:
                 self._schedule_replacement(request.gateway_customer, request.gateway_payment_method)
         self._results[request.idempotency_key] = result
         return result
+
+    def _cleared(self, request: ChargeRequest) -> bool:
+        """Whether a card whose cause clears by itself (see the module doc) pays this charge."""
+        method = request.gateway_payment_method
+        if method.startswith(SHORT_UNTIL_PREFIX):
+            return self._clock.now().timestamp() >= int(method.removeprefix(SHORT_UNTIL_PREFIX))
+        if method.startswith(SOFT_DECLINES_PREFIX):
+            key = (request.gateway_customer, method)
+            refused = self._declined.get(key, 0)
+            if refused >= int(method.removeprefix(SOFT_DECLINES_PREFIX).split("_")[0]):
+                return True
+            self._declined[key] = refused + 1
+        return False
 
     def due_card_updates(self, now: datetime) -> list[CardUpdate]:
         """Replacement cards the network has delivered by `now`; each is returned once."""
