@@ -173,3 +173,18 @@ def test_a_port_already_in_use_gets_a_clear_message_naming_the_variable(tmp_path
     assert "already in use" in result.stderr
     assert "DUNNING_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_banner_says_where_the_dashboard_and_the_portal_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.stack.__main__ import _banner
+
+    processes = [ServiceProcess(n, p, {}, log_file=tmp_path / f"{n}.log") for n, p in (
+        ("billing", 8001), ("dunning", 8002), ("pause", 8003))]  # fmt: skip
+    _banner("127.0.0.1:19092", ["billing.events"], processes, tmp_path, embedded=True)
+
+    printed = capsys.readouterr().out
+    assert "dashboard http://127.0.0.1:8002/dashboard" in printed
+    assert "portal    http://127.0.0.1:8003/portal" in printed
+    assert "POST http://127.0.0.1:8001/v1/portal-sessions" in printed

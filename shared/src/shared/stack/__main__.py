@@ -91,6 +91,17 @@ def main() -> None:
                 shut_down()
 
 
+def _pages(processes: list[ServiceProcess]) -> list[str]:
+    """Where people look: the finance dashboard, and how a subscriber gets a portal link."""
+    url = {p.name: p.url for p in processes}
+    if not {"billing", "dunning", "pause"} <= url.keys():
+        return []
+    return [
+        f"  dashboard {url['dunning']}/dashboard   (sign in with FINANCE_API_KEY)",
+        f"  portal    {url['pause']}/portal   (open the url from POST {url['billing']}/v1/portal-sessions)",
+    ]
+
+
 def _banner(
     bootstrap: str, created: list[str], processes: list[ServiceProcess], var: Path, *, embedded: bool
 ) -> None:
@@ -104,6 +115,7 @@ def _banner(
         "Subscription billing is running.",
         f"  broker    {bootstrap}  ({kind}; {len(created)} topics created)",
         *[f"  {p.name:<9} {p.url}   docs {p.url}/docs" for p in processes],
+        *_pages(processes),
         f"  logs      {var / 'log'}/",
         "",
         "Development API keys (refused when APP_ENV=production):",
