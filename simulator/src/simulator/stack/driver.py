@@ -183,8 +183,10 @@ def _tallies(
             add_money(tally, "recovered", money["currency"], money["amount"])
         tally["cancel_intents"] = pauses["cancel_intents"]
         tally["pauses_from_intents"] = pauses["cancel_intents_that_became_pauses"]
-        tally["pauses_ended"] = pauses["pauses_resumed"] + pauses["pauses_ended_by_cancellation"]
-        tally["returned_after_pause"] = pauses["pauses_resumed"]
+        # The report's return rate: still subscribed three months after resuming (every pause,
+        # the dunning ones too), of those who resumed at least three months ago.
+        tally["pauses_ended"] = pauses["resumed_three_months_ago_or_more"]
+        tally["returned_after_pause"] = pauses["still_subscribed_three_months_after_resume"]
         tallies[group["group"]] = tally
     for variant in variants:
         tallies.setdefault(variant, Tally(churn.get(variant, Counter())))
