@@ -155,6 +155,29 @@ async def test_an_expired_card_replaced_two_days_later_is_recovered_without_a_si
     assert report["total"]["recovered_amount"] == [{"amount": 1500, "currency": "USD"}]
 
 
+async def test_the_announcement_of_the_card_that_failed_arriving_late_triggers_no_retry_but_a_new_card_does(
+    dunning: Dunning,
+) -> None:
+    """Card and payment events travel on different keys, so the old card's news can come second."""
+    await dunning.customer(1)
+    failure = dunning.failure(1, "expired_card").model_copy(update={"gateway_payment_method": "pm_old"})
+    await dunning.feed(failure)
+
+    def card(gateway_id: str) -> PaymentMethodUpdated:
+        return PaymentMethodUpdated(
+            customer_id="cus_1", payment_method_id=f"id_{gateway_id}", brand="visa", last4="0069",
+            exp_month=1, exp_year=2024, source="admin", gateway_payment_method=gateway_id,
+        )  # fmt: skip
+
+    await dunning.feed(card("pm_old"))
+    stale = [e for e in await dunning.outbox() if e["type"] == "payment.retry"]
+    await dunning.feed(card("pm_new"))
+    fresh = [e for e in await dunning.outbox() if e["type"] == "payment.retry"]
+
+    assert stale == []
+    assert [r["data"]["reason"] for r in fresh] == ["card_updated"]
+
+
 async def test_an_expired_card_never_replaced_gets_the_policys_reminders_by_day_then_the_offer_and_the_end(
     dunning: Dunning,
 ) -> None:

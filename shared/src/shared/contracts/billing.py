@@ -43,6 +43,10 @@ class PaymentMethodUpdated(_BillingEvent):
     source: Literal["customer", "card_updater", "admin"] = Field(
         description="Who supplied the card: the customer, or the network's account updater."
     )
+    gateway_payment_method: str | None = Field(
+        None,
+        description="The gateway's id of the card (never its number): a new card or the one that failed.",
+    )
 
 
 class PaymentMethodExpiring(_BillingEvent):
@@ -161,6 +165,9 @@ class PaymentFailed(_PaymentEvent):
         "card_declined, lost_card, …"
     )
     decline_message: str | None = None
+    gateway_payment_method: str | None = Field(
+        None, description="The gateway's id of the card that was declined (never its number)."
+    )
 
 
 BILLING_EVENTS: tuple[type[EventData], ...] = (

@@ -103,7 +103,12 @@ class PaymentAttempt:
         self.decline_code, self.decline_message = decline_code, message
         self.gateway_reference = gateway_reference
         self.events.append(
-            PaymentFailed(**self._fact(at), decline_code=decline_code, decline_message=message)
+            PaymentFailed(
+                **self._fact(at),
+                decline_code=decline_code,
+                decline_message=message,
+                gateway_payment_method=self.gateway_payment_method,
+            )
         )
 
     def cancel(self, at: datetime) -> None:

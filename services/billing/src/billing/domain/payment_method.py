@@ -70,6 +70,7 @@ class PaymentMethod:
                 exp_month=exp_month,
                 exp_year=exp_year,
                 source=source,
+                gateway_payment_method=gateway_payment_method,
             )
         )
         return method

@@ -75,6 +75,8 @@ class DunningCase:
     beach_offer_sent_at: datetime | None = None
     card_updated_at: datetime | None = None
     paused_since: datetime | None = None
+    failed_card: str | None = None
+    """The gateway's id of the declined card, when billing said which one."""
     version: int = 0
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
@@ -91,6 +93,7 @@ class DunningCase:
         failed_at: datetime,
         timezone: str,
         policy: DunningPolicy,
+        failed_card: str | None = None,
     ) -> DunningCase:
         """A case opens at the failure itself, so the window counts from the decline."""
         customer_zone(timezone)
@@ -106,6 +109,7 @@ class DunningCase:
             variant=policy.variant,
             timezone=timezone,
             opened_at=as_utc(failed_at),
+            failed_card=failed_card,
         )
         case.events.append(
             DunningCaseOpened(
@@ -185,6 +189,15 @@ class DunningCase:
             )
         )
         return self.contacts
+
+    def is_new_card(self, gateway_payment_method: str | None) -> bool:
+        """Whether a `payment_method.updated` brings a card other than the one that failed.
+
+        Card events and payment events are keyed differently, so they can arrive out of
+        order: the card attached before the failure may be announced after the case opens.
+        Retrying that card at once would only repeat the decline.
+        """
+        return gateway_payment_method is None or gateway_payment_method != self.failed_card
 
     def card_updated(self, at: datetime) -> None:
         """`payment_method.updated`: the engine answers with an immediate retry."""
