@@ -89,6 +89,21 @@ async def _setup(client: StackClient, run: StackRun, population: list[Any]) -> W
     return world
 
 
+async def _pause_if_eligible(world: World, index: int, token: dict[str, str], months: int) -> bool:
+    """As the customer in the portal: look at the pause options, and pause if they allow it."""
+    client, sub = world.client, world.subscriptions[index]
+    offer = await client.pause_call("GET", f"/v1/subscriptions/{sub}/pause-options", token)
+    if not offer.get("eligible"):
+        return False
+    await client.pause_call("POST", f"/v1/subscriptions/{sub}/pause", token, {"months": months})
+    return True
+
+
+async def _cancel(world: World, index: int, why: str) -> None:
+    await world.client.admin_post(f"/v1/subscriptions/{world.subscriptions[index]}/cancel", {})
+    world.done[why] += 1
+
+
 async def _break(world: World, action: Action, day: int) -> None:
     """The portal's cancel flow: intent with a reason, then the pause or the confirmation."""
     client, sub = world.client, world.subscriptions[action.customer]
@@ -96,9 +111,7 @@ async def _break(world: World, action: Action, day: int) -> None:
     intent = await client.pause_call(
         "POST", f"/v1/subscriptions/{sub}/cancel-intent", token, {"reason": "a break"}
     )
-    offer = await client.pause_call("GET", f"/v1/subscriptions/{sub}/pause-options", token)
-    if action.takes_pause and offer.get("eligible"):
-        await client.pause_call("POST", f"/v1/subscriptions/{sub}/pause", token, {"months": action.months})
+    if action.takes_pause and await _pause_if_eligible(world, action.customer, token, action.months):
         world.done["pauses taken"] += 1
         if not action.returns:
             world.resumes.setdefault(day + 31 * action.months + 2, []).append(action.customer)
@@ -118,11 +131,8 @@ async def _act(world: World, action: Action, day: int) -> None:
         elif action.kind == "break":
             await _break(world, action, day)
         elif action.kind == "annoyed":
-            await world.client.admin_post(
-                f"/v1/subscriptions/{world.subscriptions[action.customer]}/cancel", {}
-            )
+            await _cancel(world, action.customer, "annoyed into cancelling")
             world.annoyed.add(action.customer)
-            world.done["annoyed into cancelling"] += 1
         elif action.kind == "beach_offer":
             await _take_dunning_offer(world, action)
     except RuntimeError as error:
@@ -132,11 +142,8 @@ async def _act(world: World, action: Action, day: int) -> None:
 
 async def _take_dunning_offer(world: World, action: Action) -> None:
     """The link in dunning's beach offer: pause starts the break at once, as the dunning offer."""
-    client, sub = world.client, world.subscriptions[action.customer]
-    token = await client.portal(world.customers[action.customer])
-    offer = await client.pause_call("GET", f"/v1/subscriptions/{sub}/pause-options", token)
-    if offer.get("eligible"):
-        await client.pause_call("POST", f"/v1/subscriptions/{sub}/pause", token, {"months": action.months})
+    token = await world.client.portal(world.customers[action.customer])
+    if await _pause_if_eligible(world, action.customer, token, action.months):
         world.done["dunning beach offers taken"] += 1
 
 
@@ -161,8 +168,7 @@ def console_note(world: World, error: RuntimeError) -> None:
 
 async def _leave_after_pause(world: World, index: int) -> None:
     try:
-        await world.client.admin_post(f"/v1/subscriptions/{world.subscriptions[index]}/cancel", {})
-        world.done["left after pause"] += 1
+        await _cancel(world, index, "left after pause")
     except RuntimeError:
         world.done["refused by the services"] += 1
 

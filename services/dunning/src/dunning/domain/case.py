@@ -190,19 +190,20 @@ class DunningCase:
         )
         return self.contacts
 
-    def is_new_card(self, gateway_payment_method: str | None) -> bool:
-        """Whether a `payment_method.updated` brings a card other than the one that failed.
+    def card_updated(self, at: datetime, card: str | None = None) -> bool:
+        """`payment_method.updated`: the engine answers with an immediate retry.
 
-        Card events and payment events are keyed differently, so they can arrive out of
-        order: the card attached before the failure may be announced after the case opens.
-        Retrying that card at once would only repeat the decline.
+        Only for a card other than the one that failed (`card` is the gateway's id, when
+        known). Card events and payment events are keyed differently, so they can arrive
+        out of order: the card attached before the failure may be announced after the case
+        opens, and retrying it at once would only repeat the decline. Answers whether the
+        card counted as new.
         """
-        return gateway_payment_method is None or gateway_payment_method != self.failed_card
-
-    def card_updated(self, at: datetime) -> None:
-        """`payment_method.updated`: the engine answers with an immediate retry."""
         self._require_open("update the card of")
+        if card is not None and card == self.failed_card:
+            return False
         self.card_updated_at = as_utc(at)
+        return True
 
     def customer_paused(self, at: datetime) -> None:
         """No reminder reaches a paused customer (retries and the final action still run)."""

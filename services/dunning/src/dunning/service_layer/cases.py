@@ -91,9 +91,8 @@ class CaseHandlers:
         """A new card on an open case: retry at once, the moment most likely to work."""
         now = work.clock.now()
         for case in await work.cases.open_for(customer_id=event.data.customer_id):
-            if not case.is_new_card(event.data.gateway_payment_method):
+            if not case.card_updated(now, event.data.gateway_payment_method):
                 continue
-            case.card_updated(now)
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):
                 if isinstance(decision, Retry):
