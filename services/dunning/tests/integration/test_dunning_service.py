@@ -202,6 +202,9 @@ async def test_an_expired_card_never_replaced_gets_the_policys_reminders_by_day_
     closed = next(e for e in await dunning.outbox() if e["type"] == "dunning.case_closed")
     assert closed["data"]["outcome"] == "paused"
     assert [e["type"] for e in await dunning.outbox() if e["type"] == "payment.retry"] == []
+    case = (await dunning.http.get(f"/v1/dunning/cases/{closed['data']['case_id']}", headers=FINANCE)).json()
+    kinds = [entry["kind"] for entry in case["timeline"]]
+    assert kinds == ["opened", "reminder", "reminder", "reminder", "beach_offer", "closed"]
 
 
 async def test_a_hard_decline_is_never_retried(dunning: Dunning) -> None:

@@ -65,10 +65,11 @@ def case_timeline(row: Any) -> list[TimelineEntry]:
         TimelineEntry(at=datetime.fromisoformat(r["at"]), kind="retry", detail=r["reason"])
         for r in state["retries"]
     ]
-    offer = state["beach_offer_sent_at"]
-    for moment in state["reminders_sent"]:
-        kind: Literal["reminder", "beach_offer"] = "beach_offer" if moment == offer else "reminder"
-        entries.append(TimelineEntry(at=datetime.fromisoformat(moment), kind=kind))
+    entries += [TimelineEntry(at=datetime.fromisoformat(m), kind="reminder") for m in state["reminders_sent"]]
+    if state["beach_offer_sent_at"]:  # kept apart from reminders_sent by DunningCase.record_beach_offer
+        entries.append(
+            TimelineEntry(at=datetime.fromisoformat(state["beach_offer_sent_at"]), kind="beach_offer")
+        )
     if state["card_updated_at"]:
         entries.append(
             TimelineEntry(at=datetime.fromisoformat(state["card_updated_at"]), kind="card_updated")
