@@ -144,34 +144,37 @@ class ClockCoordinator:
 
     async def _set_all(self, client: httpx.AsyncClient, moment: datetime) -> None:
         self.local.set(moment)
-        for peer in self.peers:
-            answer = await client.post(
-                f"{peer}/v1/test-clock/set", json={"now": moment.isoformat()}, headers=self.headers
-            )
+        body = {"now": moment.isoformat()}
+        posts = [
+            client.post(f"{peer}/v1/test-clock/set", json=body, headers=self.headers) for peer in self.peers
+        ]
+        for answer in await asyncio.gather(*posts):
             answer.raise_for_status()
 
-    async def _settle(self, client: httpx.AsyncClient) -> None:
+    async def _settle(self, client: httpx.AsyncClient) -> list[ParticipantState]:
+        """Wait until every participant is quiet twice in a row; answers their last states."""
         deadline = asyncio.get_running_loop().time() + self.step_timeout
         quiet_in_a_row = 0
-        last: list[ParticipantState] | None = None
+        last: list[ParticipantState] = []
         while quiet_in_a_row < 2:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"the system did not settle: {last}")
             await asyncio.sleep(0.05)
             states = await self._states(client)
-            same = last is not None and [s.model_dump() for s in states] == [s.model_dump() for s in last]
-            quiet_in_a_row = quiet_in_a_row + 1 if is_quiet(states) and (same or last is None) else 0
+            same = bool(last) and [s.model_dump() for s in states] == [s.model_dump() for s in last]
+            quiet_in_a_row = quiet_in_a_row + 1 if is_quiet(states) and (same or not last) else 0
             last = states
+        return last
 
     async def advance_to(self, target: datetime) -> None:
         async with httpx.AsyncClient(timeout=30) as client:
-            await self._settle(client)
+            states = await self._settle(client)
             moment = self.local.clock.now()
             while moment < target:
-                upcoming = [s.next_due_at for s in await self._states(client) if s.next_due_at]
+                upcoming = [s.next_due_at for s in states if s.next_due_at]
                 moment = min([target, moment + STEP, *(d for d in upcoming if d > moment)])
                 await self._set_all(client, moment)
-                await self._settle(client)
+                states = await self._settle(client)
 
     def start(self, target: datetime) -> None:
         if self.status == "advancing":

@@ -7,7 +7,7 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 
 from shared.db import create_engine
 from shared.db.migrations import upgrade
@@ -32,6 +32,19 @@ async def test_migrations_match_the_tables_in_code(service: str, each_database: 
 
 async def test_migrating_twice_changes_nothing(each_database: DatabaseFactory) -> None:
     engine = create_engine(await each_database.new("twice"))
+
+    async def schema() -> tuple[list[str], list[str]]:
+        async with engine.connect() as conn:
+            version = [row[0] for row in await conn.execute(text("SELECT version_num FROM alembic_version"))]
+            tables = await conn.run_sync(lambda sync: sorted(inspect(sync).get_table_names()))
+        return version, tables
+
     await upgrade(engine, "billing")
+    first = await schema()
     await upgrade(engine, "billing")
+    second = await schema()
     await engine.dispose()
+
+    assert first == second
+    assert len(first[0]) == 1, "one head revision"
+    assert "subscriptions" in first[1]

@@ -51,7 +51,6 @@ class OutboxRelay:
         self.idle_poll_seconds = idle_poll_seconds
         self.retention = retention
         self._wakeup = asyncio.Event()
-        self.published = 0
         self.published_by_topic: dict[str, int] = {}
 
     def wake(self) -> None:
@@ -77,7 +76,6 @@ class OutboxRelay:
         for row in rows:
             MESSAGES_PUBLISHED.labels(row.topic).inc()
             self.published_by_topic[row.topic] = self.published_by_topic.get(row.topic, 0) + 1
-        self.published += len(rows)
         return len(rows)
 
     async def drain(self) -> int:

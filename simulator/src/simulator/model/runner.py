@@ -8,7 +8,7 @@ the result does not depend on how many workers ran.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -79,10 +79,3 @@ def run_model(
         for future, size in futures:
             merge(future.result(), size)
     return totals
-
-
-def run_seeds(run: ModelRun, seeds: Sequence[int], workers: int | None = None) -> list[dict[str, Tally]]:
-    return [
-        run_model(ModelRun(run.customers, run.months, seed, run.variants, run.assumptions), workers)
-        for seed in seeds
-    ]

@@ -64,6 +64,8 @@ class StackClient:
             state = await self.clock()
             if state["status"] == "ready":
                 return datetime.fromisoformat(state["now"])
+            if state["status"] != "advancing":
+                raise RuntimeError(f"the test clock stopped: {state['status']}: {state.get('error')}")
             await asyncio.sleep(poll)
             waited += poll
         raise RuntimeError(f"the test clock stayed 'advancing' for {timeout:.0f}s")

@@ -251,19 +251,6 @@ class SubscriptionRepository(_Repository):
             found.append(subscription)
         return found
 
-    async def for_customer(self, customer_id: str) -> list[Subscription]:
-        rows = await self.session.execute(
-            select(subscriptions)
-            .where(subscriptions.c.customer_id == customer_id)
-            .order_by(subscriptions.c.created_at)
-        )
-        result = []
-        for row in rows:
-            subscription = _subscription(row)
-            subscription.status = SubscriptionStatus(row.status)
-            result.append(subscription)
-        return result
-
 
 def _lines_json(lines: list[InvoiceLine]) -> str:
     return json.dumps(
@@ -407,10 +394,8 @@ class PaymentAttemptRepository(_Repository):
         return self._attempt(row) if row else None
 
     async def count_for_invoice(self, invoice_id: str) -> int:
-        rows = await self.session.execute(
-            select(payment_attempts.c.id).where(payment_attempts.c.invoice_id == invoice_id)
-        )
-        return len(rows.all())
+        query = select(func.count()).where(payment_attempts.c.invoice_id == invoice_id)
+        return int((await self.session.execute(query)).scalar_one())
 
     async def count_pending(self) -> int:
         query = select(func.count()).where(payment_attempts.c.status == AttemptStatus.PENDING.value)

@@ -40,7 +40,8 @@ class BillingPortalLinks:
                 return str(answer.json()["url"])
             except (httpx.HTTPError, KeyError, ValueError) as exc:
                 error = exc
-                await asyncio.sleep(0.5 * (attempt + 1))
+                if attempt + 1 < tries:  # no wait after the last try: callers may hold a transaction
+                    await asyncio.sleep(0.5 * (attempt + 1))
         log.warning(
             "no portal session from billing; using the plain portal link", extra={"error": str(error)}
         )
