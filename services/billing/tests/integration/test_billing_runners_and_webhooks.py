@@ -206,3 +206,30 @@ async def test_a_card_about_to_expire_is_announced_once(databases: DatabaseFacto
         ).scalar_one()
     assert json.loads(payload)["data"]["expires_on"] == "2026-06-30"
     await service.engine.dispose()
+
+
+async def test_cards_that_expired_long_ago_do_not_crowd_out_one_about_to_expire(
+    databases: DatabaseFactory,
+) -> None:
+    """Expired default cards never get a notice, so they must not fill every batch."""
+    clock = TestClock(datetime(2026, 5, 1, tzinfo=UTC))
+    service = await service_on(await databases.new("crowded"), clock)
+    async with service.unit_of_work() as work:
+        for n in range(150):  # more than a batch (100) of cards that expired in 2024
+            expired = PaymentMethod.add_default(
+                customer_id=f"cus_old_{n}", gateway_payment_method=f"pm_old_{n}", brand="visa", last4="0069",
+                exp_month=1, exp_year=2024, source="customer", now=clock.now(),
+            )  # fmt: skip
+            await work.payment_methods.add_default(expired)  # type: ignore[attr-defined]
+        soon = PaymentMethod.add_default(
+            customer_id="cus_1", gateway_payment_method="pm_x", brand="visa", last4="4242",
+            exp_month=5, exp_year=2026, source="customer", now=clock.now(),
+        )  # fmt: skip
+        await work.payment_methods.add_default(soon)  # type: ignore[attr-defined]
+        await work.commit()
+
+    clock.move_to(datetime(2026, 5, 5, tzinfo=UTC))  # within 30 days of the end of May
+    await run_until_done(service.unit_of_work)  # type: ignore[arg-type]
+
+    assert (await outbox_types(service)).count("payment_method.expiring") == 1
+    await service.engine.dispose()

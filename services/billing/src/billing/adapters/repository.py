@@ -28,7 +28,7 @@ from billing.adapters.orm import (
 from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus, PaymentAttempt
-from billing.domain.payment_method import PaymentMethod
+from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from shared.contracts.billing import ChargeContext
@@ -136,9 +136,20 @@ class PaymentMethodRepository(_Repository):
         )
 
     async def needing_expiry_notice(self, now: datetime, limit: int) -> list[PaymentMethod]:
+        """Default cards whose expiry month is this one or falls within the heads-up window.
+
+        The month window is in SQL so that cards that expired long ago (and will never get
+        a notice) cannot fill every batch; the exact 30-day rule is the domain's.
+        """
+        month = payment_methods.c.exp_year * 12 + payment_methods.c.exp_month
+        soon = now + HEADS_UP_BEFORE_EXPIRY
         query = (
             select(payment_methods)
-            .where(payment_methods.c.is_default, payment_methods.c.expiring_notice_sent_at.is_(None))
+            .where(
+                payment_methods.c.is_default,
+                payment_methods.c.expiring_notice_sent_at.is_(None),
+                month.between(now.year * 12 + now.month, soon.year * 12 + soon.month),
+            )
             .order_by(payment_methods.c.exp_year, payment_methods.c.exp_month)
             .limit(limit)
         )
