@@ -2,9 +2,10 @@
 
 Twenty customers give a handful of dunning cases, so the tolerance is wide (0.35 on
 rates): this catches an engine that misreads a policy or an API, not a percentage point.
-Everything customers do is switched on, at rates high enough to happen among 20
-customers: soft declines, short balances, annoyance, new cards after reminders and the
-dunning beach offer.
+Soft declines, short balances, new cards after reminders and the dunning beach offer
+are switched on, at rates high enough to happen among 20 customers. Annoyance is off:
+with a handful of reminders, one annoyed customer more or less moves the recovery rate by
+more than the tolerance (`test_stack_reactions.py` checks the driver's annoyance).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ BUSY_WORLD = replace(
     card_lost_share=0.1,
     insufficient_funds_per_renewal=0.15,
     soft_decline_per_renewal=0.05,
-    annoyance_per_reminder=0.05,
+    annoyance_per_reminder=0.0,
     update_after_reminder=0.2,
     new_card_after_request=0.5,
     takes_dunning_offer_share=0.5,

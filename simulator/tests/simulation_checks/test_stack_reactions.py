@@ -65,6 +65,20 @@ def test_the_beach_offer_is_taken_with_the_configured_share_for_one_to_three_mon
     assert {action.months for action in taken} == {1, 2, 3}
 
 
+def test_a_reaction_depends_on_which_case_it_is_not_on_the_random_case_id() -> None:
+    a = replace(DEFAULT_ASSUMPTIONS, annoyance_per_reminder=0.5, update_after_reminder=0.5)
+    first_run = Reminder("dc_aaa", "sub_1", 2, "dunning.card_update.2", NOON_IN_NEW_YORK, case_number=1)
+    second_run = replace(first_run, case_id="dc_bbb")
+    reactions = {
+        n: react(replace(first_run, case_number=n), CUSTOMER, "expired_card", 9, a, 3) for n in range(1, 30)
+    }
+
+    assert react(first_run, CUSTOMER, "expired_card", 9, a, 3) == react(
+        second_run, CUSTOMER, "expired_card", 9, a, 3
+    )
+    assert len({repr(r) for r in reactions.values()}) > 1, "each of a customer's cases draws afresh"
+
+
 def test_the_same_reminder_gets_the_same_reaction_every_run() -> None:
     a = replace(DEFAULT_ASSUMPTIONS, annoyance_per_reminder=0.5, update_after_reminder=0.5)
 

@@ -30,6 +30,8 @@ class Reminder:
     reminder_number: int
     template_id: str
     sent_at: str
+    case_number: int = 1
+    """The subscription's first, second, … case in this run: case ids are random, this is not."""
 
 
 @dataclass
@@ -41,6 +43,8 @@ class EventWatcher:
     variants: dict[str, str] = field(default_factory=dict)  # subscription id -> case variant
     decline_codes: dict[str, str] = field(default_factory=dict)  # case id -> decline code
     closed: dict[str, str] = field(default_factory=dict)  # subscription id -> last case outcome
+    case_numbers: dict[str, int] = field(default_factory=dict)  # case id -> its subscription's nth case
+    _cases: Counter[str] = field(default_factory=Counter)  # subscription id -> cases opened
     _reminders: list[Reminder] = field(default_factory=list)
     _consumer: AIOKafkaConsumer | None = None
     _task: asyncio.Task[None] | None = None
@@ -81,13 +85,15 @@ class EventWatcher:
         if kind == "dunning.case_opened":
             self.variants[data["subscription_id"]] = data["variant"]
             self.decline_codes[data["case_id"]] = data["decline_code"]
+            self._cases[data["subscription_id"]] += 1
+            self.case_numbers[data["case_id"]] = self._cases[data["subscription_id"]]
         elif kind == "dunning.case_closed":
             self.closed[data["subscription_id"]] = data["outcome"]
         elif kind == "dunning.reminder_sent":
             self._reminders.append(
                 Reminder(
                     data["case_id"], data["subscription_id"], data["reminder_number"], data["template_id"],
-                    data["sent_at"],
+                    data["sent_at"], self.case_numbers.get(data["case_id"], 1),
                 )
             )  # fmt: skip
 

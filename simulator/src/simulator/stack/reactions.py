@@ -1,7 +1,8 @@
 """What a customer does when a message from dunning lands, drawn as the model draws it.
 
-Each reminder gets its own random stream, seeded by (seed, customer, case, reminder
-number), so a run is reproducible whatever order the events arrive in. The chances are
+Each reminder gets its own random stream, seeded by (seed, customer, which of the
+customer's cases, reminder number), so a run is reproducible whatever order the events
+arrive in; case ids are random, so they are not part of the seed. The chances are
 the model's (`Assumptions`): a reminder can annoy a customer into cancelling (twice as
 likely at night in their own timezone), a card-update reminder can bring a new card,
 and a beach offer is taken by some past-due customers.
@@ -28,7 +29,7 @@ def react(
     reminder: Reminder, customer: Customer, decline_code: str, seed: int, a: Assumptions, day: int
 ) -> list[tuple[int, Action]]:
     """The actions this message leads to, each with the simulated day it happens on."""
-    rng = customer_stream(seed, customer.index, f"reminder:{reminder.case_id}:{reminder.reminder_number}")
+    rng = customer_stream(seed, customer.index, f"reminder:{reminder.case_number}:{reminder.reminder_number}")
     if reminder.template_id == BEACH_OFFER_TEMPLATE:
         if rng.random() >= a.takes_dunning_offer_share:
             return []
