@@ -45,7 +45,7 @@ class Billing:
         assert answer.status_code == 202, answer.text
 
         async def status() -> dict[str, str]:
-            return (await self.get("/v1/test-clock")).json()  # type: ignore[no-any-return]
+            return (await self.get("/v1/test-clock?wait=10")).json()  # type: ignore[no-any-return]
 
         final = await eventually(status, lambda s: s["status"] != "advancing", timeout=240, interval=0.2)
         assert final["status"] == "ready", final

@@ -92,6 +92,8 @@ class Service:
                 group_id=consumer.name,
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.settings.kafka_session_timeout_ms // 6),
+                fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+                batch_timeout_ms=self.settings.kafka_fetch_max_wait_ms,
             )
         await self.broker.start()
         if self.settings.outbox_relay == "embedded":

@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(
         10000, ge=1000, le=300000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS")
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        100, ge=10, le=30000, validation_alias=_env("KAFKA_FETCH_MAX_WAIT_MS")
+    )
+    """How long a consumer's fetch may wait for new messages: each hop between services
+    can take this long when the broker answers only at the deadline (the embedded one does)."""
     outbox_relay: Literal["embedded", "off"] = Field("embedded", validation_alias=_env("OUTBOX_RELAY"))
 
     portal_public_key: str | None = Field(None, validation_alias=_env("PORTAL_PUBLIC_KEY"))

@@ -12,13 +12,14 @@ the embedded broker reports them wrongly, so each service counts instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.clock import TestClock
@@ -29,6 +30,7 @@ from shared.outbox.relay import OutboxRelay
 
 log = logging.getLogger(__name__)
 STEP = timedelta(days=1)
+POLL = 0.02  # seconds between looks while settling
 
 
 class ParticipantState(BaseModel):
@@ -136,30 +138,44 @@ class ClockCoordinator:
         self.status: Literal["advancing", "ready", "failed"] = "ready"
         self.error: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    async def _ask_all(self, requests: Sequence[Awaitable[httpx.Response]]) -> list[ParticipantState]:
+        """The local state and the peers' answers to `requests`, gathered together."""
+        local, answers = await asyncio.gather(self.local.state(), asyncio.gather(*requests))
+        for answer in answers:
+            answer.raise_for_status()
+        return [local, *(ParticipantState.model_validate(a.json()) for a in answers)]
 
     async def _states(self, client: httpx.AsyncClient) -> list[ParticipantState]:
-        remote = [client.get(f"{peer}/v1/test-clock/state", headers=self.headers) for peer in self.peers]
-        answers = await asyncio.gather(*remote)
-        return [await self.local.state(), *(ParticipantState.model_validate(a.json()) for a in answers)]
+        return await self._ask_all(
+            [client.get(f"{peer}/v1/test-clock/state", headers=self.headers) for peer in self.peers]
+        )
 
-    async def _set_all(self, client: httpx.AsyncClient, moment: datetime) -> None:
+    async def _set_all(self, client: httpx.AsyncClient, moment: datetime) -> list[ParticipantState]:
+        """Tell everyone the time; each answers its state as of just after the change."""
         self.local.set(moment)
         body = {"now": moment.isoformat()}
-        posts = [
-            client.post(f"{peer}/v1/test-clock/set", json=body, headers=self.headers) for peer in self.peers
-        ]
-        for answer in await asyncio.gather(*posts):
-            answer.raise_for_status()
+        return await self._ask_all(
+            [client.post(f"{peer}/v1/test-clock/set", json=body, headers=self.headers) for peer in self.peers]
+        )
 
-    async def _settle(self, client: httpx.AsyncClient) -> list[ParticipantState]:
-        """Wait until every participant is quiet twice in a row; answers their last states."""
+    async def _settle(
+        self, client: httpx.AsyncClient, first: list[ParticipantState] | None = None
+    ) -> list[ParticipantState]:
+        """Wait until every participant is quiet twice in a row; answers their last states.
+
+        `first` is a sample already taken (the states `set` answered), so a step where
+        nothing came due needs only one more look.
+        """
         deadline = asyncio.get_running_loop().time() + self.step_timeout
-        quiet_in_a_row = 0
-        last: list[ParticipantState] = []
+        last: list[ParticipantState] = first or []
+        quiet_in_a_row = 1 if first and is_quiet(first) else 0
         while quiet_in_a_row < 2:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"the system did not settle: {last}")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(POLL)
             states = await self._states(client)
             same = bool(last) and [s.model_dump() for s in states] == [s.model_dump() for s in last]
             quiet_in_a_row = quiet_in_a_row + 1 if is_quiet(states) and (same or not last) else 0
@@ -173,13 +189,13 @@ class ClockCoordinator:
             while moment < target:
                 upcoming = [s.next_due_at for s in states if s.next_due_at]
                 moment = min([target, moment + STEP, *(d for d in upcoming if d > moment)])
-                await self._set_all(client, moment)
-                states = await self._settle(client)
+                states = await self._settle(client, await self._set_all(client, moment))
 
     def start(self, target: datetime) -> None:
         if self.status == "advancing":
             raise ApiError(409, "clock_busy", "the test clock is still advancing", "to")
         self.status, self.error = "advancing", None
+        self._settled.clear()
 
         async def run() -> None:
             try:
@@ -188,8 +204,15 @@ class ClockCoordinator:
             except Exception as exc:
                 log.exception("test clock advance failed")
                 self.status, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            finally:
+                self._settled.set()
 
         self._task = asyncio.create_task(run(), name="test-clock-advance")
+
+    async def wait(self, seconds: float) -> None:
+        """Return once the clock stops advancing, or after `seconds`, whichever is first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), seconds)
 
     def snapshot(self) -> ClockStatus:
         return ClockStatus(now=self.local.clock.now(), status=self.status, error=self.error)
@@ -200,7 +223,11 @@ def coordinator_router(coordinator: ClockCoordinator, keys: ApiKeys) -> APIRoute
     admin = Depends(keys.require("admin"))
 
     @router.get("", dependencies=[admin])
-    async def status() -> ClockStatus:
+    async def status(wait: Annotated[float, Query(ge=0, le=60)] = 0) -> ClockStatus:
+        """`?wait=N` holds the answer up to N seconds while advancing, so a caller
+        learns the moment the clock is ready without polling."""
+        if wait:
+            await coordinator.wait(wait)
         return coordinator.snapshot()
 
     @router.post("/advance", status_code=202, dependencies=[admin])

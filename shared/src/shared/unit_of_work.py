@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent, EventData, new_event
+from shared.db.engine import READ_ONLY
 from shared.inbox import Inbox
 from shared.outbox.store import Outbox
 
@@ -44,13 +45,25 @@ class SqlUnitOfWork:
         self.clock = clock
         self.source = source
         self._on_commit = on_commit
-        self._seen: list[RecordsEvents] = []
+        self._seen: dict[int, RecordsEvents] = {}  # by id(): a batch tracks thousands of aggregates
         self._emitted: list[EventData] = []
         self.recorded: list[CloudEvent[Any]] = []
+        self._read_only = False
+
+    def read_only(self) -> Self:
+        """Use this transaction only to read: on SQLite it then takes no write lock.
+
+        For looks that run often and change nothing, such as the test clock's questions
+        about due work; such a unit of work refuses to commit.
+        """
+        self._read_only = True
+        return self
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
+        if self._read_only:
+            await self.session.connection(execution_options={READ_ONLY: True})
         self._open_repositories(self.session)
         return self
 
@@ -70,8 +83,7 @@ class SqlUnitOfWork:
             await self.session.close()
 
     def track(self, aggregate: RecordsEvents) -> None:
-        if all(aggregate is not seen for seen in self._seen):
-            self._seen.append(aggregate)
+        self._seen.setdefault(id(aggregate), aggregate)
 
     def emit(self, data: EventData) -> None:
         """Publish a fact that belongs to no aggregate (a command, a notification)."""
@@ -85,7 +97,7 @@ class SqlUnitOfWork:
 
     def _collect(self) -> list[EventData]:
         collected: list[EventData] = []
-        for aggregate in self._seen:
+        for aggregate in self._seen.values():
             collected.extend(aggregate.events)
             aggregate.events.clear()
         collected.extend(self._emitted)
@@ -93,6 +105,8 @@ class SqlUnitOfWork:
         return collected
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         now = self.clock.now()
         events = [new_event(data, source=self.source, time=now) for data in self._collect()]
         await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events])

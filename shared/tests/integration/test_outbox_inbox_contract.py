@@ -1,11 +1,19 @@
-"""The outbox and inbox behave the same on SQLite and PostgreSQL."""
+"""The outbox and inbox behave the same on SQLite and PostgreSQL.
+
+So do read-only transactions: the test clock's frequent looks must not queue for the
+write lock. On SQLite every writing transaction takes the database's one write lock at
+BEGIN; a renewal batch holds it for a while, and a look that took it too would wait
+behind every batch (and fail after the busy timeout on a busy day).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from billing.adapters.orm import messaging
@@ -16,7 +24,9 @@ from shared.db import create_engine
 from shared.db.migrations import upgrade
 from shared.inbox import Inbox
 from shared.outbox import Outbox
+from shared.outbox.relay import OutboxRelay
 from shared.testing.databases import DatabaseFactory
+from shared.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -104,3 +114,51 @@ async def test_an_inbox_claim_rolled_back_with_its_handler_is_not_remembered(eng
         await session.rollback()
     async with sessions() as session, session.begin():
         assert await inbox.claim(session, "dunning", event) is True
+
+
+class NoPublisher:
+    async def publish_batch(self, rows: list[object]) -> None:
+        raise AssertionError("nothing is published here")
+
+
+def unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
+    clock = TestClock(T0)
+    return SqlUnitOfWork(
+        async_sessionmaker(engine),
+        outbox=Outbox(messaging.outbox),
+        inbox=Inbox(messaging.inbox, clock),
+        clock=clock,
+        source="/billing",
+    )
+
+
+async def test_a_read_only_look_answers_at_once_while_a_writer_holds_its_transaction(
+    engine: AsyncEngine,
+) -> None:
+    outbox = Outbox(messaging.outbox)
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await outbox.add(session, [customer_event(1)])
+    relay = OutboxRelay(engine, outbox, NoPublisher(), TestClock(T0))  # type: ignore[arg-type]
+
+    async with sessions() as writer, writer.begin():
+        await outbox.add(
+            writer, [customer_event(2), customer_event(3)]
+        )  # uncommitted, holding the write lock
+
+        async def look() -> tuple[int, int]:
+            async with unit_of_work(engine).read_only() as work:
+                table = messaging.outbox
+                query = select(func.count()).where(table.c.published_at.is_(None))
+                counted = int((await work.session.execute(query)).scalar_one())
+            return counted, await relay.pending()
+
+        # A writing BEGIN would wait for the busy timeout (10 s) and then fail.
+        assert await asyncio.wait_for(look(), timeout=5) == (1, 1)
+    assert await relay.pending() == 3
+
+
+async def test_a_read_only_unit_of_work_refuses_to_commit(engine: AsyncEngine) -> None:
+    async with unit_of_work(engine).read_only() as work:
+        with pytest.raises(RuntimeError, match="read-only"):
+            await work.commit()

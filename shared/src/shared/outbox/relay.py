@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock
+from shared.db.engine import READ_ONLY
 from shared.metrics import MESSAGES_PUBLISHED, OUTBOX_PENDING
 from shared.outbox.store import RETENTION_DEFAULT, Outbox, OutboxRow
 
@@ -91,6 +92,7 @@ class OutboxRelay:
 
     async def pending(self) -> int:
         async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             count = await self.outbox.pending(conn)
         OUTBOX_PENDING.set(count)
         return count

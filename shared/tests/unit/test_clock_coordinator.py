@@ -1,0 +1,93 @@
+"""The test-clock coordinator, alone: it waits for due work, and `?wait=` answers when ready."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from shared.clock import TestClock
+from shared.http.auth import ApiKeys
+from shared.test_clock import ClockCoordinator, ClockParticipant, coordinator_router
+
+T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+ADMIN = {"Authorization": "Bearer admin-key"}
+
+
+class QuietRelay:
+    published_by_topic: dict[str, int] = {}
+
+    async def pending(self) -> int:
+        return 0
+
+    def wake(self) -> None:
+        pass
+
+
+class SlowWork:
+    """Work that comes due on each new day and takes `seconds` to finish."""
+
+    def __init__(self, clock: TestClock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+        self.day, self.finishes_at = clock.now().date(), 0.0
+
+    def time_moved(self) -> None:
+        if self.clock.now().date() != self.day:
+            self.day, self.finishes_at = self.clock.now().date(), time.monotonic() + self.seconds
+
+    async def due(self) -> int:
+        return int(time.monotonic() < self.finishes_at)
+
+
+def coordinator(work_seconds: float) -> tuple[httpx.AsyncClient, TestClock]:
+    clock = TestClock(T0)
+    work = SlowWork(clock, work_seconds)
+    local = ClockParticipant(clock, QuietRelay(), [], due_work=work.due)  # type: ignore[arg-type]
+    local.listeners.append(work.time_moved)
+    app = FastAPI()
+    app.include_router(
+        coordinator_router(ClockCoordinator(local, [], "admin-key"), ApiKeys(admin="admin-key", finance="f"))
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"), clock
+
+
+async def test_the_clock_is_ready_only_after_the_work_that_came_due_is_done() -> None:
+    client, clock = coordinator(work_seconds=0.5)
+    async with client:
+        started = time.monotonic()
+        moved = await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
+        assert moved.status_code == 202
+        answer = (await client.get("/v1/test-clock", params={"wait": 10}, headers=ADMIN)).json()
+        assert answer["status"] == "ready"
+        assert time.monotonic() - started >= 0.5
+        assert datetime.fromisoformat(answer["now"]) == T0 + timedelta(days=1) == clock.now()
+
+
+async def test_wait_answers_advancing_when_the_clock_is_not_ready_in_time() -> None:
+    client, _ = coordinator(work_seconds=3)
+    async with client:
+        await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
+        started = time.monotonic()
+        answer = (await client.get("/v1/test-clock", params={"wait": 0.3}, headers=ADMIN)).json()
+        assert answer["status"] == "advancing"
+        assert 0.3 <= time.monotonic() - started < 2.5
+
+
+async def test_a_wait_longer_than_a_minute_is_refused_naming_the_parameter() -> None:
+    client, _ = coordinator(work_seconds=0)
+    async with client:
+        answer = await client.get("/v1/test-clock", params={"wait": 600}, headers=ADMIN)
+        assert answer.status_code == 422
+        assert "wait" in answer.text
+
+
+async def test_without_wait_the_answer_is_immediate() -> None:
+    client, _ = coordinator(work_seconds=3)
+    async with client:
+        await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
+        started = time.monotonic()
+        answer = (await client.get("/v1/test-clock", headers=ADMIN)).json()
+        assert answer["status"] == "advancing"
+        assert time.monotonic() - started < 0.5
