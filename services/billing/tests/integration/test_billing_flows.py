@@ -7,6 +7,7 @@ localstripe and the simulator.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from billing.adapters.gateways.port import (
 from billing.adapters.orm import messaging, payment_attempts
 from billing.bootstrap import bootstrap
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect
+from billing.service_layer.charging import collect, collect_many
 from billing.settings import BillingSettings
 from shared.clock import TestClock
 from shared.contracts import new_event
@@ -48,6 +49,7 @@ class ScriptedGateway:
         self.declines: list[str | None] = []  # the next charges' outcomes; None means success
         self.unavailable = 0
         self.charges: list[ChargeRequest] = []
+        self.together: asyncio.Barrier | None = None  # calls that must answer at the same moment
 
     async def register_customer(self, customer_id: str, email: str, name: str) -> str:
         return f"gcus_{customer_id}"
@@ -62,6 +64,8 @@ class ScriptedGateway:
         if self.unavailable:
             self.unavailable -= 1
             raise GatewayUnavailable("timed out")
+        if self.together:
+            await self.together.wait()
         if request.idempotency_key in self.results:
             return self.results[request.idempotency_key]
         decline = self.declines.pop(0) if self.declines else None
@@ -186,6 +190,27 @@ async def test_an_unknown_gateway_outcome_is_charged_again_with_the_same_key(bil
         keys = (await conn.execute(select(payment_attempts.c.idempotency_key))).scalars().all()
     assert len(keys) == len(set(keys)) == 2
     assert (await billing.invoices(subscription["id"]))[-1]["status"] == "paid"
+
+
+async def test_two_collectors_settling_the_same_charge_at_once_record_it_once(billing: Billing) -> None:
+    """The API and the scheduler can both pick up a pending charge; on PostgreSQL both
+    then read it as pending before either settles it."""
+    subscription = await billing.subscribe()
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    uow = billing.service.unit_of_work
+    [attempt_id] = (await run_until_done(uow)).queued_attempts  # type: ignore[arg-type]
+    billing.gateway.together = asyncio.Barrier(2)
+
+    await asyncio.gather(
+        collect(attempt_id, uow, billing.gateway),  # type: ignore[arg-type]
+        collect_many([attempt_id], uow, billing.gateway),  # type: ignore[arg-type]
+    )
+
+    types = await billing.outbox_types()
+    assert types.count("payment.succeeded") == 2  # the first period and this renewal, once each
+    assert types.count("invoice.paid") == 2
+    assert len(billing.gateway.charges) == 2
+    assert [i["status"] for i in await billing.invoices(subscription["id"])] == ["paid", "paid"]
 
 
 @pytest.mark.parametrize(

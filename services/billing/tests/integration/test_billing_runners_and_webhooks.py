@@ -181,15 +181,18 @@ async def test_a_webhook_without_a_valid_signature_is_refused_kept_and_changes_n
     assert row.processing_error
 
 
+def default_card(customer_id: str, exp_month: int, exp_year: int, clock: TestClock) -> PaymentMethod:
+    return PaymentMethod.add_default(
+        customer_id=customer_id, gateway_payment_method=f"pm_{customer_id}", brand="visa", last4="4242",
+        exp_month=exp_month, exp_year=exp_year, source="customer", now=clock.now(),
+    )  # fmt: skip
+
+
 async def test_a_card_about_to_expire_is_announced_once(databases: DatabaseFactory) -> None:
     clock = TestClock(datetime(2026, 5, 1, tzinfo=UTC))
     service = await service_on(await databases.new("expiring"), clock)
     async with service.unit_of_work() as work:
-        method = PaymentMethod.add_default(
-            customer_id="cus_1", gateway_payment_method="pm_x", brand="visa", last4="4242",
-            exp_month=6, exp_year=2026, source="customer", now=clock.now(),
-        )  # fmt: skip
-        await work.payment_methods.add_default(method)  # type: ignore[attr-defined]
+        await work.payment_methods.add_default(default_card("cus_1", 6, 2026, clock))  # type: ignore[attr-defined]
         await work.commit()
     for day in (0, 10, 31, 35, 45, 60):
         clock.move_to(datetime(2026, 5, 1, tzinfo=UTC) + timedelta(days=day))
@@ -216,16 +219,8 @@ async def test_cards_that_expired_long_ago_do_not_crowd_out_one_about_to_expire(
     service = await service_on(await databases.new("crowded"), clock)
     async with service.unit_of_work() as work:
         for n in range(150):  # more than a batch (100) of cards that expired in 2024
-            expired = PaymentMethod.add_default(
-                customer_id=f"cus_old_{n}", gateway_payment_method=f"pm_old_{n}", brand="visa", last4="0069",
-                exp_month=1, exp_year=2024, source="customer", now=clock.now(),
-            )  # fmt: skip
-            await work.payment_methods.add_default(expired)  # type: ignore[attr-defined]
-        soon = PaymentMethod.add_default(
-            customer_id="cus_1", gateway_payment_method="pm_x", brand="visa", last4="4242",
-            exp_month=5, exp_year=2026, source="customer", now=clock.now(),
-        )  # fmt: skip
-        await work.payment_methods.add_default(soon)  # type: ignore[attr-defined]
+            await work.payment_methods.add_default(default_card(f"cus_old_{n}", 1, 2024, clock))  # type: ignore[attr-defined]
+        await work.payment_methods.add_default(default_card("cus_1", 5, 2026, clock))  # type: ignore[attr-defined]
         await work.commit()
 
     clock.move_to(datetime(2026, 5, 5, tzinfo=UTC))  # within 30 days of the end of May

@@ -1,14 +1,14 @@
 """Repositories: load and store billing's aggregates, and hand them to the unit of work.
 
 Rows and domain objects are translated here by hand so the domain stays free of the
-ORM. Subscriptions carry a version: a save that lost a race raises instead of
-overwriting another process's change.
+ORM. Subscriptions carry a version, and payment attempts change only while pending: a
+save that lost a race raises instead of overwriting another process's change.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,13 @@ class _Repository:
             query = query.with_for_update()
         return (await self.session.execute(query)).first()
 
+    async def _rows(self, table: Table, *where: Any, lock: bool = False) -> list[Row[Any]]:
+        """Many rows at once; locked in primary-key order so two batches cannot deadlock."""
+        query = select(table).where(*where)
+        if lock:
+            query = query.order_by(*table.primary_key.columns).with_for_update()
+        return list(await self.session.execute(query))
+
 
 class CustomerRepository(_Repository):
     async def add(self, customer: Customer) -> None:
@@ -75,6 +82,13 @@ class CustomerRepository(_Repository):
         customer = Customer(**row._mapping)
         self._track(customer)
         return customer
+
+    async def get_many(self, customer_ids: Collection[str]) -> dict[str, Customer]:
+        found = {}
+        for row in await self._rows(customers, customers.c.id.in_(customer_ids)):
+            customer = found[row.id] = Customer(**row._mapping)
+            self._track(customer)
+        return found
 
     async def by_gateway_customer(self, reference: str) -> Customer | None:
         row = await self._one(customers, customers.c.gateway_customer == reference)
@@ -127,6 +141,17 @@ class PaymentMethodRepository(_Repository):
         method = PaymentMethod(**row._mapping)
         self._track(method)
         return method
+
+    async def defaults_for(self, customer_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        """Each customer's default card, by customer id; customers without one are left out."""
+        rows = await self._rows(
+            payment_methods, payment_methods.c.customer_id.in_(customer_ids), payment_methods.c.is_default
+        )
+        found = {}
+        for row in rows:
+            method = found[row.customer_id] = PaymentMethod(**row._mapping)
+            self._track(method)
+        return found
 
     async def save_notice(self, method: PaymentMethod) -> None:
         await self.session.execute(
@@ -231,6 +256,14 @@ class SubscriptionRepository(_Repository):
         subscription.status = SubscriptionStatus(row.status)
         self._track(subscription)
         return subscription
+
+    async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
+        found = {}
+        for row in await self._rows(subscriptions, subscriptions.c.id.in_(subscription_ids)):
+            subscription = found[row.id] = _subscription(row)
+            subscription.status = SubscriptionStatus(row.status)
+            self._track(subscription)
+        return found
 
     async def save(self, subscription: Subscription) -> None:
         values = _subscription_values(subscription)
@@ -351,6 +384,10 @@ class InvoiceRepository(_Repository):
         row = await self._one(invoices, invoices.c.id == invoice_id, lock=lock)
         return self._invoice(row) if row else None
 
+    async def get_many(self, invoice_ids: Collection[str], *, lock: bool = False) -> dict[str, Invoice]:
+        rows = await self._rows(invoices, invoices.c.id.in_(invoice_ids), lock=lock)
+        return {row.id: self._invoice(row) for row in rows}
+
     async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
         query = select(invoices).where(invoices.c.subscription_id == subscription_id)
         if after:
@@ -365,11 +402,23 @@ class PaymentAttemptRepository(_Repository):
         self._track(attempt)
 
     async def save(self, attempt: PaymentAttempt) -> None:
-        await self.session.execute(
+        """Write a change to an attempt that was pending when it was read.
+
+        A settled attempt is final, so only a pending row is updated. If another process
+        settled it since it was read (on PostgreSQL two collectors can both read it as
+        pending), this raises instead of settling it twice and publishing a second
+        payment event.
+        """
+        result = await self.session.execute(
             update(payment_attempts)
-            .where(payment_attempts.c.id == attempt.id)
+            .where(
+                payment_attempts.c.id == attempt.id,
+                payment_attempts.c.status == AttemptStatus.PENDING.value,
+            )
             .values(**self._values(attempt))
         )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"payment attempt {attempt.id} was settled concurrently")
         self._track(attempt)
 
     def _values(self, attempt: PaymentAttempt) -> dict[str, object]:
@@ -391,6 +440,12 @@ class PaymentAttemptRepository(_Repository):
     async def get(self, attempt_id: str) -> PaymentAttempt | None:
         row = await self._one(payment_attempts, payment_attempts.c.id == attempt_id)
         return self._attempt(row) if row else None
+
+    async def get_many(self, attempt_ids: Collection[str]) -> list[PaymentAttempt]:
+        return [
+            self._attempt(row)
+            for row in await self._rows(payment_attempts, payment_attempts.c.id.in_(attempt_ids))
+        ]
 
     async def by_idempotency_key(self, key: str) -> PaymentAttempt | None:
         row = await self._one(payment_attempts, payment_attempts.c.idempotency_key == key)

@@ -6,13 +6,12 @@ charge, the test clock moved). Each step is safe to run concurrently on replicas
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
 from billing.adapters.gateways.port import PaymentGateway
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect
+from billing.service_layer.charging import collect_many
 from billing.service_layer.payment_methods import store_default_card
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.periodic import PeriodicWork
@@ -30,7 +29,7 @@ class BillingScheduler(PeriodicWork):
         super().__init__("billing run", self.tick, interval=interval)
         self.uow = uow
         self.gateway = gateway
-        self._limit = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
 
     async def tick(self) -> int:
         """Do everything that is due now; returns how many things were done."""
@@ -42,18 +41,13 @@ class BillingScheduler(PeriodicWork):
     async def _collect_pending(self) -> int:
         collected = 0
         while True:
-            async with self.uow() as work:
+            async with self.uow().read_only() as work:
                 ids = await work.attempts.pending_ids(200)
             if not ids:
                 return collected
-
-            async def one(attempt_id: str) -> bool:
-                async with self._limit:
-                    return await collect(attempt_id, self.uow, self.gateway) is not None
-
-            results = await asyncio.gather(*(one(i) for i in ids))
-            collected += sum(results)
-            if not any(results):
+            done = await collect_many(ids, self.uow, self.gateway, concurrency=self.concurrency)
+            collected += done
+            if not done:
                 return collected  # the gateway is unavailable: try again next tick
 
     async def _card_updates(self) -> int:
@@ -73,10 +67,10 @@ class BillingScheduler(PeriodicWork):
 
     async def due_work(self) -> int:
         """What is due now but not done: the test clock waits for this to reach zero."""
-        async with self.uow() as work:
+        async with self.uow().read_only() as work:
             due = await work.subscriptions.count_due(work.clock.now())
             return due + await work.attempts.count_pending() + int(self.busy)
 
     async def next_due_at(self) -> datetime | None:
-        async with self.uow() as work:
+        async with self.uow().read_only() as work:
             return await work.subscriptions.next_due_at()

@@ -45,7 +45,7 @@ async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
                 subscription.renew(invoice.id)
                 reason, report.renewals = "renewal", report.renewals + 1
             await work.subscriptions.save(subscription)
-            attempt = await queue_attempt(work, invoice, reason=reason)
+            attempt = await queue_attempt(work, invoice, reason=reason, new_invoice=True)
             if attempt:
                 report.queued_attempts.append(attempt.id)
         for method in await work.payment_methods.needing_expiry_notice(now, batch_size):

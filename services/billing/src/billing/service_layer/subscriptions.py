@@ -47,7 +47,7 @@ async def start_subscription(
         invoice = await issue_period_invoice(
             work, subscription, subscription.current_period_start, subscription.current_period_end
         )
-        attempt = await queue_attempt(work, invoice, reason="initial")
+        attempt = await queue_attempt(work, invoice, reason="initial", new_invoice=True)
         await work.commit()
     return subscription, invoice, attempt.id if attempt else None
 
