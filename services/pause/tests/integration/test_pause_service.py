@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from pause.adapters.orm import messaging
 from pause.bootstrap import bootstrap
+from pause.entrypoints.scheduler import PauseScheduler
 from pause.service_layer.schedule import run_due
 from pause.settings import PauseSettings
 from shared.clock import TestClock
@@ -79,18 +81,26 @@ class Pause:
             return [json.loads(r.payload) for r in rows]
 
 
-@pytest.fixture
-async def pause(databases: DatabaseFactory) -> AsyncIterator[Pause]:
+@contextlib.asynccontextmanager
+async def pause_service(databases: DatabaseFactory, **env: str) -> AsyncIterator[Pause]:
     clock = TestClock(NOW)
     settings = settings_for(
-        PauseSettings, PAUSE_DATABASE_URL=await databases.new("pause"), PORTAL_PUBLIC_KEY=PUBLIC
+        PauseSettings, PAUSE_DATABASE_URL=await databases.new("pause"), PORTAL_PUBLIC_KEY=PUBLIC, **env
     )
     service = bootstrap(settings, clock=clock)
     await upgrade(service.engine, "pause")
     subject = Pause(service, clock)
-    yield subject
-    await subject.http.aclose()
-    await service.engine.dispose()
+    try:
+        yield subject
+    finally:
+        await subject.http.aclose()
+        await service.engine.dispose()
+
+
+@pytest.fixture
+async def pause(databases: DatabaseFactory) -> AsyncIterator[Pause]:
+    async with pause_service(databases) as subject:
+        yield subject
 
 
 async def test_a_customer_pauses_for_two_months_from_the_end_of_the_paid_period(pause: Pause) -> None:
@@ -222,3 +232,31 @@ async def test_cancelling_offers_a_pause_first_and_records_the_reason(pause: Pau
     assert command["data"]["subscription_id"] == subscription
     assert command["data"]["reason"] == "Too busy this spring"
     assert command["data"]["requested_by"] == "customer"
+
+
+async def test_the_test_clock_is_told_each_pause_moment_and_what_is_due_at_it(
+    databases: DatabaseFactory,
+) -> None:
+    """The clock stops at the start, the plan's own reminder lead and the resume date."""
+    policy = {"version": 1, "plans": {"pro": {"reminder_before_resume_days": 3}}}
+    async with pause_service(databases, PAUSE_POLICY=json.dumps(policy)) as pause:
+        policies = pause.service.settings.policies()  # type: ignore[attr-defined]
+        scheduler = PauseScheduler(pause.service.unit_of_work, policies)  # type: ignore[arg-type]
+        customer, subscription = await pause.customer_with_subscription(1)
+        me = pause.as_customer(customer)
+        answer = await pause.http.post(
+            f"/v1/subscriptions/{subscription}/pause", json={"months": 1}, headers=me
+        )
+        assert answer.status_code == 201, answer.text
+        resumes = datetime.fromisoformat(answer.json()["resumes_at"])
+        seen = []
+        while (moment := await scheduler.next_due_at()) is not None:
+            before = await scheduler.due_work()
+            pause.clock.move_to(moment)
+            seen.append((moment, before, await scheduler.due_work()))
+            await run_due(pause.service.unit_of_work, policies)  # type: ignore[arg-type]
+            assert await scheduler.due_work() == 0
+        assert seen == [(PERIOD_END, 0, 1), (resumes - timedelta(days=3), 0, 1), (resumes, 0, 1)]
+        assert [e["type"] for e in await pause.outbox()] == [
+            "pause.scheduled", "pause.started", "notification.requested", "pause.ended",
+        ]  # fmt: skip

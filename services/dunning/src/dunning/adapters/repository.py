@@ -134,13 +134,14 @@ class CaseRepository:
             where.append(dunning_cases.c.customer_id == customer_id)
         return await self._many(*where)
 
-    async def due(self, now: datetime, limit: int) -> list[DunningCase]:
-        """Open cases whose next moment has come; replicas skip each other's on PostgreSQL."""
+    async def due(self, now: datetime, limit: int, *, lock: bool = True) -> list[DunningCase]:
+        """Open cases whose next moment has come; replicas skip each other's on PostgreSQL
+        (`lock=False` for a look that changes nothing)."""
         return await self._many(
             dunning_cases.c.status == CaseStatus.OPEN.value,
             dunning_cases.c.next_due_at <= now,
             limit=limit,
-            lock=True,
+            lock=lock,
         )
 
     async def next_due_at(self) -> datetime | None:

@@ -29,9 +29,9 @@ class DunningScheduler(PeriodicWork):
             pass
 
     async def due_work(self) -> int:
-        async with self.uow() as work:
+        async with self.uow().read_only() as work:
             return await work.cases.count_due(work.clock.now()) + int(self.busy)
 
     async def next_due_at(self) -> datetime | None:
-        async with self.uow() as work:
+        async with self.uow().read_only() as work:
             return await work.cases.next_due_at()

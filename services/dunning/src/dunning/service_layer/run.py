@@ -16,6 +16,7 @@ from dunning.domain.engine import apply, decide, next_due
 from dunning.service_layer.messages import body_for, subject_for
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.concurrency import bounded_map
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
@@ -78,9 +79,9 @@ async def act(
 
 
 async def run_due(uow: UnitOfWorkFactory, book: PolicyBook, links: CardUpdateLinks, batch: int = 200) -> int:
-    async with uow() as work:
+    async with uow().read_only() as work:  # which links to fetch; the cases are locked below
         now = work.clock.now()
-        due = await work.cases.due(now, batch)
+        due = await work.cases.due(now, batch, lock=False)
         needs_link = {
             case.customer_id
             for case in due
@@ -91,7 +92,7 @@ async def run_due(uow: UnitOfWorkFactory, book: PolicyBook, links: CardUpdateLin
         }
     if not due:
         return 0
-    urls = {customer_id: await links.link_for(customer_id) for customer_id in needs_link}
+    urls = await _links(links, needs_link)
     done = 0
     async with uow() as work:
         for case in await work.cases.due(now, batch):
@@ -102,3 +103,10 @@ async def run_due(uow: UnitOfWorkFactory, book: PolicyBook, links: CardUpdateLin
             await save(work, case, book, now)
         await work.commit()
     return done
+
+
+async def _links(links: CardUpdateLinks, customer_ids: set[str]) -> dict[str, str]:
+    """Each customer's card-update link, a few asked of billing at a time: a payday
+    brings reminders for many cases at the same moment."""
+    ordered = sorted(customer_ids)
+    return dict(zip(ordered, await bounded_map(links.link_for, ordered, at_once=8), strict=True))

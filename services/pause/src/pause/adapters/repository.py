@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pause.adapters.orm import beach_pauses, cancel_intents, subscription_views
@@ -17,13 +18,15 @@ from shared.money import Money
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
-LIVE = (PauseStatus.SCHEDULED.value, PauseStatus.ACTIVE.value)
 
 
 def _pause(row: Row[Any]) -> BeachPause:
-    values = dict(row._mapping)
+    return _pause_from(dict(row._mapping))
+
+
+def _pause_from(values: dict[str, Any]) -> BeachPause:
     fee = Money.of(values.pop("fee_amount"), values.pop("fee_currency"))
-    return BeachPause(**values | {"status": PauseStatus(row.status), "fee_per_month": fee})
+    return BeachPause(**values | {"status": PauseStatus(values["status"]), "fee_per_month": fee})
 
 
 def _pause_values(pause: BeachPause) -> dict[str, object]:
@@ -64,9 +67,56 @@ class PauseRepository:
     async def for_customer(self, customer_id: str) -> list[BeachPause]:
         return await self._many(beach_pauses.c.customer_id == customer_id)
 
-    async def live(self, limit: int) -> list[BeachPause]:
-        """Scheduled and active pauses: the only ones with work ahead of them."""
-        return await self._many(beach_pauses.c.status.in_(LIVE), limit=limit)
+    async def starting_or_resuming_by(self, moment: datetime, limit: int) -> list[tuple[BeachPause, str]]:
+        """Scheduled pauses that start, and active ones that resume, by `moment` (the rest
+        cannot be due yet), each with its subscription's plan code ("" if the replica has
+        not seen it yet), in one query: the test clock asks on every look."""
+        t = beach_pauses
+        query = (
+            select(t, subscription_views.c.plan_code)
+            .outerjoin(subscription_views, subscription_views.c.id == t.c.subscription_id)
+            .where(
+                ((t.c.status == PauseStatus.SCHEDULED.value) & (t.c.starts_at <= moment))
+                | ((t.c.status == PauseStatus.ACTIVE.value) & (t.c.resumes_at <= moment))
+            )
+            .order_by(t.c.created_at)
+            .limit(limit)
+        )
+        found = []
+        for row in await self.session.execute(query):
+            values = dict(row._mapping)
+            plan_code = values.pop("plan_code") or ""
+            pause = _pause_from(values)
+            self._track(pause)
+            found.append((pause, plan_code))
+        return found
+
+    async def next_moments(self) -> PauseMoments:
+        """The earliest start, resume, and (per plan) resume still awaiting its reminder."""
+        t = beach_pauses
+        starts = select(func.min(t.c.starts_at)).where(t.c.status == PauseStatus.SCHEDULED.value)
+        resumes = select(func.min(t.c.resumes_at)).where(t.c.status == PauseStatus.ACTIVE.value)
+        unreminded = (
+            select(subscription_views.c.plan_code, func.min(t.c.resumes_at))
+            .select_from(t)
+            .outerjoin(subscription_views, subscription_views.c.id == t.c.subscription_id)
+            .where(t.c.status == PauseStatus.ACTIVE.value, t.c.reminder_sent_at.is_(None))
+            .group_by(subscription_views.c.plan_code)
+        )
+        return PauseMoments(
+            first_start=(await self.session.execute(starts)).scalar_one(),
+            first_resume=(await self.session.execute(resumes)).scalar_one(),
+            unreminded_resumes={
+                plan or "": resume for plan, resume in await self.session.execute(unreminded)
+            },
+        )
+
+
+@dataclass(frozen=True)
+class PauseMoments:
+    first_start: datetime | None
+    first_resume: datetime | None
+    unreminded_resumes: dict[str, datetime]
 
 
 class SubscriptionViews:

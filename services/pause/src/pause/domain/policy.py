@@ -135,6 +135,11 @@ class PausePolicies:
     def for_plan(self, plan_code: str) -> PausePolicy:
         return self.overrides.get(plan_code, self.default)
 
+    @property
+    def longest_reminder_lead(self) -> timedelta:
+        """No pause needs attention earlier before its resume date than this."""
+        return max(p.reminder_before_resume for p in (self.default, *self.overrides.values()))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> PausePolicies:
         """`{"version": 3, "default": {...}, "plans": {"pro": {...}}}`.

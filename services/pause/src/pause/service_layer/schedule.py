@@ -23,52 +23,42 @@ def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: s
     return pause.is_due_to_end(now) or pause.reminder_due(now, policies.for_plan(plan_code))
 
 
+async def _due_pauses(
+    work: PauseUnitOfWork, policies: PausePolicies, limit: int
+) -> list[tuple[BeachPause, str]]:
+    """Pauses with a moment due now, with their plan codes; SQL narrows, `_due` decides."""
+    now = work.clock.now()
+    found = await work.pauses.starting_or_resuming_by(now + policies.longest_reminder_lead, limit)
+    return [(pause, plan) for pause, plan in found if _due(pause, now, policies, plan)]
+
+
 async def count_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
-    async with uow() as work:
-        now = work.clock.now()
-        count = 0
-        for pause in await work.pauses.live(10_000):
-            view = await work.subscriptions.get(pause.subscription_id)
-            count += _due(pause, now, policies, view.plan_code if view else "")
-        return count
+    async with uow().read_only() as work:
+        return len(await _due_pauses(work, policies, 10_000))
 
 
 async def next_due_at(uow: UnitOfWorkFactory, policies: PausePolicies) -> datetime | None:
     """The next start, reminder or end of any pause: the test clock stops there."""
-    async with uow() as work:
-        moments: list[datetime] = []
-        for pause in await work.pauses.live(10_000):
-            if pause.status is PauseStatus.SCHEDULED:
-                moments.append(pause.starts_at)
-            else:
-                view = await work.subscriptions.get(pause.subscription_id)
-                lead = policies.for_plan(view.plan_code if view else "").reminder_before_resume
-                if pause.reminder_sent_at is None:
-                    moments.append(pause.resumes_at - lead)
-                moments.append(pause.resumes_at)
-        return min(moments) if moments else None
+    async with uow().read_only() as work:
+        found = await work.pauses.next_moments()
+    moments = [m for m in (found.first_start, found.first_resume) if m is not None]
+    for plan, resume in found.unreminded_resumes.items():
+        moments.append(resume - policies.for_plan(plan).reminder_before_resume)
+    return min(moments) if moments else None
 
 
 async def run_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
     done = 0
     async with uow() as work:
         now = work.clock.now()
-        for pause in await work.pauses.live(1000):
-            view = await work.subscriptions.get(pause.subscription_id)
-            policy = policies.for_plan(view.plan_code if view else "")
-            changed = False
-            if pause.status is PauseStatus.SCHEDULED and pause.is_due_to_start(now):
+        for pause, plan in await _due_pauses(work, policies, 1000):
+            if pause.status is PauseStatus.SCHEDULED:
                 pause.start(now)
-                changed = True
             if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
                 pause.end(now)
-                changed = True
-            elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policy):
+            elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policies.for_plan(plan)):
                 pause.mark_reminded(now)
                 await _remind(work, pause, now)
-                changed = True
-            if not changed:
-                continue
             await work.pauses.save(pause)
             done += 1
         await work.commit()
