@@ -14,7 +14,6 @@ reads.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections import Counter
@@ -22,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from dunning.domain.experiments import DEFAULT_WEIGHTS, assign_variant
+from shared.concurrency import bounded_map
 from simulator.model.tally import Tally
 
 PARALLEL = 8
@@ -40,15 +40,12 @@ def variant_of(
 
 async def statuses(get: Callable[[str], Awaitable[Any]], subscriptions: Mapping[int, str]) -> dict[int, str]:
     """Billing's status of every subscription the driver made."""
-    gate = asyncio.Semaphore(PARALLEL)
-    found: dict[int, str] = {}
 
-    async def one(index: int, subscription_id: str) -> None:
-        async with gate:
-            found[index] = (await get(f"/v1/subscriptions/{subscription_id}"))["status"]
+    async def one(subscription_id: str) -> str:
+        return str((await get(f"/v1/subscriptions/{subscription_id}"))["status"])
 
-    await asyncio.gather(*(one(i, s) for i, s in subscriptions.items()))
-    return found
+    found = await bounded_map(one, subscriptions.values(), at_once=PARALLEL)
+    return dict(zip(subscriptions, found, strict=True))
 
 
 def churn_tallies(

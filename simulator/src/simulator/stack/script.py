@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from billing.adapters.gateways.simulated import SHORT_UNTIL_PREFIX, SOFT_DECLINES_PREFIX
 from billing.domain.periods import add_months
 from simulator.assumptions import Assumptions
 from simulator.model.wallet import Wallet
@@ -33,19 +34,16 @@ MAX_SOFT_DECLINES = 20
 
 
 def short_until(moment: datetime) -> str:
-    return f"pm_sim_insufficient_funds_until_{math.ceil(moment.timestamp())}"
+    return f"{SHORT_UNTIL_PREFIX}{math.ceil(moment.timestamp())}"
 
 
 def soft_declines(count: int, renewal: int) -> str:
-    return f"pm_sim_soft_declines_{count}_{renewal}"
+    return f"{SOFT_DECLINES_PREFIX}{count}_{renewal}"
 
 
 def card_label(card: str) -> str:
     """A card id as the live count names it: `visa`, `short of funds`, `soft declines`, …"""
-    for prefix, label in (
-        ("pm_sim_insufficient_funds_until_", "short of funds"),
-        ("pm_sim_soft_declines_", "soft declines"),
-    ):
+    for prefix, label in ((SHORT_UNTIL_PREFIX, "short of funds"), (SOFT_DECLINES_PREFIX, "soft declines")):
         if card.startswith(prefix):
             return label
     return card.removeprefix("pm_card_")
