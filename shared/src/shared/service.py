@@ -50,7 +50,9 @@ class Service:
     workers: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
     due_work: Callable[[], Awaitable[int]] | None = None
     next_due: Callable[[], Awaitable[datetime | None]] | None = None
-    clock_listeners: Sequence[Callable[[], None]] = ()
+    wake_workers: Sequence[Callable[[], None]] = ()
+    """Woken when time moves or a consumer processed events: either can make work due now,
+    which should not wait for the worker's next interval."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -62,7 +64,7 @@ class Service:
         participant = ClockParticipant(
             self.infra.clock, self.relay, self.consumers, self.due_work, self.next_due
         )
-        participant.listeners.extend(self.clock_listeners)
+        participant.listeners.extend(self.wake_workers)
         return participant
 
     @property
@@ -87,6 +89,7 @@ class Service:
 
     async def start(self) -> None:
         for consumer in self.consumers:
+            consumer.listeners.extend(self.wake_workers)
             consumer.subscribe(
                 self.broker,
                 group_id=consumer.name,

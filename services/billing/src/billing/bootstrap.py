@@ -81,7 +81,7 @@ def bootstrap(
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        clock_listeners=[scheduler.wake],
+        wake_workers=[scheduler.wake],
     )
     if service.clock_participant is not None:
         coordinator = ClockCoordinator(

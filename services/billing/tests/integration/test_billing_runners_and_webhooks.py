@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from billing.adapters.orm import invoices, messaging, webhook_events
+from billing.adapters.orm import invoices, messaging, subscriptions, webhook_events
+from billing.adapters.repository import ConcurrentUpdate
 from billing.bootstrap import bootstrap
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
@@ -94,6 +95,35 @@ async def test_two_billing_runners_at_once_renew_each_subscription_exactly_once(
         assert all(r.renewals for r in reports), "with SKIP LOCKED both runners share the work"
     for service in (first, second):
         await service.engine.dispose()
+
+
+async def test_a_batch_save_refuses_the_whole_batch_if_one_subscription_changed_meanwhile(
+    databases: DatabaseFactory,
+) -> None:
+    service = await service_on(await databases.new("batch"), TestClock(START))
+    async with service.unit_of_work() as work:
+        started = [Subscription.start(customer_id="cus_1", plan=PLAN, now=START) for _ in range(3)]
+        for subscription in started:
+            await work.subscriptions.add(subscription)  # type: ignore[attr-defined]
+        await work.commit()
+    ids = [s.id for s in started]
+    async with service.unit_of_work() as work:
+        stale = list((await work.subscriptions.get_many(ids)).values())  # type: ignore[attr-defined]
+    async with service.unit_of_work() as work:
+        other = await work.subscriptions.get(ids[1])  # type: ignore[attr-defined]
+        other.cancel_reason = "changed by another process"
+        await work.subscriptions.save(other)  # type: ignore[attr-defined]
+        await work.commit()
+
+    for subscription in stale:
+        subscription.cancel_reason = "stale write"
+    async with service.unit_of_work() as work:
+        with pytest.raises(ConcurrentUpdate, match=r"subscription .* changed concurrently"):
+            await work.subscriptions.save_many(stale)  # type: ignore[attr-defined]
+    async with service.engine.connect() as conn:
+        rows = (await conn.execute(select(subscriptions.c.id, subscriptions.c.cancel_reason))).all()
+    assert dict(rows) == {ids[0]: None, ids[1]: "changed by another process", ids[2]: None}
+    await service.engine.dispose()
 
 
 def stripe_signature(body: bytes, secret: str = SECRET, at: int | None = None) -> str:

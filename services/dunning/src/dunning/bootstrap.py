@@ -52,5 +52,5 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        clock_listeners=[scheduler.wake],
+        wake_workers=[scheduler.wake],
     )

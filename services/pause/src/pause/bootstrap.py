@@ -46,5 +46,5 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        clock_listeners=[scheduler.wake],
+        wake_workers=[scheduler.wake],
     )

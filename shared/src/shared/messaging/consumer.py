@@ -72,6 +72,7 @@ class EventConsumer:
         self.retry_delays = tuple(retry_delays)
         self.max_batch = max_batch
         self.consumed = 0
+        self.listeners: list[Callable[[], None]] = []  # told after a batch changed something
 
     @property
     def max_attempts(self) -> int:
@@ -127,6 +128,9 @@ class EventConsumer:
             MESSAGES_CONSUMED.labels(source.topic, event_type, outcome).inc()
             results.append(outcome)
         self.consumed += len(messages)
+        if "processed" in results:
+            for listener in self.listeners:
+                listener()
         return results
 
     async def _apply_together(self, todo: list[tuple[int, CloudEvent[EventData], Handler]]) -> dict[int, str]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +54,19 @@ class _Repository:
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session = session
         self._track = track
+
+    async def _update_many(self, statement: Update, rows: list[dict[str, object]], what: str) -> None:
+        """One executemany of a guarded update; raises if any row's guard did not hold.
+
+        Where the driver cannot count the rows an executemany changed, each row is
+        written and counted on its own.
+        """
+        counts_many = self.session.get_bind().dialect.supports_sane_multi_rowcount
+        for batch in [rows] if len(rows) == 1 or counts_many else [[row] for row in rows]:
+            result = await self.session.execute(statement, batch)
+            if result.rowcount != len(batch):  # type: ignore[attr-defined]
+                named = batch[0]["match_id"] if len(batch) == 1 else f"in a batch of {len(batch)}"
+                raise ConcurrentUpdate(f"{what} {named} changed concurrently")
 
     async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
         query = select(table).where(*where)
@@ -266,16 +279,22 @@ class SubscriptionRepository(_Repository):
         return found
 
     async def save(self, subscription: Subscription) -> None:
-        values = _subscription_values(subscription)
-        values["version"] = subscription.version + 1
-        result = await self.session.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id == subscription.id, subscriptions.c.version == subscription.version)
-            .values(**values)
+        await self.save_many([subscription])
+
+    async def save_many(self, many: list[Subscription]) -> None:
+        """Write each subscription if nobody changed it since it was read; one statement."""
+        if not many:
+            return
+        statement = update(subscriptions).where(
+            subscriptions.c.id == bindparam("match_id"), subscriptions.c.version == bindparam("match_version")
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdate(f"subscription {subscription.id} changed concurrently")
-        subscription.version += 1
+        rows = [
+            _subscription_values(s) | {"version": s.version + 1, "match_id": s.id, "match_version": s.version}
+            for s in many
+        ]
+        await self._update_many(statement, rows, "subscription")
+        for subscription in many:
+            subscription.version += 1
 
     async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
         """Subscriptions with work due: renewal or a beach fee.
@@ -323,31 +342,39 @@ def _lines(text: str) -> list[InvoiceLine]:
 
 
 class InvoiceRepository(_Repository):
-    async def next_number(self, year: int) -> str:
-        """Take the year's next number in one atomic upsert.
+    async def next_numbers(self, year: int, count: int) -> list[str]:
+        """Take the year's next `count` numbers in one atomic upsert.
 
-        The counter row stays locked until the invoice's transaction commits, so numbers
-        are gapless: a rolled-back invoice gives its number back. Even the year's first
+        The counter row stays locked until the invoices' transaction commits, so numbers
+        are gapless: a rolled-back batch gives its numbers back. Even the year's first
         invoice, raced by two runners, gets a distinct number.
         """
         c = invoice_counters
         dialect: Any = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(c)
-            .values(year=year, last_number=1)
-            .on_conflict_do_update(index_elements=[c.c.year], set_={"last_number": c.c.last_number + 1})
+            .values(year=year, last_number=count)
+            .on_conflict_do_update(index_elements=[c.c.year], set_={"last_number": c.c.last_number + count})
             .returning(c.c.last_number)
         )
-        return invoice_number(year, int((await self.session.execute(statement)).scalar_one()))
+        last = int((await self.session.execute(statement)).scalar_one())
+        return [invoice_number(year, n) for n in range(last - count + 1, last + 1)]
 
-    async def add(self, invoice: Invoice) -> None:
-        await self.session.execute(insert(invoices).values(**self._values(invoice)))
-        self._track(invoice)
+    async def add_many(self, many: list[Invoice]) -> None:
+        """One insert for a batch: row-by-row statements cost more than the rows."""
+        if many:
+            await self.session.execute(insert(invoices), [self._values(invoice) for invoice in many])
+        for invoice in many:
+            self._track(invoice)
 
     async def save(self, invoice: Invoice) -> None:
-        await self.session.execute(
-            update(invoices).where(invoices.c.id == invoice.id).values(**self._values(invoice))
-        )
+        await self.save_many([invoice])
+
+    async def save_many(self, many: list[Invoice]) -> None:
+        if many:
+            statement = update(invoices).where(invoices.c.id == bindparam("match_id"))
+            rows = [self._values(invoice) | {"match_id": invoice.id} for invoice in many]
+            await self._update_many(statement, rows, "invoice")
 
     def _values(self, invoice: Invoice) -> dict[str, object]:
         return {
@@ -398,28 +425,35 @@ class InvoiceRepository(_Repository):
 
 class PaymentAttemptRepository(_Repository):
     async def add(self, attempt: PaymentAttempt) -> None:
-        await self.session.execute(insert(payment_attempts).values(**self._values(attempt)))
-        self._track(attempt)
+        await self.add_many([attempt])
+
+    async def add_many(self, attempts: list[PaymentAttempt]) -> None:
+        if attempts:
+            await self.session.execute(insert(payment_attempts), [self._values(a) for a in attempts])
+        for attempt in attempts:
+            self._track(attempt)
 
     async def save(self, attempt: PaymentAttempt) -> None:
-        """Write a change to an attempt that was pending when it was read.
+        await self.save_many([attempt])
+
+    async def save_many(self, attempts: list[PaymentAttempt]) -> None:
+        """Write changes to attempts that were pending when they were read.
 
         A settled attempt is final, so only a pending row is updated. If another process
-        settled it since it was read (on PostgreSQL two collectors can both read it as
+        settled one since it was read (on PostgreSQL two collectors can both read it as
         pending), this raises instead of settling it twice and publishing a second
         payment event.
         """
-        result = await self.session.execute(
-            update(payment_attempts)
-            .where(
-                payment_attempts.c.id == attempt.id,
-                payment_attempts.c.status == AttemptStatus.PENDING.value,
-            )
-            .values(**self._values(attempt))
+        if not attempts:
+            return
+        statement = update(payment_attempts).where(
+            payment_attempts.c.id == bindparam("match_id"),
+            payment_attempts.c.status == AttemptStatus.PENDING.value,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdate(f"payment attempt {attempt.id} was settled concurrently")
-        self._track(attempt)
+        rows = [self._values(attempt) | {"match_id": attempt.id} for attempt in attempts]
+        await self._update_many(statement, rows, "payment attempt")
+        for attempt in attempts:
+            self._track(attempt)
 
     def _values(self, attempt: PaymentAttempt) -> dict[str, object]:
         values = {k: v for k, v in attempt.__dict__.items() if k not in ("events", "amount")}

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from billing.domain.subscription import SubscriptionStatus
-from billing.service_layer.charging import queue_attempt
-from billing.service_layer.invoicing import issue_beach_fee_invoice, issue_period_invoice
+from billing.service_layer.charging import queue_first_attempts
+from billing.service_layer.invoicing import Charge, beach_fee_charge, issue, period_charge
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.contracts.billing import ChargeContext
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 
@@ -28,26 +29,33 @@ class RunReport:
 
 
 async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
-    """One batch of due work; an empty report means nothing was due."""
+    """One batch of due work; an empty report means nothing was due.
+
+    The batch's invoices, charges and subscription changes are written with one
+    statement each rather than one per subscription: a renewal day renews everyone.
+    """
     report = RunReport()
     async with uow() as work:
         now = work.clock.now()
+        charges: list[Charge] = []
         for subscription in await work.subscriptions.claim_due(now, batch_size):
             if subscription.status is SubscriptionStatus.PAUSED:
-                if not subscription.beach_fee_due(now):
-                    continue
-                start, end = subscription.beach_month()
-                invoice = await issue_beach_fee_invoice(work, subscription, start, end)
-                reason, report.beach_fees = "beach_fee", report.beach_fees + 1
+                if subscription.beach_fee_due(now):
+                    charges.append(beach_fee_charge(subscription, *subscription.beach_month()))
             else:
-                start, end = subscription.next_period()
-                invoice = await issue_period_invoice(work, subscription, start, end)
-                subscription.renew(invoice.id)
-                reason, report.renewals = "renewal", report.renewals + 1
-            await work.subscriptions.save(subscription)
-            attempt = await queue_attempt(work, invoice, reason=reason, new_invoice=True)
-            if attempt:
-                report.queued_attempts.append(attempt.id)
+                charges.append(period_charge(subscription, *subscription.next_period()))
+        invoices = await issue(work, charges)
+        reasons = []
+        for charge, invoice in zip(charges, invoices, strict=True):
+            if charge.context is ChargeContext.BEACH_FEE:
+                reasons.append((invoice, "beach_fee"))
+                report.beach_fees += 1
+            else:
+                charge.subscription.renew(invoice.id)
+                reasons.append((invoice, "renewal"))
+                report.renewals += 1
+        await work.subscriptions.save_many([charge.subscription for charge in charges])
+        report.queued_attempts = [a.id for a in await queue_first_attempts(work, reasons)]
         for method in await work.payment_methods.needing_expiry_notice(now, batch_size):
             method.announce_expiry(now)
             await work.payment_methods.save_notice(method)

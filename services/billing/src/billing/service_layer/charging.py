@@ -58,28 +58,55 @@ async def queue_attempt(
     Returns None when the invoice is not open or another attempt is already pending,
     so a retry command that races a card update never charges twice. An invoice issued
     in this same transaction (`new_invoice`) has no attempts yet, so they are not looked
-    up: a renewal day queues thousands of first charges.
+    up.
     """
     if invoice.status is not InvoiceStatus.OPEN:
         return None
+    if new_invoice and not idempotency_key:
+        [attempt] = await queue_first_attempts(uow, [(invoice, reason)]) or [None]
+        return attempt
     if idempotency_key and await uow.attempts.by_idempotency_key(idempotency_key):
         return None
-    if not new_invoice and await uow.attempts.pending_for_invoice(invoice.id):
+    if await uow.attempts.pending_for_invoice(invoice.id):
         return None
-    earlier = 0 if new_invoice else await uow.attempts.count_for_invoice(invoice.id)
-    attempt = PaymentAttempt.begin(
+    attempt = _begin(
+        invoice, reason, await uow.attempts.count_for_invoice(invoice.id) + 1, uow, idempotency_key
+    )
+    await uow.attempts.add(attempt)
+    return attempt
+
+
+async def queue_first_attempts(
+    uow: BillingUnitOfWork, invoices: list[tuple[Invoice, str]]
+) -> list[PaymentAttempt]:
+    """Queue the first charge of each open invoice issued in this same transaction.
+
+    They have no attempts yet, so none are looked up, and all are stored with one
+    insert: a renewal day queues thousands of first charges.
+    """
+    attempts = [
+        _begin(invoice, reason, 1, uow, None)
+        for invoice, reason in invoices
+        if invoice.status is InvoiceStatus.OPEN
+    ]
+    await uow.attempts.add_many(attempts)
+    return attempts
+
+
+def _begin(
+    invoice: Invoice, reason: str, number: int, uow: BillingUnitOfWork, idempotency_key: str | None
+) -> PaymentAttempt:
+    return PaymentAttempt.begin(
         invoice_id=invoice.id,
         subscription_id=invoice.subscription_id,
         customer_id=invoice.customer_id,
-        attempt_number=earlier + 1,
+        attempt_number=number,
         amount=invoice.total,
         context=invoice.context,
         reason=reason,
         now=uow.clock.now(),
         idempotency_key=idempotency_key,
     )
-    await uow.attempts.add(attempt)
-    return attempt
 
 
 async def _prepare(attempt_ids: list[str], uow: UnitOfWorkFactory) -> tuple[dict[str, ChargeRequest], int]:
@@ -174,10 +201,9 @@ async def _settle_many(uow: UnitOfWorkFactory, charged: dict[str, _Charged]) -> 
         for attempt in attempts:
             invoice, subscription = invoices[attempt.invoice_id], subscriptions[attempt.subscription_id]
             _apply(attempt, invoice, subscription, charged[attempt.id], now)
-            await work.attempts.save(attempt)
-            await work.invoices.save(invoice)
-        for subscription in subscriptions.values():
-            await work.subscriptions.save(subscription)
+        await work.attempts.save_many(attempts)
+        await work.invoices.save_many([invoices[a.invoice_id] for a in attempts])
+        await work.subscriptions.save_many(list(subscriptions.values()))
         await work.commit()
         return attempts
 

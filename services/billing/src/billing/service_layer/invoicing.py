@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from billing.domain.invoice import Invoice, InvoiceLine
@@ -10,41 +11,62 @@ from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.contracts.billing import ChargeContext
 
 
-async def issue_period_invoice(
-    work: BillingUnitOfWork, subscription: Subscription, start: datetime, end: datetime
-) -> Invoice:
+@dataclass(frozen=True)
+class Charge:
+    """One invoice to issue: what for, and for which subscription."""
+
+    subscription: Subscription
+    line: InvoiceLine
+    context: ChargeContext
+
+
+def period_charge(subscription: Subscription, start: datetime, end: datetime) -> Charge:
     line = InvoiceLine(
         description=f"{subscription.plan_code} subscription",
         amount=subscription.price,
         period_start=start,
         period_end=end,
     )
-    return await _issue(work, subscription, line, ChargeContext.SUBSCRIPTION)
+    return Charge(subscription, line, ChargeContext.SUBSCRIPTION)
 
 
-async def issue_beach_fee_invoice(
-    work: BillingUnitOfWork, subscription: Subscription, start: datetime, end: datetime
-) -> Invoice:
+def beach_fee_charge(subscription: Subscription, start: datetime, end: datetime) -> Charge:
     line = InvoiceLine(
         description="On the beach: paused month",
         amount=subscription.beach_fee,
         period_start=start,
         period_end=end,
     )
-    return await _issue(work, subscription, line, ChargeContext.BEACH_FEE)
+    return Charge(subscription, line, ChargeContext.BEACH_FEE)
 
 
-async def _issue(
-    work: BillingUnitOfWork, subscription: Subscription, line: InvoiceLine, context: ChargeContext
+async def issue_period_invoice(
+    work: BillingUnitOfWork, subscription: Subscription, start: datetime, end: datetime
 ) -> Invoice:
-    now = work.clock.now()
-    invoice = Invoice.issue(
-        number=await work.invoices.next_number(now.year),
-        customer_id=subscription.customer_id,
-        subscription_id=subscription.id,
-        lines=[line],
-        context=context,
-        now=now,
-    )
-    await work.invoices.add(invoice)
+    [invoice] = await issue(work, [period_charge(subscription, start, end)])
     return invoice
+
+
+async def issue(work: BillingUnitOfWork, charges: list[Charge]) -> list[Invoice]:
+    """Issue one invoice per charge, numbered in order, with one insert for all of them.
+
+    A renewal day issues thousands: the numbers are taken as one block, which keeps
+    them gapless because a rolled-back batch gives the whole block back.
+    """
+    if not charges:
+        return []
+    now = work.clock.now()
+    numbers = await work.invoices.next_numbers(now.year, len(charges))
+    invoices = [
+        Invoice.issue(
+            number=number,
+            customer_id=charge.subscription.customer_id,
+            subscription_id=charge.subscription.id,
+            lines=[charge.line],
+            context=charge.context,
+            now=now,
+        )
+        for number, charge in zip(numbers, charges, strict=True)
+    ]
+    await work.invoices.add_many(invoices)
+    return invoices
