@@ -63,8 +63,7 @@ async def queue_attempt(
     if invoice.status is not InvoiceStatus.OPEN:
         return None
     if new_invoice and not idempotency_key:
-        [attempt] = await queue_first_attempts(uow, [(invoice, reason)]) or [None]
-        return attempt
+        return (await queue_first_attempts(uow, [(invoice, reason)]))[0]
     if idempotency_key and await uow.attempts.by_idempotency_key(idempotency_key):
         return None
     if await uow.attempts.pending_for_invoice(invoice.id):
