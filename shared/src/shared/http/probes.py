@@ -11,10 +11,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -52,17 +52,35 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
 
 def install_request_metrics(app: FastAPI) -> None:
     """Count requests by route template (not raw path, which would explode cardinality)."""
+    app.add_middleware(RequestMetrics)
 
-    @app.middleware("http")
-    async def _count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        route = "unmatched"
-        for candidate in app.router.routes:
-            match, _ = candidate.matches(request.scope)
-            if match == Match.FULL:
-                route = getattr(candidate, "path", "unmatched")
-                break
+
+class RequestMetrics:
+    """Plain ASGI, not `@app.middleware`: that kind wraps every request in extra tasks
+    and streams, a few milliseconds each, and the test clock asks several times a step.
+
+    The route template is read after the request, from the scope the router filled in.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
         started = time.perf_counter()
-        response = await call_next(request)
-        HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        return response
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
