@@ -203,7 +203,7 @@ def _subscription(row: Row[Any]) -> Subscription:
     for prefix in ("price", "beach_fee"):
         values.pop(f"{prefix}_amount"), values.pop(f"{prefix}_currency")
     return Subscription(
-        **values,
+        **values | {"status": SubscriptionStatus(row.status)},
         price=_money(row, "price"),
         beach_fee=_money(row, "beach_fee"),
     )
@@ -263,20 +263,16 @@ class SubscriptionRepository(_Repository):
 
     async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
         row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
-        if row is None:
-            return None
-        subscription = _subscription(row)
-        subscription.status = SubscriptionStatus(row.status)
-        self._track(subscription)
-        return subscription
+        return self._loaded(row) if row else None
 
     async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
-        found = {}
-        for row in await self._rows(subscriptions, subscriptions.c.id.in_(subscription_ids)):
-            subscription = found[row.id] = _subscription(row)
-            subscription.status = SubscriptionStatus(row.status)
-            self._track(subscription)
-        return found
+        rows = await self._rows(subscriptions, subscriptions.c.id.in_(subscription_ids))
+        return {row.id: self._loaded(row) for row in rows}
+
+    def _loaded(self, row: Row[Any]) -> Subscription:
+        subscription = _subscription(row)
+        self._track(subscription)
+        return subscription
 
     async def save(self, subscription: Subscription) -> None:
         await self.save_many([subscription])
@@ -306,13 +302,7 @@ class SubscriptionRepository(_Repository):
         query = select(t).where(_due(now)).order_by(t.c.id).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        found = []
-        for row in await self.session.execute(query):
-            subscription = _subscription(row)
-            subscription.status = SubscriptionStatus(row.status)
-            self._track(subscription)
-            found.append(subscription)
-        return found
+        return [self._loaded(row) for row in await self.session.execute(query)]
 
 
 def _lines_json(lines: list[InvoiceLine]) -> str:

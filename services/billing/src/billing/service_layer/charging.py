@@ -201,7 +201,7 @@ async def _settle_many(uow: UnitOfWorkFactory, charged: dict[str, _Charged]) -> 
             invoice, subscription = invoices[attempt.invoice_id], subscriptions[attempt.subscription_id]
             _apply(attempt, invoice, subscription, charged[attempt.id], now)
         await work.attempts.save_many(attempts)
-        await work.invoices.save_many([invoices[a.invoice_id] for a in attempts])
+        await work.invoices.save_many(list(invoices.values()))
         await work.subscriptions.save_many(list(subscriptions.values()))
         await work.commit()
         return attempts
