@@ -51,19 +51,15 @@ async def queue_attempt(
     *,
     reason: str,
     idempotency_key: str | None = None,
-    new_invoice: bool = False,
 ) -> PaymentAttempt | None:
     """Queue a charge of an open invoice, inside the caller's transaction.
 
     Returns None when the invoice is not open or another attempt is already pending,
     so a retry command that races a card update never charges twice. An invoice issued
-    in this same transaction (`new_invoice`) has no attempts yet, so they are not looked
-    up.
+    in the caller's transaction has no attempts to look up: use `queue_first_attempts`.
     """
     if invoice.status is not InvoiceStatus.OPEN:
         return None
-    if new_invoice and not idempotency_key:
-        return (await queue_first_attempts(uow, [(invoice, reason)]))[0]
     if idempotency_key and await uow.attempts.by_idempotency_key(idempotency_key):
         return None
     if await uow.attempts.pending_for_invoice(invoice.id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from billing.domain.subscription import SubscriptionStatus
-from billing.service_layer.charging import queue_attempt
+from billing.service_layer.charging import queue_attempt, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.subscriptions import cancel_subscription
 from billing.service_layer.unit_of_work import BillingUnitOfWork
@@ -89,4 +89,4 @@ async def pause_ended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     invoice = await issue_period_invoice(
         work, subscription, subscription.current_period_start, subscription.current_period_end
     )
-    await queue_attempt(work, invoice, reason="resume")
+    await queue_first_attempts(work, [(invoice, "resume")])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from billing.domain.errors import DomainError
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.subscription import Subscription, SubscriptionStatus
-from billing.service_layer.charging import queue_attempt
+from billing.service_layer.charging import queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
@@ -47,9 +47,9 @@ async def start_subscription(
         invoice = await issue_period_invoice(
             work, subscription, subscription.current_period_start, subscription.current_period_end
         )
-        attempt = await queue_attempt(work, invoice, reason="initial", new_invoice=True)
+        attempts = await queue_first_attempts(work, [(invoice, "initial")])
         await work.commit()
-    return subscription, invoice, attempt.id if attempt else None
+    return subscription, invoice, attempts[0].id if attempts else None
 
 
 async def cancel_subscription(
