@@ -6,6 +6,8 @@ they know (`postgresql://…`, `sqlite:///./var/billing.db`) and we pick the asy
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 READ_ONLY = "shared_read_only"
 """Execution option for a transaction that only reads (see `_sqlite_pragmas`)."""
@@ -42,6 +45,50 @@ def dialect_of(url: str) -> str:
     return make_url(normalise_url(url)).get_backend_name()
 
 
+BUSY_SECONDS = 10
+"""How long a writer waits for SQLite's write lock before giving up (busy_timeout)."""
+
+_GATE = "shared_write_gate"
+
+
+class WriteGate:
+    """One writer at a time per process, queued in asyncio rather than by SQLite.
+
+    SQLite has one write lock per file. A writer that finds it taken sleeps in SQLite's
+    busy handler (1, 2, 5 … up to 100 ms at a time) and polls again, so eight
+    concurrent requests spent most of their time asleep while the lock sat free. Our
+    writers mostly share one process, so they queue here instead and each starts the
+    moment the one before it hands the connection back. Another process on the same
+    file (a migration, a second replica) still meets SQLite's busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[str, Any]) -> None:
+        """Called as a write transaction begins; waits (inside SQLAlchemy's greenlet) for the turn.
+
+        A connection keeps its turn until it goes back to the pool, so a second
+        transaction on the same checkout does not queue behind itself.
+        """
+        if _GATE in info:
+            return
+        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), BUSY_SECONDS))
+        except TimeoutError:
+            raise TimeoutError(f"waited {BUSY_SECONDS}s for the database's write lock") from None
+        info[_GATE] = lock
+
+    @staticmethod
+    def leave(info: dict[str, Any]) -> None:
+        lock = info.pop(_GATE, None)
+        if lock is not None:
+            lock.release()
+
+
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     """WAL and a busy timeout let the relay, consumers and HTTP share one file.
 
@@ -50,22 +97,32 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     waiting when another writer got there first. A connection marked `READ_ONLY` starts
     a plain BEGIN instead: under WAL it reads a snapshot without taking the write lock,
     so the test clock's frequent looks neither wait behind a renewal batch nor hold it up.
+    Writers in this process take turns through a `WriteGate` first.
     """
+    gate = WriteGate()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        gate.enter(connection.connection.info)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            gate.leave(record.info)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
