@@ -54,11 +54,11 @@ class BillingScheduler(PeriodicWork):
         due = getattr(self.gateway, "due_card_updates", None)
         if due is None:
             return 0
-        async with self.uow() as work:
+        async with self.uow().read_only() as work:
             now = work.clock.now()
         applied = 0
         for update in due(now):
-            async with self.uow() as work:
+            async with self.uow().read_only() as work:
                 customer = await work.customers.by_gateway_customer(update.gateway_customer)
             if customer is not None:
                 await store_default_card(customer.id, update.new_card, self.uow, source="card_updater")

@@ -30,5 +30,5 @@ async def register_customer(command: RegisterCustomer, uow: UnitOfWorkFactory) -
 
 
 async def find_customer(customer_id: str, uow: UnitOfWorkFactory) -> Customer | None:
-    async with uow() as work:
+    async with uow().read_only() as work:
         return await work.customers.get(customer_id)

@@ -42,7 +42,7 @@ async def start_card_setup(customer_id: str, uow: UnitOfWorkFactory, gateway: Pa
 
 async def _gateway_customer(customer_id: str, uow: UnitOfWorkFactory, gateway: PaymentGateway) -> str:
     """The customer's id at the gateway, registering them there on first use."""
-    async with uow() as work:
+    async with uow().read_only() as work:
         customer = await work.customers.get(customer_id)
         if customer is None:
             raise NotFound("customer_id", f"no customer {customer_id}")

@@ -87,7 +87,7 @@ async def pause_options(
     subscription_id: str, who: Principal, uow: UnitOfWorkFactory, policies: PausePolicies
 ) -> PauseOptions:
     """What the customer sees before confirming: durations, the fee and exact dates."""
-    async with uow() as work:
+    async with uow().read_only() as work:
         view = await _subscription(work, subscription_id, who)
         pauses = await work.pauses.for_subscription(view.id)
         now = work.clock.now()
@@ -191,5 +191,5 @@ async def confirm_cancel(intent_id: str, who: Principal, uow: UnitOfWorkFactory)
 async def list_pauses(customer_id: str, who: Principal, uow: UnitOfWorkFactory) -> list[BeachPause]:
     if not who.may_see(customer_id):
         return []
-    async with uow() as work:
+    async with uow().read_only() as work:
         return await work.pauses.for_customer(customer_id)

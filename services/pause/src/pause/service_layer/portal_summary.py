@@ -33,7 +33,7 @@ class PortalSummary:
 
 
 async def portal_summary(customer_id: str, uow: UnitOfWorkFactory, policies: PausePolicies) -> PortalSummary:
-    async with uow() as work:
+    async with uow().read_only() as work:
         ids = (
             await work.session.execute(
                 select(subscription_views.c.id)

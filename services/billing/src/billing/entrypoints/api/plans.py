@@ -46,7 +46,7 @@ def plans_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/{code}", dependencies=[admin])
     async def get_plan(code: str) -> PlanOut:
-        async with ctx.uow() as work:
+        async with ctx.uow().read_only() as work:
             plan = await work.plans.get(code)
         if plan is None:
             raise ApiError(404, "not_found", f"no plan {code!r}", "code")

@@ -49,7 +49,7 @@ def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: s
             raise ApiError(503, "not_configured", "portal sessions need PORTAL_SIGNING_KEY")
 
         async def run() -> tuple[int, Any]:
-            async with ctx.uow() as work:
+            async with ctx.uow().read_only() as work:
                 customer = await work.customers.get(body.customer_id)
                 now = work.clock.now()
             if customer is None:

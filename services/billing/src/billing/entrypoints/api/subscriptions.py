@@ -52,7 +52,7 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
                 raise as_api_error(exc) from None
             if attempt_id:
                 await collect(attempt_id, ctx.uow, ctx.gateway)
-            async with ctx.uow() as work:
+            async with ctx.uow().read_only() as work:
                 current = await work.subscriptions.get(subscription.id)
             assert current is not None
             return 201, SubscriptionOut.of(current).model_dump(mode="json")
@@ -61,7 +61,7 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/v1/subscriptions/{subscription_id}", dependencies=[admin])
     async def get_subscription(subscription_id: str) -> SubscriptionOut:
-        async with ctx.uow() as work:
+        async with ctx.uow().read_only() as work:
             subscription = await work.subscriptions.get(subscription_id)
         if subscription is None:
             raise ApiError(404, "not_found", f"no subscription {subscription_id}", "subscription_id")
@@ -90,7 +90,7 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
             str | None, Query(max_length=20, description="`next_cursor` of the previous page")
         ] = None,
     ) -> InvoiceList:
-        async with ctx.uow() as work:
+        async with ctx.uow().read_only() as work:
             invoices = await work.invoices.for_subscription(subscription_id, after=cursor, limit=limit + 1)
         page = invoices[:limit]
         more = len(invoices) > limit
@@ -100,7 +100,7 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/v1/invoices/{invoice_id}", dependencies=[admin])
     async def get_invoice(invoice_id: str) -> InvoiceOut:
-        async with ctx.uow() as work:
+        async with ctx.uow().read_only() as work:
             invoice = await work.invoices.get(invoice_id)
         if invoice is None:
             raise ApiError(404, "not_found", f"no invoice {invoice_id}", "invoice_id")

@@ -48,7 +48,7 @@ def webhooks_router(ctx: ApiContext, log: WebhookLog, secret: str | None, clock:
         try:
             notice = card_update_from_event(event)
             if notice is not None:
-                async with ctx.uow() as work:
+                async with ctx.uow().read_only() as work:
                     customer = await work.customers.by_gateway_customer(notice.gateway_customer)
                 if customer is not None:
                     await store_default_card(customer.id, notice.card, ctx.uow, source="card_updater")

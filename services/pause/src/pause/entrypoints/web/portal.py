@@ -70,7 +70,7 @@ def portal_router(
         customer_id = customer(request.cookies.get(COOKIE))
         if customer_id is None:
             return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
-        async with uow() as unit:
+        async with uow().read_only() as unit:
             profile = await unit.customers.get(customer_id)
         CUSTOMER_ZONE.set(profile.timezone if profile else "UTC")
         try:
