@@ -91,3 +91,66 @@ async def test_without_wait_the_answer_is_immediate() -> None:
         answer = (await client.get("/v1/test-clock", headers=ADMIN)).json()
         assert answer["status"] == "advancing"
         assert time.monotonic() - started < 0.5
+
+
+class Backlog:
+    """Work handed in between advances, as an API call would, that takes `seconds` to finish."""
+
+    def __init__(self, clock: TestClock) -> None:
+        self.clock, self.until, self.looks = clock, 0.0, 0
+        self.busy_at: list[datetime] = []
+
+    def add(self, seconds: float) -> None:
+        self.until = time.monotonic() + seconds
+
+    async def due(self) -> int:
+        self.looks += 1
+        busy = time.monotonic() < self.until
+        if busy:
+            self.busy_at.append(self.clock.now())
+        return int(busy)
+
+
+def backlog_coordinator() -> tuple[httpx.AsyncClient, TestClock, Backlog]:
+    clock = TestClock(T0)
+    backlog = Backlog(clock)
+    local = ClockParticipant(clock, QuietRelay(), [], due_work=backlog.due)  # type: ignore[arg-type]
+    app = FastAPI()
+    app.include_router(
+        coordinator_router(ClockCoordinator(local, [], "admin-key"), ApiKeys(admin="admin-key", finance="f"))
+    )
+    return (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"),
+        clock,
+        backlog,
+    )
+
+
+async def advance_a_day(client: httpx.AsyncClient) -> dict[str, str]:
+    moved = await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
+    assert moved.status_code == 202
+    answer: dict[str, str] = (await client.get("/v1/test-clock", params={"wait": 10}, headers=ADMIN)).json()
+    assert answer["status"] == "ready"
+    return answer
+
+
+async def test_work_handed_in_between_advances_is_finished_before_the_clock_moves() -> None:
+    client, clock, backlog = backlog_coordinator()
+    async with client:
+        await advance_a_day(client)
+        backlog.add(0.3)
+        await advance_a_day(client)
+    assert backlog.busy_at, "the coordinator never saw the work"
+    assert set(backlog.busy_at) == {T0 + timedelta(days=1)}
+    assert clock.now() == T0 + timedelta(days=2)
+
+
+async def test_a_quiet_system_is_asked_three_times_for_a_day_after_a_quiet_day() -> None:
+    """Still quiet as the last advance left it (one look), the new time (set), and one look
+    to confirm nothing came due: the fewest that prove the step is over."""
+    client, _, backlog = backlog_coordinator()
+    async with client:
+        await advance_a_day(client)
+        backlog.looks = 0
+        await advance_a_day(client)
+    assert backlog.looks == 3
