@@ -149,6 +149,20 @@ async def _take_dunning_offer(world: World, action: Action) -> None:
         world.done["dunning beach offers taken"] += 1
 
 
+async def _play_day(world: World, actions: list[Action], leaving: list[int], day: int) -> None:
+    """The day's actions, customers side by side: each customer's in order, as they come."""
+    by_customer: dict[int, list[Action]] = {}
+    for action in actions:
+        by_customer.setdefault(action.customer, []).append(action)
+
+    async def one(mine: list[Action]) -> None:
+        for action in mine:
+            await _act(world, action, day)
+
+    await bounded_map(one, list(by_customer.values()), at_once=PARALLEL)
+    await bounded_map(lambda index: _leave_after_pause(world, index), leaving, at_once=PARALLEL)
+
+
 def _reactions(
     world: World, watcher: EventWatcher, script: Script, people: dict[str, Customer], run: StackRun, day: int
 ) -> None:
@@ -240,10 +254,7 @@ async def drive(run: StackRun, console: Console) -> Results:
                 for day in range(days):
                     day_started = time.perf_counter()
                     _reactions(world, watcher, script, people, run, day)
-                    for action in script.pop(day, []):
-                        await _act(world, action, day)
-                    for index in world.resumes.pop(day, []):
-                        await _leave_after_pause(world, index)
+                    await _play_day(world, script.pop(day, []), world.resumes.pop(day, []), day)
                     await client.advance_one_day()
                     day_seconds.append(time.perf_counter() - day_started)
                     live = ", ".join(f"{k} {v}" for k, v in sorted(world.done.items()) if v)
