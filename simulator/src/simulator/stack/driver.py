@@ -36,7 +36,7 @@ from simulator.stack.events import EventWatcher
 from simulator.stack.reactions import react
 from simulator.stack.script import VISA, Action, Script, card_label, population_script
 
-PARALLEL = 8
+PARALLEL = 16  # calls in flight at once; on 2 cores set-up ran about 20% faster than with 8, 32 no faster
 
 
 @dataclass(frozen=True)
