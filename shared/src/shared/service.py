@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
+from shared.db.engine import reading
 from shared.http.errors import install_error_handlers
 from shared.http.probes import install_request_metrics, probes_router
 from shared.infrastructure import Infrastructure
@@ -80,7 +81,7 @@ class Service:
         return self.infra.relay
 
     async def check_database(self) -> None:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             await conn.execute(text("SELECT 1"))
 
     async def check_broker(self) -> None:

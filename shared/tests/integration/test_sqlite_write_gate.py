@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import engine as engines
-from shared.db.engine import READ_ONLY, create_engine
+from shared.db.engine import create_engine, reading
 
 rows = Table("rows", MetaData(), Column("n", Integer, primary_key=True))
 
@@ -26,8 +26,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 
 async def count(engine: AsyncEngine) -> int:
-    async with engine.connect() as conn:
-        await conn.execution_options(**{READ_ONLY: True})
+    async with reading(engine) as conn:
         return int((await conn.execute(select(func.count()).select_from(rows))).scalar_one())
 
 

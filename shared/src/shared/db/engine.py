@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
 READ_ONLY = "shared_read_only"
 """Execution option for a transaction that only reads (see `_sqlite_pragmas`)."""
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only. On SQLite it takes neither the write lock nor a turn at
+    the `WriteGate`, so a report, a probe or the test clock's look never waits for writers
+    and never holds them up. (A plain `engine.connect()` begins as a writer there.)"""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        yield conn
+
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock
+from shared.db.engine import reading
 from shared.db.metadata import UtcDateTime
 from shared.http.errors import ApiError, error_body
 
@@ -90,7 +91,7 @@ class IdempotentRequests:
             return False
 
     async def _replay(self, key: str, fingerprint: str) -> JSONResponse:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             row = (await conn.execute(select(self.table).where(self.table.c.key == key))).first()
         if row is None or row.fingerprint != fingerprint:
             raise ApiError(409, "idempotency_conflict", f"{HEADER} was used with a different request", HEADER)

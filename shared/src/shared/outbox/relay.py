@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock
-from shared.db.engine import READ_ONLY
+from shared.db.engine import reading
 from shared.metrics import MESSAGES_PUBLISHED, OUTBOX_PENDING
 from shared.outbox.store import RETENTION_DEFAULT, Outbox, OutboxRow
 
@@ -91,8 +91,7 @@ class OutboxRelay:
             return await self.outbox.purge_published(conn, self.clock.now() - self.retention)
 
     async def pending(self) -> int:
-        async with self.engine.connect() as conn:
-            await conn.execution_options(**{READ_ONLY: True})
+        async with reading(self.engine) as conn:
             count = await self.outbox.pending(conn)
         OUTBOX_PENDING.set(count)
         return count

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import webhook_events
+from shared.db.engine import reading
 
 KEPT_HEADERS = ("stripe-signature", "content-type", "user-agent")
 
@@ -50,7 +51,7 @@ class WebhookLog:
             return int(result.scalar_one())
 
     async def already_processed(self, gateway_event_id: str) -> bool:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             row = await conn.execute(
                 select(webhook_events.c.id).where(
                     webhook_events.c.gateway_event_id == gateway_event_id,

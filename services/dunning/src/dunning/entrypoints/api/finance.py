@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dunning.adapters.orm import dunning_cases
 from dunning.adapters.report import DunningReport, GroupBy, as_csv, dunning_report
+from shared.db.engine import reading
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
 from shared.money import Money
@@ -125,7 +126,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
                 query = query.where(column == value)
         if cursor:
             query = query.where(t.c.id > cursor)
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             rows = (await conn.execute(query.order_by(t.c.id).limit(limit + 1))).all()
         page = rows[:limit]
         return CaseList(
@@ -135,7 +136,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
 
     @router.get("/cases/{case_id}")
     async def get_case(case_id: str) -> CaseDetail:
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             row = (await conn.execute(select(dunning_cases).where(dunning_cases.c.id == case_id))).first()
         if row is None:
             raise ApiError(404, "not_found", f"no dunning case {case_id}", "case_id")
@@ -143,7 +144,7 @@ def finance_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
 
     async def build(start: datetime | None, end: datetime | None, group_by: GroupBy) -> DunningReport:
         begin, until = _range(start, end)
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             return await dunning_report(conn, begin, until, group_by)
 
     @router.get("/report")

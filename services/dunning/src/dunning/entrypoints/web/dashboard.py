@@ -26,6 +26,7 @@ from dunning.entrypoints.api.finance import case_timeline
 from dunning.entrypoints.web import curve
 from dunning.entrypoints.web import dashboard_pages as sections
 from dunning.entrypoints.web.page import esc, login, page
+from shared.db.engine import reading
 from shared.http.auth import ApiKeys
 
 COOKIE = "finance_session"
@@ -94,7 +95,7 @@ def dashboard_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
         start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
         begin, until = _bounds(start, end)
         t = dunning_cases
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             report = await dunning_report(conn, begin, until, "reason")
             query = (
                 select(t).where(t.c.opened_at >= begin, t.c.opened_at < until).order_by(t.c.opened_at.desc())
@@ -125,7 +126,7 @@ def dashboard_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
             return RedirectResponse("/dashboard/login", status_code=303)
         q = request.query_params
         begin, until = _bounds(_day(q.get("from")), _day(q.get("to")))
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             text = as_csv(await dunning_report(conn, begin, until, "reason"))
         disposition = 'attachment; filename="dunning-report-reason.csv"'
         return Response(text, media_type="text/csv", headers={"Content-Disposition": disposition})
@@ -134,7 +135,7 @@ def dashboard_router(engine: AsyncEngine, keys: ApiKeys) -> APIRouter:
     async def case(request: Request, case_id: str) -> Response:
         if key_of(request) is None:
             return RedirectResponse("/dashboard/login", status_code=303)
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             row = (await conn.execute(select(dunning_cases).where(dunning_cases.c.id == case_id))).first()
         if row is None:
             return page("Case not found", '<p><a href="/dashboard">Back to the dashboard</a></p>', status=404)

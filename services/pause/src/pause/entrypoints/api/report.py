@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pause.adapters.report import PauseReport, pause_report
 from shared.clock import Clock
+from shared.db.engine import reading
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
 
@@ -31,7 +32,7 @@ def report_router(engine: AsyncEngine, keys: ApiKeys, clock: Clock) -> APIRouter
                 )
         if until <= begin:
             raise ApiError(422, "invalid_request", "to: must be after from", "to")
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             return await pause_report(conn, begin, until)
 
     return router
