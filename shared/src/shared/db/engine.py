@@ -88,9 +88,12 @@ class WriteGate:
         """
         if _GATE in info:
             return
-        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
         try:
-            await_only(asyncio.wait_for(lock.acquire(), BUSY_SECONDS))
+            await_only(_acquire(lock))
         except TimeoutError:
             raise TimeoutError(f"waited {BUSY_SECONDS}s for the database's write lock") from None
         info[_GATE] = lock
@@ -100,6 +103,13 @@ class WriteGate:
         lock = info.pop(_GATE, None)
         if lock is not None:
             lock.release()
+
+
+async def _acquire(lock: asyncio.Lock) -> None:
+    """`asyncio.timeout`, not `wait_for`: every write passes here, and `wait_for` wraps the
+    wait in a task of its own (Python 3.11)."""
+    async with asyncio.timeout(BUSY_SECONDS):
+        await lock.acquire()
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
