@@ -122,10 +122,6 @@ def is_quiet(states: Sequence[ParticipantState]) -> bool:
     return all(count >= published.get(topic, 0) for s in states for topic, count in s.consumed.items())
 
 
-def _same(states: Sequence[ParticipantState], others: Sequence[ParticipantState]) -> bool:
-    return len(states) == len(others) and all(a == b for a, b in zip(states, others, strict=False))
-
-
 class Advance(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seconds: int | None = Field(default=None, ge=0, le=5 * 366 * 86400)
@@ -196,7 +192,7 @@ class ClockCoordinator:
             states = await self._states(client)
             if not is_quiet(states):
                 quiet_in_a_row = 0
-            elif _same(states, last):
+            elif states == last:
                 quiet_in_a_row += 1
             else:  # quiet, but something moved since the last look: this is the first quiet look
                 quiet_in_a_row = 1
@@ -212,7 +208,7 @@ class ClockCoordinator:
         advances a caller often changes nothing, so this saves a settle per day.
         """
         states = await self._states(client)
-        if self._quiet and is_quiet(states) and _same(states, self._quiet):
+        if self._quiet and is_quiet(states) and states == self._quiet:
             return states
         return await self._settle(client, states)
 

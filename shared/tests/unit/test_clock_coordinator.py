@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -41,16 +42,24 @@ class SlowWork:
         return int(time.monotonic() < self.finishes_at)
 
 
-def coordinator(work_seconds: float) -> tuple[httpx.AsyncClient, TestClock]:
-    clock = TestClock(T0)
-    work = SlowWork(clock, work_seconds)
-    local = ClockParticipant(clock, QuietRelay(), [], due_work=work.due)  # type: ignore[arg-type]
-    local.listeners.append(work.time_moved)
+def client_for(
+    clock: TestClock, due_work: Callable[[], Awaitable[int]]
+) -> tuple[httpx.AsyncClient, ClockParticipant]:
+    """The coordinator's API over one local participant (no peers), and that participant."""
+    local = ClockParticipant(clock, QuietRelay(), [], due_work=due_work)  # type: ignore[arg-type]
     app = FastAPI()
     app.include_router(
         coordinator_router(ClockCoordinator(local, [], "admin-key"), ApiKeys(admin="admin-key", finance="f"))
     )
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"), clock
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"), local
+
+
+def coordinator(work_seconds: float) -> tuple[httpx.AsyncClient, TestClock]:
+    clock = TestClock(T0)
+    work = SlowWork(clock, work_seconds)
+    client, local = client_for(clock, work.due)
+    local.listeners.append(work.time_moved)
+    return client, clock
 
 
 async def test_the_clock_is_ready_only_after_the_work_that_came_due_is_done() -> None:
@@ -114,16 +123,8 @@ class Backlog:
 def backlog_coordinator() -> tuple[httpx.AsyncClient, TestClock, Backlog]:
     clock = TestClock(T0)
     backlog = Backlog(clock)
-    local = ClockParticipant(clock, QuietRelay(), [], due_work=backlog.due)  # type: ignore[arg-type]
-    app = FastAPI()
-    app.include_router(
-        coordinator_router(ClockCoordinator(local, [], "admin-key"), ApiKeys(admin="admin-key", finance="f"))
-    )
-    return (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"),
-        clock,
-        backlog,
-    )
+    client, _ = client_for(clock, backlog.due)
+    return client, clock, backlog
 
 
 async def advance_a_day(client: httpx.AsyncClient) -> dict[str, str]:
