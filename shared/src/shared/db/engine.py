@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
+from shared.db.sqlite import InlineConnection
+
 READ_ONLY = "shared_read_only"
 """Execution option for a transaction that only reads (see `_sqlite_pragmas`)."""
 
@@ -59,7 +61,7 @@ def dialect_of(url: str) -> str:
 
 
 BUSY_SECONDS = 10
-"""How long a writer waits for SQLite's write lock before giving up (busy_timeout)."""
+"""How long a writer waits for SQLite's write lock before giving up."""
 
 _GATE = "shared_write_gate"
 
@@ -113,7 +115,8 @@ async def _acquire(lock: asyncio.Lock) -> None:
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
-    """WAL and a busy timeout let the relay, consumers and HTTP share one file.
+    """WAL lets the relay, consumers and HTTP share one file (waits for a lock held
+    elsewhere happen in asyncio, see `shared.db.sqlite`).
 
     Every transaction starts with BEGIN IMMEDIATE: SQLite otherwise upgrades a read
     transaction to a write one lazily and fails with "database is locked" instead of
@@ -129,7 +132,6 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -152,9 +154,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        database = parsed.database or ":memory:"
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, async_creator=InlineConnection.opener(database, BUSY_SECONDS))
         _sqlite_pragmas(engine)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
