@@ -131,6 +131,9 @@ payment_attempts = Table(
     Column("decline_message", String(500), nullable=True),
     Column("settled_at", UtcDateTime, nullable=True),
     UniqueConstraint("idempotency_key", name="uq_payment_attempts_idempotency_key"),
+    # The collector and the test clock look for pending attempts all the time; without
+    # this every look read every attempt ever made.
+    Index("ix_payment_attempts_status", "status", "created_at"),
 )
 
 idempotent_requests = idempotency_table(metadata)
