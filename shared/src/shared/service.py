@@ -38,6 +38,13 @@ from shared.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
+BATCH_WAIT_MS = 10
+"""How long a consumer's poll of its fetched messages waits before it reports none.
+FastStream then sleeps as long again before the next poll, so a message that arrives
+while a consumer sits idle waits up to twice this on top of the fetch itself. The
+fetching goes on in the background meanwhile (`KAFKA_FETCH_MAX_WAIT_MS`): a short wait
+here costs a cheap wake-up, not a request to the broker."""
+
 
 @dataclass
 class Service:
@@ -97,7 +104,7 @@ class Service:
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.settings.kafka_session_timeout_ms // 6),
                 fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
-                batch_timeout_ms=self.settings.kafka_fetch_max_wait_ms,
+                batch_timeout_ms=BATCH_WAIT_MS,
             )
         await self.broker.start()
         if self.settings.outbox_relay == "embedded":

@@ -45,7 +45,7 @@ class ServiceSettings(BaseSettings):
         10000, ge=1000, le=300000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS")
     )
     kafka_fetch_max_wait_ms: int = Field(
-        100, ge=10, le=30000, validation_alias=_env("KAFKA_FETCH_MAX_WAIT_MS")
+        50, ge=10, le=30000, validation_alias=_env("KAFKA_FETCH_MAX_WAIT_MS")
     )
     """How long a consumer's fetch may wait for new messages: each hop between services
     can take this long when the broker answers only at the deadline (the embedded one does)."""
