@@ -31,7 +31,7 @@ from shared.outbox.relay import OutboxRelay
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STEP = timedelta(days=1)
-POLL = 0.02  # seconds between looks while settling
+POLL = 0.005  # seconds between looks while settling: a look waits on the services, not the sleep
 
 
 class ParticipantState(BaseModel):
