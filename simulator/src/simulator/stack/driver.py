@@ -37,6 +37,10 @@ from simulator.stack.reactions import react
 from simulator.stack.script import VISA, Action, Script, card_label, population_script
 
 PARALLEL = 16  # calls in flight at once; on 2 cores set-up ran about 20% faster than with 8, 32 no faster
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=2)
+"""The services (uvicorn) close a connection idle for 5 s. httpx also keeps one for 5 s, so
+a call after a pause (the final status reads, after the events settle) could go out on a
+connection the service was closing that instant, and fail with a ReadError."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +235,7 @@ async def drive(run: StackRun, console: Console) -> Results:
     population = draw_population(run.seed, run.customers, run.months, run.assumptions)
     days = round(run.months * 30.4)
     watcher = EventWatcher()
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=KEEP_ALIVE) as http:
         client = StackClient(http)
         start = datetime.fromisoformat((await client.clock())["now"])
         script = population_script(population, run.seed, run.months, run.assumptions, start)
