@@ -74,7 +74,7 @@ class WriteGate:
     concurrent requests spent most of their time asleep while the lock sat free. Our
     writers mostly share one process, so they queue here instead and each starts the
     moment the one before it hands the connection back. Another process on the same
-    file (a migration, a second replica) still meets SQLite's busy timeout.
+    file (a migration, a separate relay) is waited for in asyncio (`shared.db.sqlite`).
     """
 
     def __init__(self) -> None:
