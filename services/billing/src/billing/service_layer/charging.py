@@ -24,8 +24,10 @@ from billing.adapters.gateways.port import (
     PaymentGateway,
 )
 from billing.adapters.repository import ConcurrentUpdate
+from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
+from billing.domain.payment_method import PaymentMethod
 from billing.domain.subscription import Subscription
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.concurrency import bounded_map
@@ -128,25 +130,36 @@ async def _prepare(attempt_ids: list[str], uow: UnitOfWorkFactory) -> tuple[dict
                 await work.attempts.save(attempt)
                 settled_here += 1
                 continue
-            if method is None or customer is None or customer.gateway_customer is None:
+            request = charge_request(attempt, invoice, customer, method) if customer and method else None
+            if request is None:
                 no_card = ChargeResult(False, None, NO_PAYMENT_METHOD, "no card on file")
                 await _settle(work, attempt, _Charged(None, no_card))
                 settled_here += 1
                 continue
-            requests[attempt.id] = ChargeRequest(
-                idempotency_key=attempt.idempotency_key,
-                gateway_customer=customer.gateway_customer,
-                gateway_payment_method=method.gateway_payment_method,
-                amount=attempt.amount,
-                description=f"Invoice {invoice.number}",
-                metadata={
-                    "attempt_id": attempt.id,
-                    "invoice_id": invoice.id,
-                    "subscription_id": invoice.subscription_id,
-                },
-            )
+            requests[attempt.id] = request
         await work.commit()
     return requests, settled_here
+
+
+def charge_request(
+    attempt: PaymentAttempt, invoice: Invoice, customer: Customer, method: PaymentMethod
+) -> ChargeRequest | None:
+    """What the gateway is sent for an attempt (None: the customer has no card there yet).
+    The attempt's key makes sending it again a no-op."""
+    if customer.gateway_customer is None:
+        return None
+    return ChargeRequest(
+        idempotency_key=attempt.idempotency_key,
+        gateway_customer=customer.gateway_customer,
+        gateway_payment_method=method.gateway_payment_method,
+        amount=attempt.amount,
+        description=f"Invoice {invoice.number}",
+        metadata={
+            "attempt_id": attempt.id,
+            "invoice_id": invoice.id,
+            "subscription_id": invoice.subscription_id,
+        },
+    )
 
 
 def _apply(
@@ -272,6 +285,15 @@ async def collect(attempt_id: str, uow: UnitOfWorkFactory, gateway: PaymentGatew
     """
     requests, _ = await _again_on_conflict(lambda: _prepare([attempt_id], uow))
     request = requests.get(attempt_id)
-    if request is None or (outcome := await _charge(gateway, request)) is None:
+    return await collect_prepared(attempt_id, request, uow, gateway) if request else None
+
+
+async def collect_prepared(
+    attempt_id: str, request: ChargeRequest, uow: UnitOfWorkFactory, gateway: PaymentGateway
+) -> PaymentAttempt | None:
+    """Steps (2) and (3) for a request read where the attempt was queued (a new
+    subscription's first charge), which spares a transaction reading back what that one
+    just wrote. Settling still checks the attempt is pending, as `collect` does."""
+    if (outcome := await _charge(gateway, request)) is None:
         return None
     return await _settle_one(uow, attempt_id, outcome)

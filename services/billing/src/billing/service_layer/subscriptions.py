@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from billing.adapters.gateways.port import ChargeRequest
 from billing.domain.errors import DomainError
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.subscription import Subscription, SubscriptionStatus
-from billing.service_layer.charging import queue_first_attempts
+from billing.service_layer.charging import charge_request, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
@@ -25,13 +26,22 @@ class StartSubscription:
     plan_code: str
 
 
+@dataclass(frozen=True)
+class FirstCharge:
+    """The first invoice's queued attempt, and what to send the gateway for it (None when
+    `collect` must decide, e.g. the customer has no card at the gateway yet)."""
+
+    attempt_id: str
+    request: ChargeRequest | None
+
+
 async def start_subscription(
     command: StartSubscription, uow: UnitOfWorkFactory
-) -> tuple[Subscription, Invoice, str | None]:
+) -> tuple[Subscription, Invoice, FirstCharge | None]:
     """Create the subscription and its first invoice, and queue the first charge.
 
-    Returns the subscription, its first invoice and the queued attempt's id; the
-    caller collects it at once so the answer can say whether the card worked.
+    Returns the subscription, its first invoice and the queued charge; the caller
+    collects it at once so the answer can say whether the card worked.
     """
     async with uow() as work:
         customer = await work.customers.get(command.customer_id)
@@ -40,7 +50,8 @@ async def start_subscription(
         plan = await work.plans.get(command.plan_code)
         if plan is None:
             raise NotFound("plan_code", f"no plan {command.plan_code!r}")
-        if await work.payment_methods.default_for(customer.id) is None:
+        card = await work.payment_methods.default_for(customer.id)
+        if card is None:
             raise DomainError("customer_id", "the customer has no payment method; add one first")
         subscription = Subscription.start(customer_id=customer.id, plan=plan, now=work.clock.now())
         await work.subscriptions.add(subscription)
@@ -49,7 +60,10 @@ async def start_subscription(
         )
         attempts = await queue_first_attempts(work, [(invoice, "initial")])
         await work.commit()
-    return subscription, invoice, attempts[0].id if attempts else None
+    if not attempts:
+        return subscription, invoice, None
+    first = attempts[0]
+    return subscription, invoice, FirstCharge(first.id, charge_request(first, invoice, customer, card))
 
 
 async def cancel_subscription(
