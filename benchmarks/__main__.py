@@ -107,31 +107,46 @@ async def consume(database_url: str, n: int, batch: int) -> float:
         await service.engine.dispose()
 
 
-async def fresh_url(base: str | None, folder: Path, label: str) -> str:
+async def fresh_url(base: str | None, folder: Path, label: str, made: list[str]) -> str:
+    """A new empty database; PostgreSQL ones are listed in `made` to be dropped after the run."""
     if base is None:
         return f"sqlite:///{folder / label}.db"
     from shared.testing.databases import create_postgres_database
 
-    return await create_postgres_database(base, f"bench_{label}")
+    url = await create_postgres_database(base, f"bench_{label}")
+    made.append(url)
+    return url
 
 
 async def run(n: int, database_base: str | None) -> dict[str, float]:
+    made: list[str] = []
+    try:
+        return await _measure(n, database_base, made)
+    finally:
+        if database_base is not None:
+            from shared.testing.databases import drop_postgres_database
+
+            for url in made:
+                await drop_postgres_database(database_base, url)
+
+
+async def _measure(n: int, database_base: str | None, made: list[str]) -> dict[str, float]:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, kafka_broker() as servers:
         folder = Path(tmp)
         await ensure_topics(servers, load_topics())
         results["raw_produce_msg_s"] = await raw_produce(servers, n)
         results["relay_publish_msg_s"] = await relay_publish(
-            servers, await fresh_url(database_base, folder, "relay"), n
+            servers, await fresh_url(database_base, folder, "relay", made), n
         )
         results["raw_commit_per_s"] = await raw_commits(
-            await fresh_url(database_base, folder, "commits"), min(n, 3000)
+            await fresh_url(database_base, folder, "commits", made), min(n, 3000)
         )
         results["consume_batch200_msg_s"] = await consume(
-            await fresh_url(database_base, folder, "consume"), n, 200
+            await fresh_url(database_base, folder, "consume", made), n, 200
         )
         results["consume_single_msg_s"] = await consume(
-            await fresh_url(database_base, folder, "consume1"), min(n, 2000), 1
+            await fresh_url(database_base, folder, "consume1", made), min(n, 2000), 1
         )
     return results
 
