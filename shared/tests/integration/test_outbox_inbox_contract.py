@@ -115,6 +115,20 @@ async def test_an_inbox_claim_rolled_back_with_its_handler_is_not_remembered(eng
         assert await inbox.claim(session, "dunning", event) is True
 
 
+async def test_a_batch_claim_answers_only_the_events_not_applied_before(engine: AsyncEngine) -> None:
+    inbox = Inbox(messaging.inbox, TestClock(T0))
+    first, second, third = (customer_event(n)[0] for n in (1, 2, 3))
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        assert await inbox.claim(session, "dunning", first) is True
+    async with sessions() as session, session.begin():
+        fresh = await inbox.claim_many(session, "dunning", [first, second, third])
+    assert fresh == {second.id, third.id}
+    async with sessions() as session, session.begin():
+        assert await inbox.claim_many(session, "dunning", [second, third]) == set()
+        assert await inbox.claim_many(session, "pause", [first, second]) == {first.id, second.id}
+
+
 class NoPublisher:
     async def publish_batch(self, rows: list[object]) -> None:
         raise AssertionError("nothing is published here")
