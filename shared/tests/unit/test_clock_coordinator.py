@@ -54,16 +54,23 @@ def client_for(
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing"), local
 
 
-def coordinator(work_seconds: float) -> tuple[httpx.AsyncClient, TestClock]:
+def coordinator(work_seconds: float) -> tuple[httpx.AsyncClient, TestClock, SlowWork]:
     clock = TestClock(T0)
     work = SlowWork(clock, work_seconds)
     client, local = client_for(clock, work.due)
     local.listeners.append(work.time_moved)
-    return client, clock
+    return client, clock, work
+
+
+async def finish(client: httpx.AsyncClient, work: SlowWork) -> None:
+    """End the work now and wait for the advance, so no test leaves it running."""
+    work.finishes_at = 0.0
+    answer = (await client.get("/v1/test-clock", params={"wait": 5}, headers=ADMIN)).json()
+    assert answer["status"] == "ready"
 
 
 async def test_the_clock_is_ready_only_after_the_work_that_came_due_is_done() -> None:
-    client, clock = coordinator(work_seconds=0.5)
+    client, clock, _ = coordinator(work_seconds=0.5)
     async with client:
         started = time.monotonic()
         moved = await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
@@ -75,17 +82,18 @@ async def test_the_clock_is_ready_only_after_the_work_that_came_due_is_done() ->
 
 
 async def test_wait_answers_advancing_when_the_clock_is_not_ready_in_time() -> None:
-    client, _ = coordinator(work_seconds=3)
+    client, _, work = coordinator(work_seconds=3)
     async with client:
         await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
         started = time.monotonic()
         answer = (await client.get("/v1/test-clock", params={"wait": 0.3}, headers=ADMIN)).json()
         assert answer["status"] == "advancing"
         assert 0.3 <= time.monotonic() - started < 2.5
+        await finish(client, work)
 
 
 async def test_a_wait_longer_than_a_minute_is_refused_naming_the_parameter() -> None:
-    client, _ = coordinator(work_seconds=0)
+    client, _, _ = coordinator(work_seconds=0)
     async with client:
         answer = await client.get("/v1/test-clock", params={"wait": 600}, headers=ADMIN)
         assert answer.status_code == 422
@@ -93,13 +101,14 @@ async def test_a_wait_longer_than_a_minute_is_refused_naming_the_parameter() -> 
 
 
 async def test_without_wait_the_answer_is_immediate() -> None:
-    client, _ = coordinator(work_seconds=3)
+    client, _, work = coordinator(work_seconds=3)
     async with client:
         await client.post("/v1/test-clock/advance", json={"seconds": 86_400}, headers=ADMIN)
         started = time.monotonic()
         answer = (await client.get("/v1/test-clock", headers=ADMIN)).json()
         assert answer["status"] == "advancing"
         assert time.monotonic() - started < 0.5
+        await finish(client, work)
 
 
 class Backlog:
