@@ -64,19 +64,11 @@ class _RunHere:
 
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Call]) -> None:
         future, call = item
-        try:
-            result = call()
-        except sqlite3.OperationalError as error:
-            if future is not None and _busy(error) and _name(call) in RETRIED:
-                retry = asyncio.ensure_future(self._retry(future, call))
-                self._retries.add(retry)
-                retry.add_done_callback(self._retries.discard)
-            else:
-                _settle(future, error=error)
-        except BaseException as error:  # handed to the awaiting caller, as aiosqlite does
-            _settle(future, error=error)
-        else:
-            _settle(future, result)
+        if not _run(future, call, may_wait=future is not None and _name(call) in RETRIED):
+            assert future is not None
+            retry = asyncio.ensure_future(self._retry(future, call))
+            self._retries.add(retry)
+            retry.add_done_callback(self._retries.discard)
 
     async def _retry(self, future: asyncio.Future[Any], call: Call) -> None:
         loop = asyncio.get_running_loop()
@@ -85,17 +77,24 @@ class _RunHere:
             await asyncio.sleep(delay)
             if future.done():  # the caller gave up (cancelled)
                 return
-            try:
-                result = call()
-            except sqlite3.OperationalError as error:
-                if _busy(error) and loop.time() < deadline:
-                    continue
-                _settle(future, error=error)
-            except BaseException as error:
-                _settle(future, error=error)
-            else:
-                _settle(future, result)
-            return
+            if _run(future, call, may_wait=loop.time() < deadline):
+                return
+
+
+def _run(future: asyncio.Future[Any] | None, call: Call, *, may_wait: bool) -> bool:
+    """Run `call` and hand its outcome to `future`; False, with nothing handed over, when
+    it was refused as busy and `may_wait`, so it should be tried again later."""
+    try:
+        result = call()
+    except sqlite3.OperationalError as error:
+        if may_wait and _busy(error):
+            return False
+        _settle(future, error=error)
+    except BaseException as error:  # handed to the awaiting caller, as aiosqlite does
+        _settle(future, error=error)
+    else:
+        _settle(future, result)
+    return True
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
