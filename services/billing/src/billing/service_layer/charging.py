@@ -277,23 +277,24 @@ async def collect_many(
         return done + sum(1 for a in settled if a is not None)
 
 
-async def collect(attempt_id: str, uow: UnitOfWorkFactory, gateway: PaymentGateway) -> PaymentAttempt | None:
+async def collect(
+    attempt_id: str,
+    uow: UnitOfWorkFactory,
+    gateway: PaymentGateway,
+    *,
+    prepared: ChargeRequest | None = None,
+) -> PaymentAttempt | None:
     """Charge one queued attempt and settle it; returns the settled attempt.
 
     Returns None if it was not pending, or if the gateway's answer is unknown (the
-    attempt stays pending and is collected again later with the same key).
+    attempt stays pending and is collected again later with the same key). `prepared`
+    is the request when the caller built it where it queued the attempt (a new
+    subscription's first charge): that spares a transaction reading back what was just
+    written. Settling checks the attempt is still pending either way.
     """
-    requests, _ = await _again_on_conflict(lambda: _prepare([attempt_id], uow))
-    request = requests.get(attempt_id)
-    return await collect_prepared(attempt_id, request, uow, gateway) if request else None
-
-
-async def collect_prepared(
-    attempt_id: str, request: ChargeRequest, uow: UnitOfWorkFactory, gateway: PaymentGateway
-) -> PaymentAttempt | None:
-    """Steps (2) and (3) for a request read where the attempt was queued (a new
-    subscription's first charge), which spares a transaction reading back what that one
-    just wrote. Settling still checks the attempt is pending, as `collect` does."""
-    if (outcome := await _charge(gateway, request)) is None:
+    if prepared is None:
+        requests, _ = await _again_on_conflict(lambda: _prepare([attempt_id], uow))
+        prepared = requests.get(attempt_id)
+    if prepared is None or (outcome := await _charge(gateway, prepared)) is None:
         return None
     return await _settle_one(uow, attempt_id, outcome)

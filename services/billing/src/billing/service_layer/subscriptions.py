@@ -28,8 +28,8 @@ class StartSubscription:
 
 @dataclass(frozen=True)
 class FirstCharge:
-    """The first invoice's queued attempt, and what to send the gateway for it (None when
-    `collect` must decide, e.g. the customer has no card at the gateway yet)."""
+    """The first invoice's queued attempt, and what to send the gateway for it (None:
+    `collect` reads and decides, e.g. when the customer has no card at the gateway yet)."""
 
     attempt_id: str
     request: ChargeRequest | None

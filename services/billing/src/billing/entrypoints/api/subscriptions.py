@@ -12,7 +12,7 @@ from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.errors import as_api_error
 from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
-from billing.service_layer.charging import collect, collect_prepared
+from billing.service_layer.charging import collect
 from billing.service_layer.subscriptions import StartSubscription, cancel_subscription, start_subscription
 from shared.http.errors import ApiError
 
@@ -50,10 +50,8 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
                 )
             except DomainError as exc:
                 raise as_api_error(exc) from None
-            if first and first.request:
-                await collect_prepared(first.attempt_id, first.request, ctx.uow, ctx.gateway)
-            elif first:
-                await collect(first.attempt_id, ctx.uow, ctx.gateway)
+            if first:
+                await collect(first.attempt_id, ctx.uow, ctx.gateway, prepared=first.request)
             async with ctx.uow().read_only() as work:
                 current = await work.subscriptions.get(subscription.id)
             assert current is not None
