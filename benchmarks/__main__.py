@@ -24,6 +24,7 @@ from shared.db.migrations import upgrade
 from shared.messaging.consumer import SourceInfo
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.testing.brokers import kafka_broker
+from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -107,47 +108,25 @@ async def consume(database_url: str, n: int, batch: int) -> float:
         await service.engine.dispose()
 
 
-async def fresh_url(base: str | None, folder: Path, label: str, made: list[str]) -> str:
-    """A new empty database; PostgreSQL ones are listed in `made` to be dropped after the run."""
-    if base is None:
-        return f"sqlite:///{folder / label}.db"
-    from shared.testing.databases import create_postgres_database
-
-    url = await create_postgres_database(base, f"bench_{label}")
-    made.append(url)
-    return url
-
-
 async def run(n: int, database_base: str | None) -> dict[str, float]:
-    made: list[str] = []
-    try:
-        return await _measure(n, database_base, made)
-    finally:
-        if database_base is not None:
-            from shared.testing.databases import drop_postgres_database
-
-            for url in made:
-                await drop_postgres_database(database_base, url)
-
-
-async def _measure(n: int, database_base: str | None, made: list[str]) -> dict[str, float]:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, kafka_broker() as servers:
-        folder = Path(tmp)
-        await ensure_topics(servers, load_topics())
-        results["raw_produce_msg_s"] = await raw_produce(servers, n)
-        results["relay_publish_msg_s"] = await relay_publish(
-            servers, await fresh_url(database_base, folder, "relay", made), n
-        )
-        results["raw_commit_per_s"] = await raw_commits(
-            await fresh_url(database_base, folder, "commits", made), min(n, 3000)
-        )
-        results["consume_batch200_msg_s"] = await consume(
-            await fresh_url(database_base, folder, "consume", made), n, 200
-        )
-        results["consume_single_msg_s"] = await consume(
-            await fresh_url(database_base, folder, "consume1", made), min(n, 2000), 1
-        )
+        databases = DatabaseFactory("postgres" if database_base else "sqlite", Path(tmp), database_base)
+        try:
+            await ensure_topics(servers, load_topics())
+            results["raw_produce_msg_s"] = await raw_produce(servers, n)
+            results["relay_publish_msg_s"] = await relay_publish(
+                servers, await databases.new("bench_relay"), n
+            )
+            results["raw_commit_per_s"] = await raw_commits(
+                await databases.new("bench_commits"), min(n, 3000)
+            )
+            results["consume_batch200_msg_s"] = await consume(await databases.new("bench_consume"), n, 200)
+            results["consume_single_msg_s"] = await consume(
+                await databases.new("bench_consume1"), min(n, 2000), 1
+            )
+        finally:
+            await databases.drop_all()  # the PostgreSQL ones; SQLite files go with the folder
     return results
 
 

@@ -51,10 +51,10 @@ def sqlite_url(folder: Path, label: str) -> str:
 class DatabaseFactory:
     """Makes empty databases of one kind for a test, and removes them afterwards."""
 
-    def __init__(self, kind: str, tmp_path: Path) -> None:
+    def __init__(self, kind: str, tmp_path: Path, server: str | None = None) -> None:
         self.kind = kind
         self.tmp_path = tmp_path
-        self.server = postgres_server_url()
+        self.server = server or postgres_server_url()
         self.created: list[str] = []
 
     async def new(self, label: str) -> str:
