@@ -49,7 +49,9 @@ def bootstrap(
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(BillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock)
-    scheduler = BillingScheduler(unit_of_work, gateway, interval=0.5 if settings.clock == "test" else 5.0)
+    scheduler = BillingScheduler(
+        unit_of_work, gateway, infra.clock, interval=0.5 if settings.clock == "test" else 5.0
+    )
     ctx = ApiContext(
         uow=unit_of_work,
         gateway=gateway,

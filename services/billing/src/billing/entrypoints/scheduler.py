@@ -14,6 +14,7 @@ from billing.service_layer.billing_run import run_until_done
 from billing.service_layer.charging import collect_many
 from billing.service_layer.payment_methods import store_default_card
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.clock import Clock
 from shared.periodic import PeriodicWork
 
 
@@ -22,6 +23,7 @@ class BillingScheduler(PeriodicWork):
         self,
         uow: Callable[[], BillingUnitOfWork],
         gateway: PaymentGateway,
+        clock: Clock,
         *,
         interval: float = 1.0,
         concurrency: int = 8,
@@ -29,6 +31,7 @@ class BillingScheduler(PeriodicWork):
         super().__init__("billing run", self.tick, interval=interval)
         self.uow = uow
         self.gateway = gateway
+        self.clock = clock
         self.concurrency = concurrency
 
     async def tick(self) -> int:
@@ -54,10 +57,8 @@ class BillingScheduler(PeriodicWork):
         due = getattr(self.gateway, "due_card_updates", None)
         if due is None:
             return 0
-        async with self.uow().read_only() as work:
-            now = work.clock.now()
         applied = 0
-        for update in due(now):
+        for update in due(self.clock.now()):
             async with self.uow().read_only() as work:
                 customer = await work.customers.by_gateway_customer(update.gateway_customer)
             if customer is not None:
