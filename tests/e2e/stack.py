@@ -21,6 +21,9 @@ from shared.testing.databases import DatabaseFactory
 from shared.testing.waiting import eventually
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
+CLOCK_START = "2026-03-10T09:30:00+00:00"
+"""Where simulated time starts unless a test says otherwise: a fixed, ordinary day (not a
+payday, not a month's end), so no test depends on the date it runs."""
 FINANCE = {"Authorization": "Bearer dev-finance-key"}
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 
@@ -93,6 +96,7 @@ async def running_stack(
         "KAFKA_SESSION_TIMEOUT_MS": "2000",
         **dev_portal_keys(tmp_path / "keys"),
         "CLOCK": "test",
+        "TEST_CLOCK_START": CLOCK_START,
         "DUNNING_URL": f"http://127.0.0.1:{ports['dunning']}",
         "PAUSE_URL": f"http://127.0.0.1:{ports['pause']}",
         **{f"{n.upper()}_PORT": str(p) for n, p in ports.items()},

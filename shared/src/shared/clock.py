@@ -42,5 +42,6 @@ class TestClock:
         self._now = moment
 
 
-def clock_for(kind: str) -> Clock:
-    return TestClock() if kind == "test" else SystemClock()
+def clock_for(kind: str, start: datetime | None = None) -> Clock:
+    """The system clock, or with `kind="test"` a test clock starting at `start` (default: now)."""
+    return TestClock(start) if kind == "test" else SystemClock()

@@ -61,7 +61,7 @@ def build_infrastructure(
     tables: MessagingTables,
     clock: Clock | None = None,
 ) -> Infrastructure:
-    clock = clock or clock_for(settings.clock)
+    clock = clock or clock_for(settings.clock, settings.test_clock_start)
     engine = create_engine(database_url)
     outbox = Outbox(tables.outbox)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=name)

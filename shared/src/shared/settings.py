@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Literal, Self, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, AwareDatetime, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ADMIN_API_KEY = "dev-admin-key"
@@ -39,6 +39,10 @@ class ServiceSettings(BaseSettings):
     admin_api_key: str = Field(DEV_ADMIN_API_KEY, validation_alias=_env("ADMIN_API_KEY"))
     finance_api_key: str = Field(DEV_FINANCE_API_KEY, validation_alias=_env("FINANCE_API_KEY"))
     clock: Literal["system", "test"] = Field("system", validation_alias=_env("CLOCK"))
+    test_clock_start: AwareDatetime | None = Field(None, validation_alias=_env("TEST_CLOCK_START"))
+    """With `CLOCK=test`, the simulated time's first moment (RFC 3339 with an offset), so a
+    run does not depend on the day it is started; unset, simulated time starts at the
+    wall-clock time. Every service must be given the same value."""
     bind_host: str = Field("127.0.0.1", validation_alias=_env("BIND_HOST"))
     log_level: LogLevel = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     kafka_session_timeout_ms: int = Field(

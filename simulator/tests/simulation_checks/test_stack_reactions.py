@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.assumptions import DEFAULT_ASSUMPTIONS
 from simulator.population import draw_customer
 from simulator.stack.churn import churn_tallies
+from simulator.stack.driver import run_days
 from simulator.stack.events import Reminder
 from simulator.stack.reactions import react
+from simulator.stack.script import _renewals
 
 CUSTOMER = replace(draw_customer(3, 7, 12, DEFAULT_ASSUMPTIONS), timezone="America/New_York")
 NOON_IN_NEW_YORK = "2026-03-10T17:00:00+00:00"
@@ -88,13 +94,26 @@ def test_the_same_reminder_gets_the_same_reaction_every_run() -> None:
 
 
 def test_churn_splits_cancellations_by_who_ended_them_and_counts_each_variants_own_customers() -> None:
-    customers = {0: "cus_a", 1: "cus_b", 2: "cus_c", 3: "cus_d", 4: "cus_e"}
+    customers = {0: "cus_a", 1: "cus_b", 2: "cus_c", 3: "cus_d", 4: "cus_e", 5: "cus_f"}
     subscriptions = {i: f"sub_{i}" for i in customers}
-    status = {0: "canceled", 1: "canceled", 2: "canceled", 3: "active", 4: "past_due"}
+    status = {0: "canceled", 1: "canceled", 2: "canceled", 3: "active", 4: "past_due", 5: "canceled"}
     variants = {"sub_0": "gentle", "sub_1": "gentle", "sub_2": "aggressive", "sub_3": "aggressive"}
-    outcomes = {"sub_0": "canceled", "sub_1": "canceled", "sub_2": "recovered"}
+    variants["sub_5"] = "gentle"
+    canceled_by = {"sub_0": "dunning", "sub_1": "admin", "sub_2": "customer", "sub_5": "customer"}
 
-    tallies = churn_tallies(customers, subscriptions, status, variants, outcomes, {1}, {"gentle": 100})
+    tallies = churn_tallies(customers, subscriptions, status, variants, canceled_by, {1}, {"gentle": 100})
 
-    assert tallies["gentle"] == Counter(customers=3, churn_involuntary=1, churn_voluntary=1, churn_annoyed=1)
+    # sub_5 asked to leave while a payment case was open: its case closed `canceled`, but
+    # the customer chose it, so it is voluntary churn, not involuntary
+    assert tallies["gentle"] == Counter(customers=4, churn_involuntary=1, churn_voluntary=2, churn_annoyed=1)
     assert tallies["aggressive"] == Counter(customers=2, churn_voluntary=1)
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)))
+def test_a_run_sees_one_renewal_fewer_than_its_months_whatever_day_it_starts(start: datetime) -> None:
+    for months in (1, 3, 12):
+        renewals = _renewals(months, start)
+        days = run_days(start, months)
+
+        assert len(renewals) == months - 1
+        assert all(0 < day < days for day in renewals)

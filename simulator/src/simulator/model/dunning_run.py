@@ -9,21 +9,25 @@ reminders may bring a new card or drive the customer away.
 from __future__ import annotations
 
 import heapq
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dunning.domain.case import DunningCase
-from dunning.domain.decisions import HARD_DECLINE_TEMPLATE, Close, OfferBeach, Remind, Retry
+from dunning.domain.decisions import Close, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.domain.policy import NIGHT, DunningPolicy
 from shared.contracts.dunning import CaseOutcome
 from shared.money import Money
+from simulator.luck import reaction, unprompted_new_card
 from simulator.model.tally import Tally, add_money
 from simulator.model.wallet import Wallet
+from simulator.population import BreakChoice
 
 ANNOYED = "annoyed"
 NEW_CARD = "new_card"
+BREAK = "break"
+LEFT_DURING_CASE = "left_during_case"
 MAX_STEPS = 1000
 
 
@@ -34,44 +38,82 @@ class CaseResult:
     outcome: CaseOutcome | str
     closed_at: datetime
     pause_months: int | None = None
+    break_taken: bool = False
+    """The customer's wish for a break fell inside the case and was played there."""
 
 
 def _first_events(wallet: Wallet, code: str, failed_at: datetime) -> list[tuple[datetime, str]]:
     """Facts the customer brings without being asked: the updater's card, a lost card replaced."""
     events: list[tuple[datetime, str]] = []
+    delay = None
     if code == "expired_card":
         delay = wallet.updater_delay()
-        if delay is not None:
-            events.append((failed_at + delay, NEW_CARD))
-    if code == "lost_card" and wallet.rng.random() < wallet.assumptions.new_card_unprompted:
-        events.append((failed_at + timedelta(days=wallet.rng.uniform(1, 30)), NEW_CARD))
+    elif code == "lost_card":
+        delay = unprompted_new_card(wallet.seed, wallet.customer.index, wallet.assumptions)
+    if delay is not None:
+        events.append((failed_at + delay, NEW_CARD))
     return events
 
 
 def _react_to_reminder(
-    wallet: Wallet, case: DunningCase, template: str, at: datetime
+    wallet: Wallet, case: DunningCase, case_number: int, template: str, at: datetime
 ) -> list[tuple[datetime, str]]:
-    a, rng = wallet.assumptions, wallet.rng
-    events: list[tuple[datetime, str]] = []
     night = NIGHT.contains(at, case.zone)
-    if rng.random() < a.annoyance_per_reminder * (a.night_annoyance_factor if night else 1.0):
-        events.append((at + timedelta(hours=rng.uniform(0.1, 12)), ANNOYED))
-    card_problem = case.decline_code in ("expired_card", "lost_card", "card_declined")
-    chance = a.new_card_after_request if template == HARD_DECLINE_TEMPLATE else a.update_after_reminder
-    if card_problem and rng.random() < chance:
-        events.append((at + timedelta(hours=rng.uniform(1, 5 * 24)), NEW_CARD))
+    message = (case_number, case.contacts)
+    answer = reaction(
+        wallet.seed, wallet.customer.index, message, template, case.decline_code, night, wallet.assumptions
+    )
+    events: list[tuple[datetime, str]] = []
+    if answer.annoyed:
+        events.append((at + answer.annoyed_after, ANNOYED))
+    if answer.new_card_after is not None:
+        events.append((at + answer.new_card_after, NEW_CARD))
     return events
 
 
-def _pause_months(rng: random.Random, weights: tuple[float, ...]) -> int:
-    return rng.choices((1, 2, 3), weights=weights)[0]
+def _wants_break(
+    case: DunningCase,
+    at: datetime,
+    choice: BreakChoice,
+    tally: Tally,
+    eligible: Callable[[datetime, bool], bool],
+) -> CaseResult:
+    """A cancel intent while the case is open, as the portal answers it.
+
+    The beach is offered first, but a pause is allowed during a case only as dunning's
+    own offer, once it was made; otherwise the customer, who wanted to leave, cancels.
+    """
+    tally["cancel_intents"] += 1
+    offered = case.beach_offer_sent_at is not None
+    if eligible(at, offered) and choice.takes_pause:
+        tally["pauses_from_intents"] += 1
+        case.close(CaseOutcome.PAUSED, at)
+        return CaseResult(CaseOutcome.PAUSED, at, choice.months, True)
+    case.close(CaseOutcome.CANCELED, at)
+    return CaseResult(LEFT_DURING_CASE, at, break_taken=True)
 
 
 def run_case(
-    wallet: Wallet, case: DunningCase, policy: DunningPolicy, tally: Tally, amount: Money
+    wallet: Wallet,
+    case: DunningCase,
+    policy: DunningPolicy,
+    tally: Tally,
+    amount: Money,
+    *,
+    case_number: int = 1,
+    wants_break: tuple[datetime, BreakChoice] | None = None,
+    eligible: Callable[[datetime, bool], bool] = lambda at, offered: offered,
 ) -> CaseResult:
-    """Run the case to its end; the tally learns every reminder, retry and recovery."""
+    """Run the case to its end; the tally learns every reminder, retry and recovery.
+
+    `case_number` counts the customer's cases in the run, for the luck of their messages;
+    `wants_break` is when the customer will want a break and what they will choose, if
+    that is still to come; `eligible` answers whether the pause service would let them
+    pause then (given whether dunning's beach offer is open).
+    """
     events = _first_events(wallet, case.decline_code, case.opened_at)
+    if wants_break is not None and wants_break[0] >= case.opened_at:
+        events.append((wants_break[0], BREAK))
     heapq.heapify(events)
     now, pause_months = case.opened_at, None
     for _ in range(MAX_STEPS):
@@ -84,6 +126,9 @@ def run_case(
             if kind == ANNOYED:
                 case.close(CaseOutcome.CANCELED, now)
                 return CaseResult(ANNOYED, now)
+            if kind == BREAK:
+                assert wants_break is not None
+                return _wants_break(case, now, wants_break[1], tally, eligible)
             wallet.new_card(now)
             case.card_updated(now)
             continue
@@ -98,12 +143,21 @@ def run_case(
                         return CaseResult(CaseOutcome.RECOVERED, now, pause_months)
                 case Remind(template_id=template):
                     tally["reminders"] += 1
-                    for event in _react_to_reminder(wallet, case, template, now):
+                    for event in _react_to_reminder(wallet, case, case_number, template, now):
                         heapq.heappush(events, event)
                 case OfferBeach():
                     tally["beach_offers"] += 1
-                    if wallet.rng.random() < wallet.assumptions.takes_dunning_offer_share:
-                        pause_months = _pause_months(wallet.rng, wallet.assumptions.pause_months_weights)
+                    answer = reaction(
+                        wallet.seed,
+                        wallet.customer.index,
+                        (case_number, case.contacts),
+                        decision.template_id,
+                        case.decline_code,
+                        False,
+                        wallet.assumptions,
+                    )
+                    if answer.takes_offer:
+                        pause_months = answer.offer_months
                         case.customer_paused(now)
                         tally["dunning_offer_taken"] += 1
                 case Close(outcome=outcome):
@@ -116,7 +170,8 @@ def record_case(tally: Tally, case: DunningCase, result: CaseResult, amount: Mon
     """The finance report's view of a closed case."""
     tally["cases"] += 1
     tally[f"cases:{case.decline_class.value}"] += 1
-    tally[f"outcome:{result.outcome}"] += 1
+    outcome = CaseOutcome.CANCELED if result.outcome == LEFT_DURING_CASE else result.outcome
+    tally[f"outcome:{outcome}"] += 1
     if result.outcome == CaseOutcome.RECOVERED:
         tally[f"recovered_cases:{case.decline_class.value}"] += 1
         tally["recovered_cases"] += 1

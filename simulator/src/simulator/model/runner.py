@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from dunning.domain.policy import BUILT_IN_POLICIES, DunningPolicy
 from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from simulator.model.subscriber_life import live
 from simulator.model.tally import Tally
-from simulator.population import draw_customer
+from simulator.population import RUN_START, draw_customer
 
 POLICIES_BY_VARIANT: dict[str, DunningPolicy] = {p.variant: p for p in BUILT_IN_POLICIES.values()}
 CHUNK = 2_000
@@ -29,6 +30,12 @@ class ModelRun:
     seed: int
     variants: tuple[str, ...]
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS
+    subscribed_at_start: bool = False
+    """Every customer subscribes at the run's first moment, as the stack engine's do: the
+    first month is paid at sign-up, and renewals fall on that day of each later month.
+    Otherwise subscriptions are already running, anchored on a day of the month before."""
+    start: datetime = RUN_START
+    """The run's first moment: paydays, month lengths and weekdays follow its calendar."""
 
 
 def policy_for(variant: str) -> DunningPolicy:
@@ -42,10 +49,12 @@ def policy_for(variant: str) -> DunningPolicy:
 def run_chunk(run: ModelRun, first: int, last: int) -> dict[str, Tally]:
     tallies = {variant: Tally() for variant in run.variants}
     for index in range(first, last):
-        customer = draw_customer(run.seed, index, run.months, run.assumptions)
+        customer = draw_customer(run.seed, index, run.months, run.assumptions, run.start)
+        if run.subscribed_at_start:
+            customer = replace(customer, anchor=run.start)
         for variant in run.variants:
             tallies[variant].update(
-                live(customer, policy_for(variant), run.months, run.assumptions, run.seed)
+                live(customer, policy_for(variant), run.months, run.assumptions, run.seed, run.start)
             )
     return tallies
 

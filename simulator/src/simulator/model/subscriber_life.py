@@ -6,6 +6,8 @@ first (the portal's cancel intent) and checked with the pause domain's
 `check_eligibility`; the dunning final action "pause" uses the shortest duration, as the
 pause service does. A fourth failure in twelve months is an exception: the simulator
 cancels when the eligibility check refuses, which the service does not do (see README).
+A wish for a break that comes while a dunning case is open is played inside the case, as
+the portal answers it: a pause only once dunning's beach offer is open, else a cancel.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from shared.contracts.dunning import CaseOutcome
 from shared.contracts.pause import PauseSource
 from shared.money import Money
 from simulator.assumptions import Assumptions
-from simulator.model.dunning_run import ANNOYED, record_case, run_case
+from simulator.model.dunning_run import ANNOYED, LEFT_DURING_CASE, record_case, run_case
 from simulator.model.tally import Tally, add_money
 from simulator.model.wallet import Wallet
-from simulator.population import RUN_START, Customer, customer_stream
+from simulator.population import RUN_START, Customer
 
 PAUSE_POLICY = PausePolicy()
 
@@ -76,17 +78,16 @@ class Subscriber:
 
 def _take_break(sub: Subscriber, at: datetime, start: datetime, end: datetime) -> datetime | None:
     """A cancel intent: the beach first. Answers the resume date, or None if they leave."""
-    tally, rng, a = sub.tally, sub.wallet.rng, sub.assumptions
+    tally, choice = sub.tally, sub.customer.break_choice
     tally["cancel_intents"] += 1
     view = sub.view(start, end)
     eligible = check_eligibility(view, sub.pauses, at, PAUSE_POLICY).eligible
-    if not eligible or rng.random() >= a.takes_pause_share:
+    if not eligible or not choice.takes_pause:
         tally["churn_voluntary"] += 1
         tally["churn_declined_pause"] += 1
         return None
-    months = rng.choices((1, 2, 3), weights=a.pause_months_weights)[0]
     tally["pauses_from_intents"] += 1
-    return sub.pause(view, months, at, "portal")
+    return sub.pause(view, choice.months, at, "portal")
 
 
 def _after_break(sub: Subscriber, resumes_at: datetime, run_end: datetime) -> bool:
@@ -95,7 +96,7 @@ def _after_break(sub: Subscriber, resumes_at: datetime, run_end: datetime) -> bo
         sub.tally["paused_at_end"] += 1
         return False
     sub.tally["pauses_ended"] += 1
-    if sub.wallet.rng.random() < sub.assumptions.returns_after_pause_share:
+    if sub.customer.break_choice.returns:
         sub.tally["returned_after_pause"] += 1
         return True
     sub.tally["churn_voluntary"] += 1
@@ -103,8 +104,11 @@ def _after_break(sub: Subscriber, resumes_at: datetime, run_end: datetime) -> bo
     return False
 
 
-def _dunning(sub: Subscriber, code: str, at: datetime, start: datetime, end: datetime) -> datetime | None:
-    """A failed renewal. Answers when billing next charges, or None if the subscription ended."""
+def _dunning(
+    sub: Subscriber, code: str, at: datetime, start: datetime, end: datetime, break_at: datetime | None
+) -> tuple[datetime | None, bool]:
+    """A failed renewal. Answers when billing next charges (None if the subscription
+    ended), and whether the customer's wish for a break (`break_at`) was played during it."""
     case = DunningCase.open(
         case_id=f"dc_{sub.customer.index}_{sub.tally['cases']}",
         subscription_id=sub.sub_id,
@@ -116,41 +120,63 @@ def _dunning(sub: Subscriber, code: str, at: datetime, start: datetime, end: dat
         timezone=sub.customer.timezone,
         policy=sub.policy,
     )
-    result = run_case(sub.wallet, case, sub.policy, sub.tally, sub.price)
+    view = sub.view(start, end, "past_due")
+
+    def eligible(moment: datetime, offered: bool) -> bool:
+        return check_eligibility(view, sub.pauses, moment, PAUSE_POLICY, dunning_offer=offered).eligible
+
+    result = run_case(
+        sub.wallet,
+        case,
+        sub.policy,
+        sub.tally,
+        sub.price,
+        case_number=sub.tally["cases"] + 1,
+        wants_break=(break_at, sub.customer.break_choice) if break_at else None,
+        eligible=eligible,
+    )
     record_case(sub.tally, case, result, sub.price)
     if result.outcome == ANNOYED:
         sub.tally["churn_voluntary"] += 1
         sub.tally["churn_annoyed"] += 1
-        return None
+        return None, result.break_taken
+    if result.outcome == LEFT_DURING_CASE:
+        sub.tally["churn_voluntary"] += 1
+        sub.tally["churn_declined_pause"] += 1
+        return None, True
     if result.outcome == CaseOutcome.RECOVERED:
         sub.unpaid = False
         add_money(sub.tally, "revenue", sub.price.currency, sub.price.amount)
-        return end
+        return end, result.break_taken
     sub.unpaid = True
     if result.outcome != CaseOutcome.PAUSED:
-        return None
-    view = sub.view(start, end, "past_due")
+        return None, result.break_taken
     if not check_eligibility(view, sub.pauses, result.closed_at, PAUSE_POLICY, dunning_offer=True).eligible:
-        return None
+        return None, result.break_taken
     sub.tally["dunning_pauses"] += 1
-    return sub.pause(view, result.pause_months or 1, result.closed_at, "dunning_offer")
+    return sub.pause(view, result.pause_months or 1, result.closed_at, "dunning_offer"), result.break_taken
 
 
 def live(
-    customer: Customer, policy: DunningPolicy, months: int, assumptions: Assumptions, seed: int
+    customer: Customer,
+    policy: DunningPolicy,
+    months: int,
+    assumptions: Assumptions,
+    seed: int,
+    start: datetime = RUN_START,
 ) -> Tally:
-    """The customer's whole run under one policy, from their own random stream."""
-    rng = customer_stream(seed, customer.index, policy.variant)
+    """The customer's whole run under one policy; their luck is their own, the same
+    under every policy (`simulator.luck`)."""
     plan = customer.plan
     sub = Subscriber(
         customer,
         policy,
         assumptions,
-        Wallet(customer, rng, assumptions),
+        Wallet(customer, assumptions, seed),
         Tally(),
         Money.of(plan.amount, plan.currency),
     )
-    run_end, anchor, index = add_months(RUN_START, months), customer.anchor, 1
+    run_end, anchor, index = add_months(start, months), customer.anchor, 1
     break_pending = customer.wants_break_at is not None
     sub.tally["customers"] += 1
     while True:
@@ -166,13 +192,18 @@ def live(
             anchor, index = resumes, 0
             continue
         sub.tally["renewals"] += 1
-        code = sub.wallet.renewal_decline(start)
+        code = sub.wallet.renewal_decline(start, sub.tally["renewals"])
         if code is None:
             sub.unpaid = False
             add_money(sub.tally, "revenue", plan.currency, plan.amount)
             index += 1
             continue
-        next_charge = _dunning(sub, code, start, start, end)
+        break_at = customer.wants_break_at if break_pending else None
+        next_charge, break_taken = _dunning(sub, code, start, start, end, break_at)
+        if break_taken:
+            break_pending = False
+            if next_charge is not None and next_charge != end and not _after_break(sub, next_charge, run_end):
+                break
         if next_charge is None:
             break
         if next_charge >= run_end and next_charge != end:

@@ -3,30 +3,28 @@
 The gateway only answers yes or a decline code; the simulator has to know *why*, and
 when the cause clears: an expired or lost card until a new one arrives, a short balance
 until payday, a soft decline for a few tries. The first decline that applies wins, in
-the order a real issuer checks them.
+the order a real issuer checks them. The luck behind each renewal is drawn by
+`simulator.luck`, as the stack engine draws it.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from dunning.domain.local_time import customer_zone, next_payday
 from simulator.assumptions import Assumptions
+from simulator.luck import renewal_luck, updater_delay
 from simulator.population import Customer
-
-MIDNIGHT = time(0, 0)
 
 
 @dataclass(slots=True)
 class Wallet:
     customer: Customer
-    rng: random.Random
     assumptions: Assumptions
+    seed: int
     card_replaced_at: datetime | None = None
     short_until: datetime | None = None
-    soft_decline_pending: bool = False
+    soft_declines_left: int = 0
 
     def _replaced_since(self, moment: datetime | None) -> bool:
         return moment is None or (self.card_replaced_at is not None and self.card_replaced_at >= moment)
@@ -39,17 +37,17 @@ class Wallet:
             return "expired_card"
         return None
 
-    def renewal_decline(self, at: datetime) -> str | None:
-        """A renewal charge: the card first, then this month's balance and luck."""
+    def renewal_decline(self, at: datetime, number: int) -> str | None:
+        """The `number`th renewal's charge: the card first, then that renewal's luck."""
         code = self.card_decline(at)
         if code is not None:
             return code
-        a = self.assumptions
-        if self.rng.random() < a.insufficient_funds_per_renewal:
-            self.short_until = self.funds_clear_after(at)
+        luck = renewal_luck(self.seed, self.customer.index, number, self.assumptions)
+        if luck.short_of_funds:
+            self.short_until = luck.refilled_at(at, self.customer.timezone, self.assumptions)
             return "insufficient_funds"
-        if self.rng.random() < a.soft_decline_per_renewal:
-            self.soft_decline_pending = True
+        if luck.soft_declines:
+            self.soft_declines_left = luck.soft_declines - 1
             return "card_declined"
         return None
 
@@ -60,32 +58,15 @@ class Wallet:
             return code
         if self.short_until is not None and at < self.short_until:
             return "insufficient_funds"
-        if self.soft_decline_pending and self.rng.random() >= self.assumptions.soft_retry_success:
+        if self.soft_declines_left:
+            self.soft_declines_left -= 1
             return "card_declined"
-        self.soft_decline_pending = False
         return None
-
-    def funds_clear_after(self, at: datetime) -> datetime:
-        a, draw = self.assumptions, self.rng.random()
-        if draw < a.funds_clear_at_payday_share:
-            zone = customer_zone(self.customer.timezone)
-            return next_payday(at, zone, (1, 15), MIDNIGHT)
-        if draw < 1 - a.funds_never_clear_share:
-            return at + timedelta(days=self.rng.uniform(*a.funds_clear_days))
-        return at + timedelta(days=3650)
 
     def new_card(self, at: datetime) -> None:
         self.card_replaced_at = at if self.card_replaced_at is None else max(self.card_replaced_at, at)
-        self.soft_decline_pending = False
+        self.soft_declines_left = 0
 
     def updater_delay(self) -> timedelta | None:
         """How long the account updater takes to hand over an expired card's successor."""
-        a, rng = self.assumptions, self.rng
-        if rng.random() >= a.updater_covers_share:
-            return None
-        draw = rng.random()
-        if draw < a.updater_fast_share:
-            return timedelta(days=rng.uniform(0.25, a.updater_main_days[0]))
-        if draw < 1 - a.updater_slow_share:
-            return timedelta(days=rng.uniform(*a.updater_main_days))
-        return timedelta(days=rng.uniform(*a.updater_slow_days))
+        return updater_delay(self.seed, self.customer.index, self.assumptions)

@@ -1,10 +1,11 @@
 """Churn on the stack, read from what billing and dunning say happened to each subscription.
 
 No service reports churn, so it is counted here from facts the services hold: billing's
-subscription status at the end, and dunning's `dunning.case_closed` outcome. A canceled
-subscription is involuntary churn when dunning closed its case `canceled` (the window
-ran out), and voluntary otherwise: a confirmed cancel intent, a customer annoyed by
-reminders, or one who left after a pause.
+subscription status at the end, and who asked billing to cancel (`requested_by` on
+`subscription.canceled`). A canceled subscription is involuntary churn when dunning asked
+(its window ran out with the final action "cancel"), and voluntary otherwise: a
+confirmed cancel intent (even one made while a payment case was open, which closes the
+case `canceled` too), a customer annoyed by reminders, or one who left after a pause.
 
 Rates need each variant's own customers as the denominator. A customer's variant is the
 one on their dunning case; a customer who never had a case gets the variant dunning's
@@ -53,7 +54,7 @@ def churn_tallies(
     subscriptions: Mapping[int, str],
     status: Mapping[int, str],
     case_variants: Mapping[str, str],
-    case_outcomes: Mapping[str, str],
+    canceled_by: Mapping[str, str],
     annoyed: set[int],
     weights: Mapping[str, int],
 ) -> dict[str, Tally]:
@@ -67,7 +68,7 @@ def churn_tallies(
         if index in annoyed:
             tally["churn_voluntary"] += 1
             tally["churn_annoyed"] += 1
-        elif case_outcomes.get(subscription_id) == "canceled":
+        elif canceled_by.get(subscription_id) == "dunning":
             tally["churn_involuntary"] += 1
         else:
             tally["churn_voluntary"] += 1

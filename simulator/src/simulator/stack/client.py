@@ -10,6 +10,7 @@ import asyncio
 import os
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -89,8 +90,10 @@ class StackClient:
             self.portal_fallbacks += 1
             return await self._call(method, f"{self.pause}{path}", self.admin, body)
 
-    async def dunning_report(self) -> dict[str, Any]:
-        url = f"{self.dunning}/v1/dunning/report?group_by=variant"
+    async def dunning_report(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """Cases opened in [start, end), by variant."""
+        window = {"from": start.isoformat(), "to": end.isoformat(), "group_by": "variant"}
+        url = f"{self.dunning}/v1/dunning/report?{urlencode(window)}"
         return await self._call("GET", url, self.finance)  # type: ignore[no-any-return]
 
     async def pause_report(self) -> dict[str, Any]:

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import math
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from billing.domain.periods import add_months
 from shared.concurrency import bounded_map
 from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from simulator.model.tally import Tally, add_money
@@ -168,12 +170,21 @@ async def _play_day(world: World, actions: list[Action], leaving: list[int], day
 
 
 def _reactions(
-    world: World, watcher: EventWatcher, script: Script, people: dict[str, Customer], run: StackRun, day: int
+    world: World,
+    watcher: EventWatcher,
+    script: Script,
+    people: dict[str, Customer],
+    run: StackRun,
+    day: int,
+    only: set[str] | None = None,
 ) -> None:
-    """Schedule what customers do about the messages that reached them since yesterday."""
+    """Schedule what customers do about the messages that reached them since yesterday
+    (`only`: about these cases alone)."""
     for reminder in watcher.take_reminders():
         customer = people.get(reminder.subscription_id)
         if customer is None or customer.index in world.annoyed:
+            continue
+        if only is not None and reminder.case_id not in only:
             continue
         code = watcher.decline_codes.get(reminder.case_id, "")
         for when, action in react(reminder, customer, code, run.seed, run.assumptions, day):
@@ -231,13 +242,66 @@ def _tallies(
     return tallies
 
 
+WIND_DOWN_DAYS = 45
+"""At most this many days after the run for the cases it opened to close: the model
+follows every case to its end, so the stack does too (a 21-day window, its final action,
+and a beach offer taken at its end fit well inside)."""
+
+WIND_DOWN_KINDS = frozenset({"card", "annoyed", "beach_offer"})
+"""What still happens while winding down: customers answering the messages of cases that
+are still open. Breaks and departures after a pause belong to the run's months only, as
+the model counts them."""
+
+
+def run_days(start: datetime, months: int) -> int:
+    """The run's length in whole days: `months` calendar months from the clock's start.
+
+    Counting calendar months, not an average month, puts the last renewal (on the start's
+    day of the month) on the run's last day whatever month the run starts in; an average
+    would drop it for some starts and keep it for others (Dec 1 to Mar 1 is 90 days, Nov 20
+    to Feb 20 is 92).
+    """
+    return math.ceil((add_months(start, months) - start) / timedelta(days=1))
+
+
+async def _play(
+    world: World, watcher: EventWatcher, script: Script, people: dict[str, Customer], run: StackRun, day: int
+) -> None:
+    _reactions(world, watcher, script, people, run, day)
+    await _play_day(world, script.pop(day, []), world.resumes.pop(day, []), day)
+    await world.client.advance_one_day()
+
+
+async def _wind_down(
+    world: World,
+    watcher: EventWatcher,
+    script: Script,
+    people: dict[str, Customer],
+    run: StackRun,
+    day: int,
+    end: datetime,
+) -> int:
+    """Advance day by day until no case the run opened (before `end`) is open; answers
+    how many days it took. Cases opened at `end` or later belong to the next month."""
+    extra = 0
+    await watcher.settle(quiet_for=0.2)
+    while (still_open := watcher.open_before(end)) and extra < WIND_DOWN_DAYS:
+        _reactions(world, watcher, script, people, run, day + extra, only=set(still_open))
+        actions = [a for a in script.pop(day + extra, []) if a.kind in WIND_DOWN_KINDS]
+        await _play_day(world, actions, [], day + extra)
+        await world.client.advance_one_day()
+        extra += 1
+        await watcher.settle(quiet_for=0.2)
+    return extra
+
+
 async def drive(run: StackRun, console: Console) -> Results:
-    population = draw_population(run.seed, run.customers, run.months, run.assumptions)
-    days = round(run.months * 30.4)
     watcher = EventWatcher()
     async with httpx.AsyncClient(timeout=60, limits=KEEP_ALIVE) as http:
         client = StackClient(http)
         start = datetime.fromisoformat((await client.clock())["now"])
+        population = draw_population(run.seed, run.customers, run.months, run.assumptions, start)
+        days, end = run_days(start, run.months), add_months(start, run.months)
         script = population_script(population, run.seed, run.months, run.assumptions, start)
         await watcher.start()
         try:
@@ -257,29 +321,38 @@ async def drive(run: StackRun, console: Console) -> Results:
                 actions = progress.add_task("", total=None)
                 for day in range(days):
                     day_started = time.perf_counter()
-                    _reactions(world, watcher, script, people, run, day)
-                    await _play_day(world, script.pop(day, []), world.resumes.pop(day, []), day)
-                    await client.advance_one_day()
+                    await _play(world, watcher, script, people, run, day)
                     day_seconds.append(time.perf_counter() - day_started)
                     live = ", ".join(f"{k} {v}" for k, v in sorted(world.done.items()) if v)
                     progress.update(task, advance=1, description=f"day {day + 1}: {watcher.live()}"[:110])
                     progress.update(actions, description=live[:110])
+            wound_down = time.perf_counter()
+            extra_days = await _wind_down(world, watcher, script, people, run, days, end)
+            wind_down = time.perf_counter() - wound_down
             await watcher.settle()
             status = await statuses(client.admin_get, world.subscriptions)
         finally:
             await watcher.stop()
-        report, pauses = await client.dunning_report(), await client.pause_report()
+        report, pauses = await client.dunning_report(start, end), await client.pause_report()
     weights = experiment_weights()
     churn = churn_tallies(
-        world.customers, world.subscriptions, status, watcher.variants, watcher.closed, world.annoyed, weights
+        world.customers,
+        world.subscriptions,
+        status,
+        watcher.variants,
+        watcher.canceled_by,
+        world.annoyed,
+        weights,
     )
     notes = [
         "Stack engine: numbers from GET /v1/dunning/report?group_by=variant and GET /v1/pause/report.",
         "Variants are those the dunning service ran (DUNNING_EXPERIMENT weights), not --policy.",
-        "Churn: billing's subscription status at the end, split by dunning's case_closed outcome.",
+        "Churn: billing's subscription status at the end, split by who asked billing to cancel.",
         f"Events seen on the topics: {dict(watcher.counts)}",
         f"Driver actions: {dict(world.done)}",
         _timings(set_up, day_seconds),
+        f"Wind-down: {extra_days} more days for the last cases to close ({wind_down:.1f}s); "
+        f"{len(watcher.open_before(end))} still open",
         f"Portal token refused by pause, retried with the admin key: {client.portal_fallbacks} times",
         f"Dunning outcomes: {report.get('total', {}).get('outcomes')}",
         *(f"Refused: {e}" for e in world.errors),

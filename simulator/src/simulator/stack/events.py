@@ -14,6 +14,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -43,6 +44,8 @@ class EventWatcher:
     variants: dict[str, str] = field(default_factory=dict)  # subscription id -> case variant
     decline_codes: dict[str, str] = field(default_factory=dict)  # case id -> decline code
     closed: dict[str, str] = field(default_factory=dict)  # subscription id -> last case outcome
+    canceled_by: dict[str, str] = field(default_factory=dict)  # subscription id -> who asked to cancel
+    open_cases: dict[str, str] = field(default_factory=dict)  # case id -> opened_at, until it closes
     case_numbers: dict[str, int] = field(default_factory=dict)  # case id -> its subscription's nth case
     _cases: Counter[str] = field(default_factory=Counter)  # subscription id -> cases opened
     _reminders: list[Reminder] = field(default_factory=list)
@@ -87,8 +90,12 @@ class EventWatcher:
             self.decline_codes[data["case_id"]] = data["decline_code"]
             self._cases[data["subscription_id"]] += 1
             self.case_numbers[data["case_id"]] = self._cases[data["subscription_id"]]
+            self.open_cases[data["case_id"]] = data["opened_at"]
         elif kind == "dunning.case_closed":
             self.closed[data["subscription_id"]] = data["outcome"]
+            self.open_cases.pop(data["case_id"], None)
+        elif kind == "subscription.canceled":
+            self.canceled_by[data["subscription_id"]] = data.get("requested_by") or ""
         elif kind == "dunning.reminder_sent":
             self._reminders.append(
                 Reminder(
@@ -96,6 +103,10 @@ class EventWatcher:
                     data["sent_at"], self.case_numbers.get(data["case_id"], 1),
                 )
             )  # fmt: skip
+
+    def open_before(self, moment: datetime) -> list[str]:
+        """Cases opened before `moment` that are still open."""
+        return [case for case, at in self.open_cases.items() if datetime.fromisoformat(at) < moment]
 
     def take_reminders(self) -> list[Reminder]:
         taken, self._reminders = self._reminders, []

@@ -16,7 +16,6 @@ reminders the services actually send.
 from __future__ import annotations
 
 import math
-import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,13 +23,12 @@ from datetime import datetime, timedelta
 from billing.adapters.gateways.simulated import SHORT_UNTIL_PREFIX, SOFT_DECLINES_PREFIX
 from billing.domain.periods import add_months
 from simulator.assumptions import Assumptions
-from simulator.model.wallet import Wallet
-from simulator.population import RUN_START, Customer, customer_stream
+from simulator.luck import renewal_luck, unprompted_new_card, updater_delay
+from simulator.population import Customer
 
 VISA = "pm_card_visa"
 EXPIRED = "pm_card_chargeDeclinedExpiredCard"
 LOST = "pm_card_chargeDeclinedLostCard"
-MAX_SOFT_DECLINES = 20
 
 
 def short_until(moment: datetime) -> str:
@@ -65,21 +63,18 @@ class Action:
 Script = dict[int, list[Action]]
 
 
-def _day(moment: datetime) -> int:
-    return max(0, math.ceil((moment - RUN_START) / timedelta(days=1)))
+def _day(moment: datetime, start: datetime) -> int:
+    return max(0, math.ceil((moment - start) / timedelta(days=1)))
 
 
 def _renewals(months: int, start: datetime) -> list[int]:
-    """Days of the renewals of a subscription created at `start`, the stack clock's first moment."""
-    return [math.floor((add_months(start, k) - start) / timedelta(days=1)) for k in range(1, months + 1)]
+    """Days of the renewals of a subscription created at `start`, the stack clock's first moment.
 
-
-def _soft_decline_count(rng: random.Random, a: Assumptions) -> int:
-    """How many charges a soft decline refuses: each retry goes through with the model's chance."""
-    count = 1
-    while count < MAX_SOFT_DECLINES and rng.random() >= a.soft_retry_success:
-        count += 1
-    return count
+    The run is the `months` calendar months from `start`, end excluded: the renewal on its
+    last moment opens the month after it. So a customer has `months - 1` renewals after
+    the charge at sign-up, whatever month the run starts in.
+    """
+    return [math.floor((add_months(start, k) - start) / timedelta(days=1)) for k in range(1, months)]
 
 
 def _first_renewal_from(day: int, renewals: list[int]) -> int | None:
@@ -88,22 +83,19 @@ def _first_renewal_from(day: int, renewals: list[int]) -> int | None:
 
 def customer_script(customer: Customer, seed: int, months: int, a: Assumptions, start: datetime) -> Script:
     """Every action for one customer; renewals fall on the run start's day of month."""
-    rng = customer_stream(seed, customer.index, "stack")
-    wallet = Wallet(customer, rng, a)
     renewals, script = _renewals(months, start), defaultdict(list)
     broken: set[int] = set()
     for moment, card in ((customer.card_expires_at, EXPIRED), (customer.card_lost_at, LOST)):
         if moment is None:
             continue
-        fails = _first_renewal_from(_day(moment), renewals)
+        fails = _first_renewal_from(_day(moment, start), renewals)
         if fails is None:
             continue
         script[fails - 2].append(Action(customer.index, "card", card))
         if card == EXPIRED:
-            delay = wallet.updater_delay()
+            delay = updater_delay(seed, customer.index, a)
         else:  # a lost card: some customers bring a new one unasked; reminders ask the rest
-            unprompted = rng.random() < a.new_card_unprompted
-            delay = timedelta(days=rng.uniform(1, 30)) if unprompted else None
+            delay = unprompted_new_card(seed, customer.index, a)
         fixed = None if delay is None else fails + math.ceil(delay / timedelta(days=1))
         broken.update(range(fails - 2, (fixed or 10_000) + 1))
         if fixed is not None:
@@ -111,19 +103,24 @@ def customer_script(customer: Customer, seed: int, months: int, a: Assumptions, 
     for number, renewal in enumerate(renewals, start=1):
         if renewal - 2 in broken:
             continue
-        if rng.random() < a.insufficient_funds_per_renewal:
+        luck = renewal_luck(seed, customer.index, number, a)
+        if luck.short_of_funds:
             failed_at = add_months(start, number)
-            refilled = min(wallet.funds_clear_after(failed_at), failed_at + timedelta(days=400))
+            refilled = min(luck.refilled_at(failed_at, customer.timezone, a), failed_at + timedelta(days=400))
             script[renewal - 2].append(Action(customer.index, "card", short_until(refilled)))
-        elif rng.random() < a.soft_decline_per_renewal:
-            count = _soft_decline_count(rng, a)
-            script[renewal - 2].append(Action(customer.index, "card", soft_declines(count, number)))
+        elif luck.soft_declines:
+            card = soft_declines(luck.soft_declines, number)
+            script[renewal - 2].append(Action(customer.index, "card", card))
     if customer.wants_break_at is not None:
-        takes = rng.random() < a.takes_pause_share
-        months_away = rng.choices((1, 2, 3), weights=a.pause_months_weights)[0]
-        returns = rng.random() < a.returns_after_pause_share
-        script[_day(customer.wants_break_at)].append(
-            Action(customer.index, "break", months=months_away, takes_pause=takes, returns=returns)
+        choice = customer.break_choice
+        script[_day(customer.wants_break_at, start)].append(
+            Action(
+                customer.index,
+                "break",
+                months=choice.months,
+                takes_pause=choice.takes_pause,
+                returns=choice.returns,
+            )
         )
     return dict(script)
 
