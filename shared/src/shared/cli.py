@@ -1,7 +1,8 @@
-"""The command line every service shares: `serve`, `migrate`, `relay`, `republish`.
+"""The command line every service shares: `serve`, `migrate`, `relay`, `republish`, `dlq`.
 
 `relay` runs the outbox relay alone (with `OUTBOX_RELAY=off` on the API processes), so
-it can be scaled, stopped or killed independently of the API.
+it can be scaled, stopped or killed independently of the API. `dlq redrive` puts this
+service's dead letters back through the normal path (`shared.messaging.redrive`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from shared.db.migrations import upgrade
 from shared.logs import configure_logging
+from shared.messaging.redrive import redrive
 from shared.service import Service
 from shared.settings import ServiceSettings
 
@@ -31,6 +33,11 @@ def run_cli(
     commands.add_parser("relay", help="run only the outbox relay")
     republish = commands.add_parser("republish", help="queue already-published events again")
     republish.add_argument("--since", required=True, type=datetime.fromisoformat)
+    dlq = commands.add_parser("dlq", help="dead letters").add_subparsers(dest="dlq_command", required=True)
+    again = dlq.add_parser("redrive", help="publish this service's dead letters of a topic back to it")
+    again.add_argument("--topic", required=True, help="the source topic, e.g. billing.events")
+    again.add_argument("--since", type=datetime.fromisoformat, help="only letters dead-lettered since then")
+    again.add_argument("--id", dest="event_id", help="only the dead letter of this event id")
     args = parser.parse_args(argv)
 
     settings = load()
@@ -45,6 +52,20 @@ def run_cli(
     elif args.command == "republish":
         count = asyncio.run(_republish(service, args.since))
         print(f"{count} events queued for publishing again")
+    elif args.command == "dlq":
+        _redrive(parser, service, settings, args)
+
+
+def _redrive(
+    parser: argparse.ArgumentParser, service: Service, settings: ServiceSettings, args: argparse.Namespace
+) -> None:
+    consumers = [c.name for c in service.consumers if c.topic.value == args.topic]
+    if not consumers:
+        known = ", ".join(sorted({c.topic.value for c in service.consumers}))
+        parser.error(f"--topic: {service.name} consumes {known}, not {args.topic}")
+    servers, topic = settings.kafka_bootstrap_servers, args.topic
+    count = asyncio.run(redrive(servers, topic, consumers, since=args.since, event_id=args.event_id))
+    print(f"{count} dead letters of {args.topic} published back to it")
 
 
 async def _migrate(service: Service, package: str) -> None:

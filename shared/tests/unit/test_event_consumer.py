@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from sqlalchemy.exc import OperationalError
+from prometheus_client import REGISTRY
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from shared.backoff import Backoff
 from shared.contracts import CloudEvent, Topic, encode_event, new_event
 from shared.contracts.billing import CustomerCreated
+from shared.failures import ConcurrentUpdate, is_unavailable
 from shared.messaging.consumer import EventConsumer, SourceInfo
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -84,6 +87,7 @@ def make_consumer(store: FakeStore, dead: FakeDeadLetters, handler: Any = None) 
         unit_of_work=lambda: FakeUnitOfWork(store),  # type: ignore[arg-type,return-value]
         dead_letters=dead,
         retry_delays=(0, 0),
+        backoff=Backoff(first=0.001, most=0.004),
     )
 
 
@@ -134,6 +138,31 @@ async def test_an_event_type_nobody_handles_is_skipped_without_a_dead_letter() -
     assert dead.sent == []
 
 
+async def test_an_unknown_type_is_recorded_so_its_redelivery_is_a_duplicate_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    unknown = customer_created(1).replace(b'"customer.created"', b'"customer.archived"')
+    other = customer_created(2).replace(b'"customer.created"', b'"customer.archived"')
+    before = consumed_count("unknown", "ignored")
+
+    assert await consumer.process(unknown, at(0)) == "ignored"
+    assert await consumer.process(unknown, at(0)) == "duplicate"
+    assert await consumer.process(other, at(1)) == "ignored"
+
+    assert len(store.inbox) == 2
+    assert consumed_count("unknown", "ignored") == before + 2
+    assert sum("does not know" in r.getMessage() for r in caplog.records) == 1
+
+
+def consumed_count(event_type: str, outcome: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "messages_consumed_total", {"topic": "billing.events", "type": event_type, "outcome": outcome}
+    )
+    return value or 0.0
+
+
 async def test_a_handler_that_keeps_failing_is_tried_three_times_then_dead_lettered() -> None:
     store, dead = FakeStore(), FakeDeadLetters()
     calls = 0
@@ -177,6 +206,88 @@ async def test_a_database_outage_is_not_dead_lettered_but_redelivered() -> None:
     with pytest.raises(OperationalError):
         await consumer.process(customer_created(1), at(0))
     assert dead.sent == []
+
+
+class AsyncpgNotAccepting(Exception):
+    """What asyncpg raises while a database refuses connections (SQLSTATE 55000)."""
+
+    sqlstate = "55000"
+
+
+def not_accepting_connections() -> DBAPIError:
+    """asyncpg's refusal as SQLAlchemy hands it over: a plain DBAPIError, not an OperationalError."""
+    try:
+        raise AsyncpgNotAccepting('database "billing" is not currently accepting connections')
+    except AsyncpgNotAccepting as cause:
+        return DBAPIError("SELECT 1", {}, cause)
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        not_accepting_connections,
+        lambda: DBAPIError("SELECT 1", {}, Exception("connection was closed"), connection_invalidated=True),
+        lambda: ConnectionRefusedError("connect call failed"),
+        lambda: TimeoutError("pool timed out"),
+        lambda: ConcurrentUpdate("subscription sub_1 changed concurrently"),
+    ],
+    ids=["asyncpg-55000", "connection-invalidated", "refused", "timeout", "lost-race"],
+)
+async def test_an_outage_of_any_driver_waits_longer_each_time_and_never_dead_letters(outage: Any) -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    calls = 0
+
+    async def down_for_a_while(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= 5:
+            raise outage()
+        uow.customers.append(event.data.customer_id)
+
+    consumer = make_consumer(store, dead, down_for_a_while)
+    waits = []
+    for _ in range(5):
+        with pytest.raises((DBAPIError, OSError, ConcurrentUpdate)) as raised:
+            await consumer.process(customer_created(1), at(0))
+        assert is_unavailable(raised.value)
+        waits.append(consumer.backoff._next)
+
+    assert await consumer.process(customer_created(1), at(0)) == "processed"
+    assert dead.sent == []
+    assert store.customers == ["cus_1"]
+    assert waits == sorted(waits)
+    assert waits[-1] > waits[0]
+    assert not consumer.backoff.failing, "a success starts the backoff over"
+
+
+async def test_an_outage_in_the_middle_of_a_batch_redelivers_the_whole_batch_without_dead_letters() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    down = True
+
+    async def flaky(event: CloudEvent[Any], uow: FakeUnitOfWork) -> None:
+        if down and event.data.customer_id == "cus_2":
+            raise not_accepting_connections()
+        uow.customers.append(event.data.customer_id)
+
+    consumer = make_consumer(store, dead, flaky)
+    batch = [(customer_created(n), at(n)) for n in range(4)]
+    with pytest.raises(DBAPIError):
+        await consumer.process_batch(batch)
+    down = False
+
+    assert await consumer.process_batch(batch) == ["processed"] * 4
+    assert store.customers == ["cus_0", "cus_1", "cus_2", "cus_3"]
+    assert dead.sent == []
+
+
+def test_a_bad_value_is_the_messages_fault_and_a_lost_connection_is_not() -> None:
+    assert not is_unavailable(ValueError("no such plan"))
+    assert not is_unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert is_unavailable(not_accepting_connections())
+    assert is_unavailable(RuntimeError("wrapped")) is False
+    wrapped = RuntimeError("the handler gave up")
+    wrapped.__cause__ = ConnectionResetError("peer reset")
+    assert is_unavailable(wrapped), "the cause counts, however deep"
 
 
 async def test_the_faststream_subscription_hands_raw_records_to_the_consumer() -> None:

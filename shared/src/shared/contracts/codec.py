@@ -24,6 +24,10 @@ class MalformedMessage(ValueError):
 class UnknownEventType(LookupError):
     """A well-formed envelope of a type this consumer's contracts do not list."""
 
+    def __init__(self, envelope: CloudEvent[dict[str, Any]]) -> None:
+        super().__init__(envelope.type)
+        self.envelope = envelope
+
 
 def encode_event(event: CloudEvent[Any]) -> bytes:
     return event.model_dump_json().encode()
@@ -51,7 +55,7 @@ def decode_event(raw: bytes | str) -> CloudEvent[EventData]:
         raise MalformedMessage(f"not a CloudEvent: {_describe(exc)}") from exc
     model = data_model(envelope.type)
     if model is None:
-        raise UnknownEventType(envelope.type)
+        raise UnknownEventType(envelope)
     try:
         data = model.model_validate(envelope.data)
     except ValidationError as exc:

@@ -3,8 +3,14 @@
 The offset is committed only after the handler's transaction committed (FastStream's
 NACK_ON_ERROR policy). A message that can never be processed — malformed, or failing
 its handler on every attempt — is copied to `<topic>.dlq` with the reason and its source
-offset in the headers, and the consumer moves on. Infrastructure failures (the database
-is down) are not the message's fault: those are not dead-lettered but redelivered.
+offset in the headers, and the consumer moves on. A failure that is not the message's
+fault (`shared.failures.is_unavailable`: the database or broker is down, or another
+process won a race) is never dead-lettered: the consumer waits, longer each time, and
+the batch is delivered again from its first offset, however long the outage lasts.
+
+Every well-formed event is recorded in the inbox, handled or not, so a redelivery of
+any of them is known as one and what a consumer has taken from its topic can be
+counted exactly.
 """
 
 from __future__ import annotations
@@ -12,44 +18,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
-from sqlalchemy.exc import InterfaceError, OperationalError
 
+from shared.backoff import Backoff
 from shared.contracts.base import CloudEvent, EventData, Topic
 from shared.contracts.codec import MalformedMessage, UnknownEventType, decode_event
-from shared.metrics import HANDLER_FAILURES, MESSAGES_CONSUMED
+from shared.contracts.registry import data_model
+from shared.failures import is_unavailable
+from shared.messaging.dead_letters import DeadLetters, KafkaDeadLetters, SourceInfo, dead_letter_headers
+from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, MESSAGES_CONSUMED
 from shared.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent[EventData], Any], Awaitable[None]]
-TRANSIENT = (OperationalError, InterfaceError, OSError, asyncio.TimeoutError)
+Todo = tuple[int, CloudEvent[Any], Handler | None]
 
-
-@dataclass(frozen=True)
-class SourceInfo:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-
-
-class DeadLetters(Protocol):
-    async def send(self, raw: bytes, source: SourceInfo, headers: dict[str, str]) -> None: ...
-
-
-class KafkaDeadLetters:
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
-
-    async def send(self, raw: bytes, source: SourceInfo, headers: dict[str, str]) -> None:
-        await self.broker.publish(raw, f"{source.topic}.dlq", key=source.key, headers=headers)
+__all__ = ["DeadLetters", "EventConsumer", "Handler", "KafkaDeadLetters", "SourceInfo"]
 
 
 class EventConsumer:
@@ -63,6 +52,7 @@ class EventConsumer:
         dead_letters: DeadLetters,
         retry_delays: Sequence[float] = (0.2, 1.0),
         max_batch: int = 200,
+        backoff: Backoff | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -71,8 +61,10 @@ class EventConsumer:
         self.dead_letters = dead_letters
         self.retry_delays = tuple(retry_delays)
         self.max_batch = max_batch
+        self.backoff = backoff or Backoff()
         self.consumed = 0
         self.listeners: list[Callable[[], None]] = []  # told after a batch changed something
+        self._unknown_types: set[str] = set()
 
     @property
     def max_attempts(self) -> int:
@@ -85,82 +77,115 @@ class EventConsumer:
     async def process_batch(self, messages: Sequence[tuple[bytes, SourceInfo]]) -> list[str]:
         """Handle messages in order; returns each one's outcome.
 
-        The happy path applies the whole batch in one transaction, which is what makes a
-        consumer fast on a database that commits a few thousand times a second. If
-        anything in it fails, the batch is rolled back and replayed one message at a
-        time, so only the message at fault is retried and dead-lettered.
+        If a dependency is unavailable, waits (backing off) and raises, so that the
+        batch is not committed and comes again.
         """
+        try:
+            outcomes, types = await self._process(messages)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            await self._wait_for_dependencies(exc)
+            raise
+        self.backoff.reset()
+        for (_, source), outcome, event_type in zip(messages, outcomes, types, strict=True):
+            MESSAGES_CONSUMED.labels(source.topic, event_type, outcome).inc()
+        self.consumed += len(messages)
+        if "processed" in outcomes:
+            for listener in self.listeners:
+                listener()
+        return outcomes
+
+    async def _wait_for_dependencies(self, exc: BaseException) -> None:
+        delay = self.backoff.next_delay()
+        CONSUMER_WAITS.labels(self.name).inc()
+        log.warning(
+            "a dependency is unavailable; waiting, then the messages come again",
+            extra={"consumer": self.name, "retry_in_s": delay, "error": f"{type(exc).__name__}: {exc}"},
+        )
+        await asyncio.sleep(delay)
+
+    async def _process(self, messages: Sequence[tuple[bytes, SourceInfo]]) -> tuple[list[str], list[str]]:
+        """The happy path applies the whole batch in one transaction, which is what makes
+        a consumer fast on a database that commits a few thousand times a second. If
+        something in it fails on its content, the batch is rolled back and replayed one
+        message at a time, so only the message at fault is retried and dead-lettered."""
         outcomes: list[str | None] = [None] * len(messages)
         types: list[str] = [""] * len(messages)
-        todo: list[tuple[int, CloudEvent[EventData], Handler]] = []
+        todo: list[Todo] = []
         for index, (raw, source) in enumerate(messages):
-            try:
-                event = decode_event(raw)
-            except UnknownEventType as unknown:
-                outcomes[index], types[index] = "ignored", str(unknown)
-                continue
-            except MalformedMessage as exc:
-                await self._dead_letter(raw, source, "malformed", str(exc), attempts=1)
+            decoded = await self._decode(raw, source)
+            if decoded is None:
                 outcomes[index], types[index] = "dead_lettered", "malformed"
                 continue
-            types[index] = event.type
-            handler = self.handlers.get(event.type)
-            if handler is None:
-                outcomes[index] = "ignored"
-            else:
-                todo.append((index, event, handler))
+            types[index] = decoded.type if data_model(decoded.type) else "unknown"
+            todo.append((index, decoded, self.handlers.get(decoded.type)))
         if len(todo) == 1:
             index, event, handler = todo[0]
             outcomes[index] = await self._handle(event, handler, *messages[index])
         elif todo:
             try:
-                applied = await self._apply_together(todo)
-                for index, _, _ in todo:
-                    outcomes[index] = applied[index]
-            except Exception:
+                outcomes_by_index = await self._apply_together(todo)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
                 log.warning("batch failed; replaying it one message at a time", exc_info=True)
-                for index, event, handler in todo:
-                    raw, source = messages[index]
-                    outcomes[index] = await self._handle(event, handler, raw, source)
-        results = []
-        for (_, source), outcome, event_type in zip(messages, outcomes, types, strict=True):
-            assert outcome is not None
-            MESSAGES_CONSUMED.labels(source.topic, event_type, outcome).inc()
-            results.append(outcome)
-        self.consumed += len(messages)
-        if "processed" in results:
-            for listener in self.listeners:
-                listener()
-        return results
+                outcomes_by_index = {
+                    index: await self._handle(event, handler, *messages[index])
+                    for index, event, handler in todo
+                }
+            for index, outcome in outcomes_by_index.items():
+                outcomes[index] = outcome
+        return [outcome or "ignored" for outcome in outcomes], types
 
-    async def _apply_together(self, todo: list[tuple[int, CloudEvent[EventData], Handler]]) -> dict[int, str]:
+    async def _decode(self, raw: bytes, source: SourceInfo) -> CloudEvent[Any] | None:
+        try:
+            return decode_event(raw)
+        except UnknownEventType as unknown:
+            if unknown.envelope.type not in self._unknown_types:
+                self._unknown_types.add(unknown.envelope.type)
+                log.warning(
+                    "an event type this build does not know; recorded and skipped",
+                    extra={"consumer": self.name, "event_type": unknown.envelope.type[:100]},
+                )
+            return unknown.envelope
+        except MalformedMessage as exc:
+            await self._dead_letter(raw, source, "malformed", str(exc), attempts=1)
+            return None
+
+    async def _apply_together(self, todo: list[Todo]) -> dict[int, str]:
         outcomes: dict[int, str] = {}
         async with self.unit_of_work() as uow:
             fresh = await uow.claim_many(self.name, [event for _, event, _ in todo])
             for index, event, handler in todo:
-                if event.id in fresh:
-                    fresh.discard(event.id)  # a second copy in the same batch is a duplicate
-                    await handler(event, uow)
-                    outcomes[index] = "processed"
-                else:
+                if event.id not in fresh:
                     outcomes[index] = "duplicate"
+                    continue
+                fresh.discard(event.id)  # a second copy in the same batch is a duplicate
+                if handler is None:
+                    outcomes[index] = "ignored"
+                    continue
+                await handler(event, uow)
+                outcomes[index] = "processed"
             await uow.commit()
         return outcomes
 
     async def _handle(
-        self, event: CloudEvent[EventData], handler: Handler, raw: bytes, source: SourceInfo
+        self, event: CloudEvent[Any], handler: Handler | None, raw: bytes, source: SourceInfo
     ) -> str:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 async with self.unit_of_work() as uow:
                     if not await uow.claim(self.name, event):
                         return "duplicate"
-                    await handler(event, uow)
+                    if handler is not None:
+                        await handler(event, uow)
                     await uow.commit()
-                return "processed"
+                return "processed" if handler is not None else "ignored"
             except Exception as exc:
+                if is_unavailable(exc):
+                    raise  # not the message's fault: wait, and it is delivered again
                 HANDLER_FAILURES.labels(source.topic, event.type).inc()
-                last_attempt = attempt == self.max_attempts
                 log.warning(
                     "handler failed",
                     extra={
@@ -170,9 +195,7 @@ class EventConsumer:
                         "error": f"{type(exc).__name__}: {exc}",
                     },
                 )
-                if last_attempt and isinstance(exc, TRANSIENT):
-                    raise  # not the message's fault: nack, and it is delivered again
-                if last_attempt:
+                if attempt == self.max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"
                     await self._dead_letter(raw, source, "handler_failed", reason, attempt)
                     return "dead_lettered"
@@ -185,20 +208,8 @@ class EventConsumer:
         log.error(
             "message dead-lettered", extra={"topic": source.topic, "offset": source.offset, "reason": reason}
         )
-        await self.dead_letters.send(
-            raw,
-            source,
-            {
-                "dlq-kind": kind,
-                "dlq-reason": reason[:1000],
-                "dlq-consumer": self.name,
-                "dlq-attempts": str(attempts),
-                "dlq-source-topic": source.topic,
-                "dlq-source-partition": str(source.partition),
-                "dlq-source-offset": str(source.offset),
-                "dlq-failed-at": datetime.now(UTC).isoformat(),
-            },
-        )
+        headers = dead_letter_headers(source, consumer=self.name, kind=kind, reason=reason, attempts=attempts)
+        await self.dead_letters.send(raw, source, headers)
 
     def subscribe(self, broker: KafkaBroker, *, group_id: str, **kafka_options: Any) -> None:
         """Register on `broker`; offsets are committed only after `process` returned."""

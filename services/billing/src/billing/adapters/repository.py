@@ -32,14 +32,11 @@ from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from shared.contracts.billing import ChargeContext
+from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
-
-
-class ConcurrentUpdate(RuntimeError):
-    """Another process changed the row since we read it; the use case is retried."""
 
 
 def _money(row: Row[Any], prefix: str) -> Money:

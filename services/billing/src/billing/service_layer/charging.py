@@ -23,7 +23,6 @@ from billing.adapters.gateways.port import (
     GatewayUnavailable,
     PaymentGateway,
 )
-from billing.adapters.repository import ConcurrentUpdate
 from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
@@ -32,6 +31,7 @@ from billing.domain.subscription import Subscription
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.concurrency import bounded_map
 from shared.contracts.billing import ChargeContext
+from shared.failures import ConcurrentUpdate
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 NO_PAYMENT_METHOD = "no_payment_method"

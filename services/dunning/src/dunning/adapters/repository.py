@@ -19,10 +19,6 @@ from shared.unit_of_work import RecordsEvents
 TrackFn = Callable[[RecordsEvents], None]
 
 
-class ConcurrentUpdate(RuntimeError):
-    pass
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
