@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from billing.adapters import orm
-from billing.adapters.gateways.port import PaymentGateway
+from billing.adapters.gateways.port import CardUpdater, PaymentGateway
 from billing.adapters.webhook_log import WebhookLog
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.customers import customers_router
@@ -19,6 +21,7 @@ from billing.entrypoints.api.subscriptions import subscriptions_router
 from billing.entrypoints.api.webhooks import webhooks_router
 from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
+from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.clock import Clock
@@ -29,18 +32,26 @@ from shared.service import Service
 from shared.test_clock import ClockCoordinator, coordinator_router
 
 
-def gateway_for(settings: BillingSettings, clock: Clock) -> PaymentGateway:
+def gateway_for(settings: BillingSettings, clock: Clock, engine: AsyncEngine) -> PaymentGateway:
     if settings.payment_gateway == "stripe":
         from billing.adapters.gateways.stripe import StripeGateway
 
         assert settings.stripe_api_key is not None
         return StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     from billing.adapters.gateways.simulated import SimulatedGateway
+    from billing.adapters.gateways.simulated_ledger import SqlLedger
 
     delay = settings.card_updater_delay_days
     return SimulatedGateway(
-        clock=clock, card_updater_delay=timedelta(days=delay) if delay is not None else None
+        clock=clock,
+        card_updater_delay=timedelta(days=delay) if delay is not None else None,
+        ledger=SqlLedger(engine),
     )
+
+
+def card_updater_of(gateway: PaymentGateway) -> CardUpdater | None:
+    """The simulated gateway plays the network's account updater; Stripe's arrive as webhooks."""
+    return gateway if isinstance(gateway, CardUpdater) else None
 
 
 def bootstrap(
@@ -48,9 +59,15 @@ def bootstrap(
 ) -> Service:
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(BillingUnitOfWork)
-    gateway = gateway or gateway_for(settings, infra.clock)
+    gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
+    leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds))
     scheduler = BillingScheduler(
-        unit_of_work, gateway, infra.clock, interval=0.5 if settings.clock == "test" else 5.0
+        unit_of_work,
+        gateway,
+        infra.clock,
+        leases=leases,
+        card_updater=card_updater_of(gateway),
+        interval=0.5 if settings.clock == "test" else 5.0,
     )
     ctx = ApiContext(
         uow=unit_of_work,
@@ -58,6 +75,7 @@ def bootstrap(
         keys=infra.keys,
         idempotency=IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock),
         clock=infra.clock,
+        leases=leases,
         verifier=PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None,
     )
     consumers = billing_consumers(unit_of_work, infra.dead_letters)

@@ -30,6 +30,11 @@ class BillingSettings(ServiceSettings):
     pause_url: str = Field(
         "http://127.0.0.1:8003", validation_alias=AliasChoices("PAUSE_URL"), description="for the test clock"
     )
+    charge_lease_seconds: int = Field(
+        60, ge=5, le=3600, validation_alias=AliasChoices("CHARGE_LEASE_SECONDS")
+    )
+    """How long a billing process holds a pending charge it is sending: a crashed
+    holder's charges are sent again by another process once their leases run out."""
     card_updater_delay_days: int | None = Field(
         None, ge=0, le=60, validation_alias=AliasChoices("SIMULATED_CARD_UPDATER_DAYS")
     )

@@ -1,15 +1,49 @@
-"""The simulated gateway: Stripe's test ids, one charge per key, and the card updater."""
+"""The simulated gateway: Stripe's test ids, one charge per key, and the card updater.
+
+Every test runs on the in-memory ledger and on billing's database (SQLite, and
+PostgreSQL when it is there), which is what a running service uses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from billing.adapters.gateways.port import ChargeRequest, PaymentMethodRejected
 from billing.adapters.gateways.simulated import TEST_CARDS, SimulatedGateway
+from billing.adapters.gateways.simulated_ledger import InMemoryLedger, Ledger, SqlLedger
+from billing.adapters.orm import simulated_charges
 from shared.clock import TestClock
+from shared.db import create_engine
+from shared.db.migrations import upgrade
 from shared.money import Money
+from shared.testing.databases import DatabaseFactory
+
+Make = Callable[..., SimulatedGateway]
+
+
+@pytest.fixture(params=["memory", "database"])
+async def ledger(request: pytest.FixtureRequest, databases: DatabaseFactory) -> AsyncIterator[Ledger]:
+    if request.param == "memory":
+        yield InMemoryLedger()
+        return
+    engine = create_engine(await databases.new("ledger"))
+    await upgrade(engine, "billing")
+    yield SqlLedger(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def make(ledger: Ledger) -> Make:
+    def gateway(**options: Any) -> SimulatedGateway:
+        return SimulatedGateway(ledger=ledger, **options)
+
+    return gateway
+
 
 NOV_1 = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
 EXPIRED = "pm_card_chargeDeclinedExpiredCard"
@@ -36,9 +70,9 @@ def charge_of(method: str, key: str, customer: str = "cus_sim_1") -> ChargeReque
     ],
 )
 async def test_each_stripe_test_id_attaches_and_charges_as_stripe_would(
-    method: str, decline_code: str | None
+    make: Make, method: str, decline_code: str | None
 ) -> None:
-    gateway = SimulatedGateway()
+    gateway = make()
     card = await gateway.attach_payment_method("cus_sim_1", method)
 
     result = await gateway.charge(charge_of(card.gateway_payment_method, "att-1"))
@@ -51,9 +85,10 @@ async def test_each_stripe_test_id_attaches_and_charges_as_stripe_would(
 
 @pytest.mark.parametrize("method", sorted(TEST_CARDS))
 async def test_every_test_card_shows_a_brand_four_digits_and_an_expiry_in_the_future_unless_expired(
+    make: Make,
     method: str,
 ) -> None:
-    card = await SimulatedGateway().attach_payment_method("cus_sim_1", method)
+    card = await make().attach_payment_method("cus_sim_1", method)
 
     assert card.gateway_payment_method == method
     assert card.brand in {"visa", "mastercard", "amex"}
@@ -63,13 +98,13 @@ async def test_every_test_card_shows_a_brand_four_digits_and_an_expiry_in_the_fu
     assert (end_of_expiry_month < date(2026, 1, 1)) is (method == EXPIRED)
 
 
-async def test_an_unknown_payment_method_is_rejected() -> None:
+async def test_an_unknown_payment_method_is_rejected(make: Make) -> None:
     with pytest.raises(PaymentMethodRejected, match="pm_card_nonsense"):
-        await SimulatedGateway().attach_payment_method("cus_sim_1", "pm_card_nonsense")
+        await make().attach_payment_method("cus_sim_1", "pm_card_nonsense")
 
 
-async def test_registering_a_customer_is_idempotent_per_customer_id() -> None:
-    gateway = SimulatedGateway()
+async def test_registering_a_customer_is_idempotent_per_customer_id(make: Make) -> None:
+    gateway = make()
 
     assert await gateway.register_customer("c1", "a@example.com", "A") == await gateway.register_customer(
         "c1", "a@example.com", "A"
@@ -79,8 +114,8 @@ async def test_registering_a_customer_is_idempotent_per_customer_id() -> None:
     )
 
 
-async def test_repeating_a_key_returns_the_first_result_without_charging_again() -> None:
-    gateway = SimulatedGateway()
+async def test_repeating_a_key_returns_the_first_result_without_charging_again(make: Make) -> None:
+    gateway = make()
 
     first = await gateway.charge(charge_of("pm_card_visa", "att-1"))
     again = await gateway.charge(charge_of("pm_card_visa", "att-1"))
@@ -91,61 +126,61 @@ async def test_repeating_a_key_returns_the_first_result_without_charging_again()
     assert [charge.idempotency_key for charge in gateway.charges] == ["att-1", "att-2"]
 
 
-async def test_the_card_updater_delivers_a_working_card_once_after_the_delay() -> None:
+async def test_the_card_updater_delivers_a_working_card_once_after_the_delay(make: Make) -> None:
     clock = TestClock(NOV_1)
-    gateway = SimulatedGateway(card_updater_delay=timedelta(days=3), clock=clock)
+    gateway = make(card_updater_delay=timedelta(days=3), clock=clock)
     declined = await gateway.charge(charge_of(EXPIRED, "att-1"))
 
-    early = gateway.due_card_updates(NOV_1 + timedelta(days=3) - timedelta(seconds=1))
-    [update] = gateway.due_card_updates(NOV_1 + timedelta(days=3))
-    later = gateway.due_card_updates(NOV_1 + timedelta(days=30))
+    early = await gateway.due_card_updates(NOV_1 + timedelta(days=3) - timedelta(seconds=1))
+    [update] = await gateway.due_card_updates(NOV_1 + timedelta(days=3))
+    later = await gateway.due_card_updates(NOV_1 + timedelta(days=30))
 
     assert declined.decline_code == "expired_card"
     assert early == []
     assert later == []
     assert (update.gateway_customer, update.old_payment_method) == ("cus_sim_1", EXPIRED)
-    assert update.new_card.gateway_payment_method == "pm_card_visa_updated_1"
+    assert update.new_card.gateway_payment_method.startswith("pm_card_visa_updated_")
     assert date(update.new_card.exp_year, update.new_card.exp_month, 1) > NOV_1.date()
     assert (await gateway.charge(charge_of(update.new_card.gateway_payment_method, "att-2"))).succeeded
 
 
-async def test_the_old_card_keeps_failing_after_the_update_and_is_not_replaced_twice() -> None:
+async def test_the_old_card_keeps_failing_after_the_update_and_is_not_replaced_twice(make: Make) -> None:
     clock = TestClock(NOV_1)
-    gateway = SimulatedGateway(card_updater_delay=timedelta(days=1), clock=clock)
+    gateway = make(card_updater_delay=timedelta(days=1), clock=clock)
     await gateway.charge(charge_of(EXPIRED, "att-1"))
     clock.move_to(NOV_1 + timedelta(days=2))
-    assert len(gateway.due_card_updates(clock.now())) == 1
+    assert len(await gateway.due_card_updates(clock.now())) == 1
 
     retried = await gateway.charge(charge_of(EXPIRED, "att-2"))
     clock.move_to(NOV_1 + timedelta(days=10))
 
     assert retried.decline_code == "expired_card"
-    assert gateway.due_card_updates(clock.now()) == []
+    assert await gateway.due_card_updates(clock.now()) == []
 
 
-async def test_each_customer_with_an_expired_card_gets_their_own_replacement() -> None:
-    gateway = SimulatedGateway(card_updater_delay=timedelta(hours=1), clock=TestClock(NOV_1))
+async def test_each_customer_with_an_expired_card_gets_their_own_replacement(make: Make) -> None:
+    gateway = make(card_updater_delay=timedelta(hours=1), clock=TestClock(NOV_1))
     await gateway.charge(charge_of(EXPIRED, "att-1", customer="cus_sim_a"))
     await gateway.charge(charge_of(EXPIRED, "att-2", customer="cus_sim_b"))
 
-    updates = gateway.due_card_updates(NOV_1 + timedelta(hours=1))
+    updates = await gateway.due_card_updates(NOV_1 + timedelta(hours=1))
 
-    assert [update.gateway_customer for update in updates] == ["cus_sim_a", "cus_sim_b"]
+    assert sorted(update.gateway_customer for update in updates) == ["cus_sim_a", "cus_sim_b"]
     assert len({update.new_card.gateway_payment_method for update in updates}) == 2
 
 
-async def test_without_a_card_updater_delay_no_replacement_ever_arrives() -> None:
-    gateway = SimulatedGateway(clock=TestClock(NOV_1))
+async def test_without_a_card_updater_delay_no_replacement_ever_arrives(make: Make) -> None:
+    gateway = make(clock=TestClock(NOV_1))
     await gateway.charge(charge_of(EXPIRED, "att-1"))
 
-    assert gateway.due_card_updates(NOV_1 + timedelta(days=365)) == []
+    assert await gateway.due_card_updates(NOV_1 + timedelta(days=365)) == []
 
 
-async def test_a_short_balance_card_declines_until_its_payday_then_pays() -> None:
+async def test_a_short_balance_card_declines_until_its_payday_then_pays(make: Make) -> None:
     clock = TestClock(NOV_1)
     payday = datetime(2026, 11, 15, tzinfo=UTC)
     method = f"pm_sim_insufficient_funds_until_{int(payday.timestamp())}"
-    gateway = SimulatedGateway(clock=clock)
+    gateway = make(clock=clock)
     card = await gateway.attach_payment_method("cus_sim_1", method)
 
     before = await gateway.charge(charge_of(method, "att-1"))
@@ -160,8 +195,10 @@ async def test_a_short_balance_card_declines_until_its_payday_then_pays() -> Non
     assert [charge.idempotency_key for charge in gateway.charges] == ["att-3"]
 
 
-async def test_a_soft_decline_card_refuses_its_first_charges_then_pays_a_repeated_key_counting_once() -> None:
-    gateway = SimulatedGateway(clock=TestClock(NOV_1))
+async def test_a_soft_decline_card_refuses_its_first_charges_then_pays_a_repeated_key_counting_once(
+    make: Make,
+) -> None:
+    gateway = make(clock=TestClock(NOV_1))
     method = "pm_sim_soft_declines_2"
 
     first = await gateway.charge(charge_of(method, "att-1"))
@@ -177,6 +214,25 @@ async def test_a_soft_decline_card_refuses_its_first_charges_then_pays_a_repeate
     assert next_time.decline_code == "card_declined", "a tagged card of the same kind starts afresh"
 
 
-async def test_a_scenario_id_without_its_number_is_rejected() -> None:
+async def test_a_scenario_id_without_its_number_is_rejected(make: Make) -> None:
     with pytest.raises(PaymentMethodRejected):
-        await SimulatedGateway().attach_payment_method("cus_sim_1", "pm_sim_soft_declines_")
+        await make().attach_payment_method("cus_sim_1", "pm_sim_soft_declines_")
+
+
+async def test_a_restarted_gateway_answers_a_resent_key_with_the_first_outcome_and_counts_the_send(
+    databases: DatabaseFactory,
+) -> None:
+    engine = create_engine(await databases.new("restart"))
+    await upgrade(engine, "billing")
+    before_the_crash = SimulatedGateway(ledger=SqlLedger(engine))
+    first = await before_the_crash.charge(charge_of("pm_card_visa", "att-1"))
+
+    after_the_restart = SimulatedGateway(ledger=SqlLedger(engine))
+    again = await after_the_restart.charge(charge_of("pm_card_visa", "att-1"))
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(simulated_charges))).all()
+    await engine.dispose()
+    assert again == first
+    assert after_the_restart.charges == [], "the resend moved no money"
+    assert [(row.idempotency_key, row.sends, row.succeeded) for row in rows] == [("att-1", 2, True)]

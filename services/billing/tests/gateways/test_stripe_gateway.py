@@ -101,6 +101,30 @@ async def test_the_same_key_again_leaves_one_payment_intent_and_one_charge_at_st
     assert len(await localstripe_charges(customer)) == 1
 
 
+async def test_a_key_resent_by_another_process_after_a_crash_leaves_one_payment_intent(
+    stripe_gateway: StripeGateway,
+    localstripe_url: str,
+    localstripe_intents: Records,
+    localstripe_charges: Records,
+) -> None:
+    """The lease's resend path: the holder died with the answer, and another billing
+    process (a new adapter, nothing in memory) sends the attempt again with its key."""
+    customer = await registered(stripe_gateway)
+    card = await stripe_gateway.attach_payment_method(customer, "pm_card_visa")
+    request = request_for(customer, card.gateway_payment_method, "att-crashed")
+    first = await stripe_gateway.charge(request)
+
+    other_process = StripeGateway(LOCALSTRIPE_KEY, localstripe_url, timeout_seconds=5)
+    try:
+        again = await other_process.charge(request)
+    finally:
+        await other_process.aclose()
+
+    assert again == first
+    assert [intent["id"] for intent in await localstripe_intents(customer)] == [first.gateway_reference]
+    assert len(await localstripe_charges(customer)) == 1
+
+
 async def test_a_card_declined_when_attached_is_rejected_with_its_decline_code(
     stripe_gateway: StripeGateway,
 ) -> None:

@@ -27,7 +27,8 @@ from billing.adapters.gateways.port import (
 from billing.adapters.orm import messaging, payment_attempts
 from billing.bootstrap import bootstrap
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect, collect_many
+from billing.service_layer.charging import collect, collect_pending
+from billing.service_layer.leases import ChargeLeases
 from billing.settings import BillingSettings
 from shared.clock import TestClock
 from shared.contracts import new_event
@@ -49,6 +50,7 @@ class ScriptedGateway:
         self.declines: list[str | None] = []  # the next charges' outcomes; None means success
         self.unavailable = 0
         self.charges: list[ChargeRequest] = []
+        self.sends: list[str] = []  # every call's idempotency key, replays included
         self.together: asyncio.Barrier | None = None  # calls that must answer at the same moment
 
     async def register_customer(self, customer_id: str, email: str, name: str) -> str:
@@ -61,6 +63,7 @@ class ScriptedGateway:
         raise CardSetupUnavailable("scripted cards only")
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
+        self.sends.append(request.idempotency_key)
         if self.unavailable:
             self.unavailable -= 1
             raise GatewayUnavailable("timed out")
@@ -77,8 +80,10 @@ class ScriptedGateway:
 
 
 class Billing:
-    def __init__(self, service: Service, gateway: ScriptedGateway, clock: TestClock) -> None:
-        self.service, self.gateway, self.clock = service, gateway, clock
+    def __init__(
+        self, service: Service, gateway: ScriptedGateway, clock: TestClock, leases: ChargeLeases
+    ) -> None:
+        self.service, self.gateway, self.clock, self.leases = service, gateway, clock, leases
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://b")
 
     async def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
@@ -107,9 +112,12 @@ class Billing:
         return answer.json()["data"]  # type: ignore[no-any-return]
 
     async def run(self) -> None:
-        report = await run_until_done(self.service.unit_of_work)  # type: ignore[arg-type]
-        for attempt_id in report.queued_attempts:
-            await collect(attempt_id, self.service.unit_of_work, self.gateway)  # type: ignore[arg-type]
+        await run_until_done(self.service.unit_of_work)  # type: ignore[arg-type]
+        await self.collect()
+
+    async def collect(self, leases: ChargeLeases | None = None) -> int:
+        """The collector of a billing process (this one, or another one's `leases`)."""
+        return await collect_pending(self.service.unit_of_work, self.gateway, leases or self.leases)  # type: ignore[arg-type]
 
     async def outbox_types(self) -> list[str]:
         async with self.service.engine.connect() as conn:
@@ -123,7 +131,7 @@ async def billing(databases: DatabaseFactory) -> AsyncIterator[Billing]:
     settings = settings_for(BillingSettings, BILLING_DATABASE_URL=await databases.new("billing"))
     service = bootstrap(settings, clock=clock, gateway=gateway)
     await upgrade(service.engine, "billing")
-    billing = Billing(service, gateway, clock)
+    billing = Billing(service, gateway, clock, ChargeLeases(owner="billing-1"))
     yield billing
     await billing.http.aclose()
     await service.engine.dispose()
@@ -181,36 +189,63 @@ async def test_an_unknown_gateway_outcome_is_charged_again_with_the_same_key(bil
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
     report = await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
     [attempt_id] = report.queued_attempts
-    assert await collect(attempt_id, billing.service.unit_of_work, billing.gateway) is None  # type: ignore[arg-type]
-    settled = await collect(attempt_id, billing.service.unit_of_work, billing.gateway)  # type: ignore[arg-type]
+    assert await billing.collect() == 0, "the answer is unknown: the attempt stays pending"
+    settled = await collect(attempt_id, billing.service.unit_of_work, billing.gateway, billing.leases)  # type: ignore[arg-type]
     assert settled is not None
     assert settled.status.value == "succeeded"
     assert len(billing.gateway.charges) == 2  # the first period and this renewal, each once
+    renewal_key = billing.gateway.sends[-1]
+    assert billing.gateway.sends.count(renewal_key) == 2, "sent again with the same key"
     async with billing.service.engine.connect() as conn:
         keys = (await conn.execute(select(payment_attempts.c.idempotency_key))).scalars().all()
     assert len(keys) == len(set(keys)) == 2
     assert (await billing.invoices(subscription["id"]))[-1]["status"] == "paid"
 
 
-async def test_two_collectors_settling_the_same_charge_at_once_record_it_once(billing: Billing) -> None:
-    """The API and the scheduler can both pick up a pending charge; on PostgreSQL both
-    then read it as pending before either settles it."""
+async def test_two_billing_processes_racing_for_a_pending_charge_send_it_once(billing: Billing) -> None:
+    """Replicas both find the same pending attempt; only the one that took its lease
+    calls the gateway, and the other one never sends it."""
     subscription = await billing.subscribe()
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
-    uow = billing.service.unit_of_work
-    [attempt_id] = (await run_until_done(uow)).queued_attempts  # type: ignore[arg-type]
-    billing.gateway.together = asyncio.Barrier(2)
+    await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    sends_before = len(billing.gateway.sends)
+    other = ChargeLeases(owner="billing-2")
 
-    await asyncio.gather(
-        collect(attempt_id, uow, billing.gateway),  # type: ignore[arg-type]
-        collect_many([attempt_id], uow, billing.gateway),  # type: ignore[arg-type]
-    )
+    settled = await asyncio.gather(billing.collect(), billing.collect(other))
 
+    assert sorted(settled) == [0, 1]
+    assert len(billing.gateway.sends) == sends_before + 1
     types = await billing.outbox_types()
     assert types.count("payment.succeeded") == 2  # the first period and this renewal, once each
-    assert types.count("invoice.paid") == 2
-    assert len(billing.gateway.charges) == 2
     assert [i["status"] for i in await billing.invoices(subscription["id"])] == ["paid", "paid"]
+
+
+async def test_a_crashed_holders_charge_is_sent_again_with_its_key_once_the_lease_runs_out(
+    billing: Billing,
+) -> None:
+    """The holder claimed the attempt and died before the gateway answered (or with the
+    answer): nobody else sends it while the lease lasts, and afterwards another process
+    sends it with the same key, which the gateway answers with its first outcome."""
+    await billing.subscribe()
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    wall = TestClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    crashed = ChargeLeases(owner="billing-dead", length=timedelta(seconds=60), clock=wall)
+    survivor = ChargeLeases(owner="billing-alive", length=timedelta(seconds=60), clock=wall)
+    async with billing.service.unit_of_work() as work:
+        [held] = await work.attempts.claim_pending(crashed.new(), wall.now(), 10)
+        await work.commit()
+    sends_before = len(billing.gateway.sends)
+
+    assert await billing.collect(survivor) == 0, "the lease still runs"
+    wall.move_to(wall.now() + timedelta(seconds=61))
+    assert await billing.collect(survivor) == 1
+
+    assert billing.gateway.sends[sends_before:] == [held]
+    async with billing.service.unit_of_work() as work:
+        [attempt] = await work.attempts.get_many([held])
+    assert attempt.status.value == "succeeded"
+    assert attempt.lease_owner == "billing-alive"
 
 
 @pytest.mark.parametrize(
@@ -253,7 +288,7 @@ async def test_a_portal_session_link_carries_a_token_for_that_customer_only(
     )
     service = bootstrap(settings, clock=clock, gateway=ScriptedGateway())
     await upgrade(service.engine, "billing")
-    billing = Billing(service, ScriptedGateway(), clock)
+    billing = Billing(service, ScriptedGateway(), clock, ChargeLeases())
     try:
         customer = (
             await billing.post("/v1/customers", {"email": "p@q.co", "name": "P", "timezone": "UTC"})
@@ -306,8 +341,7 @@ async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on
         await commands.pause_ended(new_event(ended, source="/pause", time=resumes), work)  # type: ignore[arg-type]
         await work.commit()
     await billing.run()
-    for attempt_id in await pending_attempts(billing):
-        await collect(attempt_id, billing.service.unit_of_work, billing.gateway)  # type: ignore[arg-type]
+    await billing.collect()
     invoices = await billing.invoices(subscription["id"])
     assert [(i["context"], i["total"]["amount"], i["status"]) for i in invoices] == [
         ("subscription", 1500, "paid"),
@@ -316,8 +350,3 @@ async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on
         ("subscription", 1500, "paid"),
     ]
     assert invoices[-1]["lines"][0]["period_start"].startswith("2026-04-28")
-
-
-async def pending_attempts(billing: Billing) -> list[str]:
-    async with billing.service.unit_of_work() as work:
-        return await work.attempts.pending_ids(100)  # type: ignore[attr-defined,no-any-return]

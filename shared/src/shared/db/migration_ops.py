@@ -40,6 +40,50 @@ def create_messaging_tables() -> None:
     )
 
 
+def add_delivery_bookkeeping() -> None:
+    """Sequences, durable delivery counts, the stored test clock and broker marks."""
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.add_column(sa.Column("first_published_at", UtcDateTime(), nullable=True))
+    op.execute("UPDATE outbox_messages SET first_published_at = published_at")
+    with op.batch_alter_table("inbox_messages") as batch:
+        batch.add_column(sa.Column("dead_lettered", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_table(
+        "event_sequences",
+        sa.Column("subject", sa.String(100), nullable=False),
+        sa.Column("last", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("subject", name="pk_event_sequences"),
+    )
+    op.create_table(
+        "delivery_counts",
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_delivery_counts"),
+    )
+    op.create_table(
+        "clock_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("now", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_clock_state"),
+    )
+    op.create_table(
+        "broker_marks",
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("partition", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.PrimaryKeyConstraint("topic", "partition", name="pk_broker_marks"),
+    )
+
+
+def drop_delivery_bookkeeping() -> None:
+    for table in ("broker_marks", "clock_state", "delivery_counts", "event_sequences"):
+        op.drop_table(table)
+    with op.batch_alter_table("inbox_messages") as batch:
+        batch.drop_column("dead_lettered")
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.drop_column("first_published_at")
+
+
 def drop_messaging_tables() -> None:
     op.drop_table("inbox_messages")
     op.drop_index("ix_outbox_messages_unpublished", table_name="outbox_messages")

@@ -1,10 +1,21 @@
-"""The outbox and inbox tables every service has in its own database."""
+"""The tables every service has in its own database: outbox, inbox, and their bookkeeping.
+
+Besides the outbox and the inbox:
+- `event_sequences` numbers each subject's events, so a consumer can tell an old fact
+  replayed late from a new one;
+- `delivery_counts` keeps durable counts of what was published and consumed per topic,
+  which the test clock compares (they survive a restart; in-memory counters did not);
+- `clock_state` holds the simulated time under `CLOCK=test`, so a restarted service
+  resumes where the shared clock stood;
+- `broker_marks` remembers the last record the relay saw acknowledged on each partition,
+  so it notices when the broker lost what it had acknowledged.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, false
 
 from shared.db.metadata import UtcDateTime
 
@@ -16,6 +27,10 @@ _Id = BigInteger().with_variant(Integer(), "sqlite")
 class MessagingTables:
     outbox: Table
     inbox: Table
+    sequences: Table
+    counts: Table
+    clock: Table
+    broker_marks: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -30,6 +45,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("payload", Text, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("published_at", UtcDateTime, nullable=True),
+        Column("first_published_at", UtcDateTime, nullable=True),
         Index("ix_outbox_messages_unpublished", "published_at", "id"),
     )
     inbox = Table(
@@ -39,5 +55,32 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("processed_at", UtcDateTime, nullable=False),
+        Column("dead_lettered", Boolean, nullable=False, server_default=false()),
     )
-    return MessagingTables(outbox=outbox, inbox=inbox)
+    sequences = Table(
+        "event_sequences",
+        metadata,
+        Column("subject", String(100), primary_key=True),
+        Column("last", BigInteger, nullable=False),
+    )
+    counts = Table(
+        "delivery_counts",
+        metadata,
+        Column("name", String(200), primary_key=True),
+        Column("count", BigInteger, nullable=False),
+    )
+    clock = Table(
+        "clock_state",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("now", UtcDateTime, nullable=False),
+    )
+    broker_marks = Table(
+        "broker_marks",
+        metadata,
+        Column("topic", String(100), primary_key=True),
+        Column("partition", Integer, primary_key=True, autoincrement=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("event_id", String(36), nullable=False),
+    )
+    return MessagingTables(outbox, inbox, sequences, counts, clock, broker_marks)

@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import Insert
+
+
+def insert_for(dialect: str, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
 
 
 @cache
 def _statement(table: Table, dialect: str, key: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
     """Built once per shape: building it per row costs more than running it."""
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table)
+    statement = insert_for(dialect, table)
     changes = {name: statement.excluded[name] for name in columns if name not in key}
     result: Insert = statement.on_conflict_do_update(index_elements=list(key), set_=changes)
     return result
 
 
-async def upsert(session: AsyncSession, table: Table, values: dict[str, Any], key: list[str]) -> None:
-    """Insert a row, or update the row with the same `key` columns to these values."""
-    dialect = session.get_bind().dialect.name
-    await session.execute(_statement(table, dialect, tuple(key), tuple(values)), values)
+def _dialect(db: AsyncSession | AsyncConnection) -> str:
+    bind = db.get_bind() if isinstance(db, AsyncSession) else db
+    return bind.dialect.name
+
+
+async def upsert(
+    db: AsyncSession | AsyncConnection,
+    table: Table,
+    values: dict[str, Any],
+    key: list[str],
+    *,
+    set_: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert a row, or update the row with the same `key` columns: to these values, or
+    to `set_` (expressions over the stored row, such as a counter plus one)."""
+    dialect = _dialect(db)
+    if set_ is None:
+        await db.execute(_statement(table, dialect, tuple(key), tuple(values)), values)
+        return
+    statement = insert_for(dialect, table).on_conflict_do_update(index_elements=key, set_=dict(set_))
+    await db.execute(statement, values)

@@ -85,6 +85,7 @@ subscriptions = Table(
     Column("canceled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", String(500), nullable=True),
     Column("version", Integer, nullable=False),
+    Column("pause_events_applied", BigInteger, nullable=False, server_default="0"),
     Index("ix_subscriptions_due", "status", "current_period_end"),
 )
 
@@ -130,6 +131,8 @@ payment_attempts = Table(
     Column("decline_code", String(50), nullable=True),
     Column("decline_message", String(500), nullable=True),
     Column("settled_at", UtcDateTime, nullable=True),
+    Column("lease_owner", String(80), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
     UniqueConstraint("idempotency_key", name="uq_payment_attempts_idempotency_key"),
     # The collector and the test clock look for pending attempts all the time; without
     # this every look read every attempt ever made.
@@ -150,4 +153,56 @@ webhook_events = Table(
     Column("processing_error", Text, nullable=True),
     Column("received_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime, nullable=True),
+)
+
+simulated_charges = Table(
+    "simulated_gateway_charges",
+    metadata,
+    Column("idempotency_key", String(100), primary_key=True),
+    Column("reference", String(40), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("decline_code", String(50), nullable=True),
+    Column("decline_message", String(500), nullable=True),
+    Column("gateway_customer", String(100), nullable=False),
+    Column("payment_method", String(100), nullable=False),
+    *_money("amount"),
+    Column("first_sent_at", UtcDateTime, nullable=False),
+    Column("sends", Integer, nullable=False),
+)
+
+simulated_refusals = Table(
+    "simulated_gateway_refusals",
+    metadata,
+    Column("gateway_customer", String(100), primary_key=True),
+    Column("payment_method", String(100), primary_key=True),
+    Column("refused", Integer, nullable=False),
+)
+
+simulated_card_updates = Table(
+    "simulated_gateway_card_updates",
+    metadata,
+    Column("gateway_customer", String(100), primary_key=True),
+    Column("old_payment_method", String(100), primary_key=True),
+    Column("new_payment_method", String(100), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+)
+
+clock_participants = Table(
+    "clock_participants",
+    metadata,
+    Column("url", String(300), primary_key=True),
+    Column("service", String(40), nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
+
+clock_advance = Table(
+    "clock_advance",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(20), nullable=False),
+    Column("target", UtcDateTime, nullable=True),
+    Column("owner", String(80), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("heartbeat_at", UtcDateTime, nullable=True),
 )

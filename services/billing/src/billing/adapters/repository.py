@@ -27,7 +27,7 @@ from billing.adapters.orm import (
 )
 from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
-from billing.domain.payment import AttemptStatus, PaymentAttempt
+from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
@@ -487,6 +487,28 @@ class PaymentAttemptRepository(_Repository):
     async def count_pending(self) -> int:
         query = select(func.count()).where(payment_attempts.c.status == AttemptStatus.PENDING.value)
         return int((await self.session.execute(query)).scalar_one())
+
+    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
+        """Take the lease on up to `limit` pending attempts nobody holds, or whose holder's
+        lease ran out (`now` is wall-clock time, as leases are). On PostgreSQL attempts
+        another replica is claiming are skipped; on SQLite the write lock orders claims."""
+        t = payment_attempts
+        free = t.c.lease_expires_at.is_(None) | (t.c.lease_expires_at < now)
+        candidates = (
+            select(t.c.id)
+            .where(t.c.status == AttemptStatus.PENDING.value, free)
+            .order_by(t.c.created_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = await self.session.execute(
+            update(t)
+            .where(t.c.id.in_(candidates.scalar_subquery()))
+            .values(lease_owner=lease.owner, lease_expires_at=lease.expires_at)
+            .returning(t.c.id)
+        )
+        return [row.id for row in claimed]
 
     async def pending_ids(self, limit: int) -> list[str]:
         rows = await self.session.execute(

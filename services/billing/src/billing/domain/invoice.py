@@ -110,14 +110,16 @@ class Invoice:
         }
 
     def mark_paid(self, at: datetime) -> None:
+        """Money arrived. An invoice written off or voided while its charge was on the way
+        is paid all the same (as Stripe does): the record follows the money."""
         if self.status is InvoiceStatus.PAID:
             return
-        if self.status is not InvoiceStatus.OPEN:
-            raise InvalidTransition("invoice", self.status.value, "pay")
         self.status, self.paid_at = InvoiceStatus.PAID, at
         self.events.append(InvoicePaid(**self._fact(), paid_at=at))
 
     def mark_uncollectible(self, at: datetime) -> None:
+        if self.status is InvoiceStatus.UNCOLLECTIBLE:
+            return
         if self.status is not InvoiceStatus.OPEN:
             raise InvalidTransition("invoice", self.status.value, "write off")
         self.status = InvoiceStatus.UNCOLLECTIBLE

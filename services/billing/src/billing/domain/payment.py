@@ -3,13 +3,17 @@
 The attempt is stored as `pending` before the gateway is called and settled after, so
 a crash in between leaves a record that is resolved by charging again with the same
 key: the gateway answers with the first outcome instead of charging twice.
+
+Only one process sends a pending attempt: the one holding its lease. A lease is taken
+before the gateway is called and runs out on its own, so a holder that crashed (and
+took the gateway's answer with it) holds nobody up for longer than the lease.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from billing.domain.errors import InvalidTransition
@@ -27,6 +31,19 @@ class AttemptStatus(StrEnum):
 
 def new_attempt_id() -> str:
     return f"pay_{secrets.token_hex(12)}"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The right to send pending attempts to the gateway, held by one process until
+    `expires_at` (wall-clock time: a lease must run out whatever the test clock does)."""
+
+    owner: str
+    expires_at: datetime
+
+    def leaves_time_to_send(self, now: datetime, margin: timedelta) -> bool:
+        """Whether a call started now still ends well inside the lease."""
+        return now + margin < self.expires_at
 
 
 @dataclass
@@ -47,6 +64,8 @@ class PaymentAttempt:
     decline_code: str | None = None
     decline_message: str | None = None
     settled_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -62,7 +81,9 @@ class PaymentAttempt:
         reason: str,
         now: datetime,
         idempotency_key: str | None = None,
+        lease: Lease | None = None,
     ) -> PaymentAttempt:
+        """A pending attempt; with `lease`, already held by the process that will send it."""
         attempt_id = new_attempt_id()
         return cls(
             id=attempt_id,
@@ -76,6 +97,8 @@ class PaymentAttempt:
             idempotency_key=idempotency_key or attempt_id,
             status=AttemptStatus.PENDING,
             created_at=now,
+            lease_owner=lease.owner if lease else None,
+            lease_expires_at=lease.expires_at if lease else None,
         )
 
     def _fact(self, at: datetime) -> dict[str, object]:

@@ -62,6 +62,9 @@ class Subscription:
     canceled_at: datetime | None = None
     cancel_reason: str | None = None
     version: int = 0
+    pause_events_applied: int = 0
+    """The sequence of the newest fact from the pause service applied here: an older one,
+    redelivered late, changes nothing."""
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod

@@ -1,7 +1,9 @@
 """Billing's background work: the billing run, the collector, the card updater.
 
 One loop does all three, every `interval` seconds or when woken (a command queued a
-charge, the test clock moved). Each step is safe to run concurrently on replicas.
+charge, the test clock moved). Each step is safe to run concurrently on replicas: the
+run claims due subscriptions with SKIP LOCKED, and the collector sends only the pending
+attempts whose lease it took.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from billing.adapters.gateways.port import PaymentGateway
+from billing.adapters.gateways.port import CardUpdater, PaymentGateway
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect_many
+from billing.service_layer.charging import collect_pending
+from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.payment_methods import store_default_card
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import Clock
@@ -25,6 +28,8 @@ class BillingScheduler(PeriodicWork):
         gateway: PaymentGateway,
         clock: Clock,
         *,
+        leases: ChargeLeases | None = None,
+        card_updater: CardUpdater | None = None,
         interval: float = 1.0,
         concurrency: int = 8,
     ) -> None:
@@ -32,6 +37,8 @@ class BillingScheduler(PeriodicWork):
         self.uow = uow
         self.gateway = gateway
         self.clock = clock
+        self.leases = leases or ChargeLeases()
+        self.card_updater = card_updater
         self.concurrency = concurrency
 
     async def tick(self) -> int:
@@ -42,23 +49,13 @@ class BillingScheduler(PeriodicWork):
         return done + await self._collect_pending()
 
     async def _collect_pending(self) -> int:
-        collected = 0
-        while True:
-            async with self.uow().read_only() as work:
-                ids = await work.attempts.pending_ids(200)
-            if not ids:
-                return collected
-            done = await collect_many(ids, self.uow, self.gateway, concurrency=self.concurrency)
-            collected += done
-            if not done:
-                return collected  # the gateway is unavailable: try again next tick
+        return await collect_pending(self.uow, self.gateway, self.leases, concurrency=self.concurrency)
 
     async def _card_updates(self) -> int:
-        due = getattr(self.gateway, "due_card_updates", None)
-        if due is None:
+        if self.card_updater is None:
             return 0
         applied = 0
-        for update in due(self.clock.now()):
+        for update in await self.card_updater.due_card_updates(self.clock.now()):
             async with self.uow().read_only() as work:
                 customer = await work.customers.by_gateway_customer(update.gateway_customer)
             if customer is not None:

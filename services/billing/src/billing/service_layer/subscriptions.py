@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from billing.adapters.gateways.port import ChargeRequest
 from billing.domain.errors import DomainError
 from billing.domain.invoice import Invoice, InvoiceStatus
+from billing.domain.payment import Lease
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import charge_request, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
@@ -36,12 +37,13 @@ class FirstCharge:
 
 
 async def start_subscription(
-    command: StartSubscription, uow: UnitOfWorkFactory
+    command: StartSubscription, uow: UnitOfWorkFactory, lease: Lease | None = None
 ) -> tuple[Subscription, Invoice, FirstCharge | None]:
     """Create the subscription and its first invoice, and queue the first charge.
 
     Returns the subscription, its first invoice and the queued charge; the caller
-    collects it at once so the answer can say whether the card worked.
+    collects it at once so the answer can say whether the card worked. With `lease`, the
+    charge is queued already held by the caller, so no collector elsewhere sends it too.
     """
     async with uow() as work:
         customer = await work.customers.get(command.customer_id)
@@ -58,7 +60,7 @@ async def start_subscription(
         invoice = await issue_period_invoice(
             work, subscription, subscription.current_period_start, subscription.current_period_end
         )
-        attempts = await queue_first_attempts(work, [(invoice, "initial")])
+        attempts = await queue_first_attempts(work, [(invoice, "initial")], lease=lease)
         await work.commit()
     if not attempts:
         return subscription, invoice, None

@@ -39,6 +39,27 @@ dunning_cases = Table(
     Column("retries_made", Integer, nullable=False),
     Column("next_due_at", UtcDateTime, nullable=True),
     Column("state", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
     Index("ix_dunning_cases_due", "status", "next_due_at"),
     Index("ix_dunning_cases_opened", "opened_at"),
 )
+
+settled_invoices = Table(
+    "settled_invoices",
+    metadata,
+    Column("invoice_id", String(40), primary_key=True),
+    Column("subscription_id", String(40), nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False),
+)
+"""Invoices billing reported paid: a failure of one of them, however late it arrives,
+opens no case."""
+
+subscription_states = Table(
+    "subscription_states",
+    metadata,
+    Column("subscription_id", String(40), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+)
+"""The newest of billing's pause and cancel facts per subscription, with its sequence: a
+failure older than a cancellation or a pause opens no case."""

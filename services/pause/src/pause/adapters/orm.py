@@ -20,17 +20,35 @@ subscription_views = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("customer_id", String(40), nullable=False, index=True),
-    Column("plan_code", String(64), nullable=False),
-    Column("price_amount", BigInteger, nullable=False),
-    Column("price_currency", String(3), nullable=False),
+    Column("plan_code", String(64), nullable=True),
+    Column("price_amount", BigInteger, nullable=True),
+    Column("price_currency", String(3), nullable=True),
     Column("beach_fee_amount", BigInteger, nullable=True),
     Column("beach_fee_currency", String(3), nullable=True),
-    Column("status", String(20), nullable=False),
-    Column("current_period_start", UtcDateTime, nullable=False),
-    Column("current_period_end", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=True),
+    Column("current_period_start", UtcDateTime, nullable=True),
+    Column("current_period_end", UtcDateTime, nullable=True),
     Column("open_dunning_case", Boolean, nullable=False),
     Column("dunning_offer_open", Boolean, nullable=False),
+    Column("status_sequence", BigInteger, nullable=False, server_default="0"),
+    Column("period_sequence", BigInteger, nullable=False, server_default="0"),
 )
+"""Built from billing's facts in whatever order they arrive: each part (status, period)
+keeps the sequence of the fact it came from, and an older fact never overwrites a
+newer one. A row whose `subscription.created` has not arrived yet has no price: it is
+not shown until it does."""
+
+dunning_case_views = Table(
+    "dunning_case_views",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("subscription_id", String(40), nullable=False, index=True),
+    Column("offered", Boolean, nullable=False),
+    Column("closed", Boolean, nullable=False),
+)
+"""Each dunning case as pause has heard of it; a case's facts only move forwards (open,
+beach offered, closed), so the flags on `subscription_views` are derived from these
+whatever order the facts came in."""
 
 beach_pauses = Table(
     "beach_pauses",

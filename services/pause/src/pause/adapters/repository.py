@@ -129,13 +129,21 @@ class SubscriptionViews:
                 select(subscription_views).where(subscription_views.c.id == subscription_id)
             )
         ).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        price = Money.of(values.pop("price_amount"), values.pop("price_currency"))
-        fee_amount, fee_currency = values.pop("beach_fee_amount"), values.pop("beach_fee_currency")
-        fee = Money.of(fee_amount, fee_currency) if fee_amount is not None else None
-        return SubscriptionView(**values, price=price, beach_fee=fee)
+        return view_of(row) if row else None
+
+
+def view_of(row: Row[Any]) -> SubscriptionView | None:
+    """The subscription as pause knows it; None until billing's `subscription.created` has
+    arrived (a later fact may come first), since only that one says its plan and price."""
+    values = dict(row._mapping)
+    for bookkeeping in ("status_sequence", "period_sequence"):
+        values.pop(bookkeeping)
+    if None in (values["price_amount"], values["status"], values["current_period_end"]):
+        return None
+    price = Money.of(values.pop("price_amount"), values.pop("price_currency"))
+    fee_amount, fee_currency = values.pop("beach_fee_amount"), values.pop("beach_fee_currency")
+    fee = Money.of(fee_amount, fee_currency) if fee_amount is not None else None
+    return SubscriptionView(**values, price=price, beach_fee=fee)
 
 
 class CancelIntentRepository:

@@ -8,7 +8,8 @@ so repeating a charge after a timeout or crash can never charge twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from shared.money import Money
 
@@ -52,6 +53,24 @@ class PaymentMethodRejected(Exception):
 
 class CardSetupUnavailable(Exception):
     """This gateway takes no card details from a browser (the simulator knows test ids only)."""
+
+
+@dataclass(frozen=True)
+class CardUpdate:
+    """The card network's replacement for an expired card on one customer."""
+
+    gateway_customer: str
+    old_payment_method: str
+    new_card: CardDetails
+
+
+@runtime_checkable
+class CardUpdater(Protocol):
+    """The card networks' account updater: replacement cards as they arrive."""
+
+    async def due_card_updates(self, now: datetime) -> list[CardUpdate]:
+        """Replacements delivered by `now`; each is handed out once."""
+        ...
 
 
 class PaymentGateway(Protocol):

@@ -19,10 +19,15 @@ It also plays the card network's account updater. When a charge fails with
 `expired_card`, the bank has usually issued a new card already. After
 `card_updater_delay`, the network hands that card over, and `due_card_updates` returns
 it once. This is the quiet recovery that gentle dunning waits for.
+
+What it remembers (first outcomes by idempotency key, soft declines so far, scheduled
+replacement cards) is kept in a `Ledger`: billing's own database when it runs as a
+service, so a restart or a second replica answers a resent key with its first outcome.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,10 +35,12 @@ from billing.adapters.gateways import decline_codes as codes
 from billing.adapters.gateways.port import (
     CardDetails,
     CardSetupUnavailable,
+    CardUpdate,
     ChargeRequest,
     ChargeResult,
     PaymentMethodRejected,
 )
+from billing.adapters.gateways.simulated_ledger import InMemoryLedger, Ledger, ScheduledCard
 from shared.clock import Clock, SystemClock
 
 UPDATED_CARD_PREFIX = "pm_card_visa_updated_"
@@ -75,15 +82,6 @@ _MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class CardUpdate:
-    """The network's replacement for an expired card on one customer."""
-
-    gateway_customer: str
-    old_payment_method: str
-    new_card: CardDetails
-
-
 def _test_card(payment_method: str) -> _TestCard | None:
     if payment_method.startswith(UPDATED_CARD_PREFIX):
         return _REPLACEMENT
@@ -94,18 +92,27 @@ def _test_card(payment_method: str) -> _TestCard | None:
     return TEST_CARDS.get(payment_method)
 
 
+def _details(payment_method: str) -> CardDetails:
+    card = _REPLACEMENT
+    return CardDetails(payment_method, card.brand, card.last4, card.exp_month, card.exp_year)
+
+
 class SimulatedGateway:
     name = "simulated"
 
-    def __init__(self, card_updater_delay: timedelta | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        card_updater_delay: timedelta | None = None,
+        *,
+        clock: Clock | None = None,
+        ledger: Ledger | None = None,
+        sent_at: Clock | None = None,
+    ) -> None:
         self._delay = card_updater_delay
         self._clock = clock or SystemClock()
-        self._results: dict[str, ChargeResult] = {}  # by idempotency key: the first outcome
-        self._updates: list[tuple[datetime, CardUpdate]] = []
-        self._expired_seen: set[tuple[str, str]] = set()
-        self._issued = 0
-        self._declined: dict[tuple[str, str], int] = {}  # soft-decline cards: charges refused so far
-        self.charges: list[ChargeRequest] = []  # successful charges actually made, in order
+        self._wall = sent_at or SystemClock()
+        self.ledger: Ledger = ledger or InMemoryLedger()
+        self.charges: list[ChargeRequest] = []  # successful charges this process made, in order
 
     async def register_customer(self, customer_id: str, email: str, name: str) -> str:
         return f"cus_sim_{customer_id}"
@@ -124,51 +131,53 @@ class SimulatedGateway:
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
         """Charge once per idempotency key; a repeated key gets the first outcome back."""
-        if request.idempotency_key in self._results:
-            return self._results[request.idempotency_key]
-        reference = f"pi_sim_{len(self._results) + 1}"
+        replayed = await self.ledger.replay(request.idempotency_key)
+        if replayed is not None:
+            return replayed
+        reference = f"pi_sim_{secrets.token_hex(8)}"
         card = _test_card(request.gateway_payment_method)
         if card is None:
             result = ChargeResult(False, reference, codes.CARD_DECLINED, "No such PaymentMethod.")
-        elif card.decline_code is None or self._cleared(request):
+        elif card.decline_code is None or await self._cleared(request):
             result = ChargeResult(True, reference, None, None)
-            self.charges.append(request)
         else:
             message = _MESSAGES.get(card.decline_code, "Your card was declined.")
             result = ChargeResult(False, reference, card.decline_code, message)
-            if card.decline_code == codes.EXPIRED_CARD:
-                self._schedule_replacement(request.gateway_customer, request.gateway_payment_method)
-        self._results[request.idempotency_key] = result
-        return result
+        stands = await self.ledger.record(request, result, self._wall.now())
+        if stands is result and result.succeeded:
+            self.charges.append(request)
+        if stands is result and card is not None and card.decline_code == codes.EXPIRED_CARD:
+            await self._schedule_replacement(request.gateway_customer, request.gateway_payment_method)
+        return stands
 
-    def _cleared(self, request: ChargeRequest) -> bool:
+    async def _cleared(self, request: ChargeRequest) -> bool:
         """Whether a card whose cause clears by itself (see the module doc) pays this charge."""
         method = request.gateway_payment_method
         if method.startswith(SHORT_UNTIL_PREFIX):
             return self._clock.now().timestamp() >= int(method.removeprefix(SHORT_UNTIL_PREFIX))
         if method.startswith(SOFT_DECLINES_PREFIX):
-            key = (request.gateway_customer, method)
-            refused = self._declined.get(key, 0)
+            refused = await self.ledger.refused(request.gateway_customer, method)
             if refused >= int(method.removeprefix(SOFT_DECLINES_PREFIX).split("_")[0]):
                 return True
-            self._declined[key] = refused + 1
+            await self.ledger.count_refusal(request.gateway_customer, method)
         return False
 
-    def due_card_updates(self, now: datetime) -> list[CardUpdate]:
+    async def due_card_updates(self, now: datetime) -> list[CardUpdate]:
         """Replacement cards the network has delivered by `now`; each is returned once."""
-        due = [update for at, update in self._updates if at <= now]
-        self._updates = [(at, update) for at, update in self._updates if at > now]
-        return due
+        return [
+            CardUpdate(card.gateway_customer, card.old_payment_method, _details(card.new_payment_method))
+            for card in await self.ledger.take_due(now)
+        ]
 
-    def _schedule_replacement(self, gateway_customer: str, old_payment_method: str) -> None:
+    async def _schedule_replacement(self, gateway_customer: str, old_payment_method: str) -> None:
         """The bank replaces an expired card once: later declines of it change nothing."""
-        if self._delay is None or (gateway_customer, old_payment_method) in self._expired_seen:
+        if self._delay is None:
             return
-        self._expired_seen.add((gateway_customer, old_payment_method))
-        self._issued += 1
-        card = _REPLACEMENT
-        new_card = CardDetails(
-            f"{UPDATED_CARD_PREFIX}{self._issued}", card.brand, card.last4, card.exp_month, card.exp_year
+        number = await self.ledger.count_cards() + 1
+        card = ScheduledCard(
+            gateway_customer,
+            old_payment_method,
+            f"{UPDATED_CARD_PREFIX}{number}_{secrets.token_hex(4)}",
+            self._clock.now() + self._delay,
         )
-        due_at = self._clock.now() + self._delay
-        self._updates.append((due_at, CardUpdate(gateway_customer, old_payment_method, new_card)))
+        await self.ledger.schedule(card)

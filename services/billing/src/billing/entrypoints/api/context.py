@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing.adapters.gateways.port import PaymentGateway
+from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
@@ -20,4 +21,5 @@ class ApiContext:
     keys: ApiKeys
     idempotency: IdempotentRequests
     clock: Clock
+    leases: ChargeLeases
     verifier: PortalTokenVerifier | None = None

@@ -46,12 +46,14 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
         async def run() -> tuple[int, Any]:
             try:
                 subscription, _, first = await start_subscription(
-                    StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code), ctx.uow
+                    StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code),
+                    ctx.uow,
+                    ctx.leases.new(),
                 )
             except DomainError as exc:
                 raise as_api_error(exc) from None
             if first:
-                await collect(first.attempt_id, ctx.uow, ctx.gateway, prepared=first.request)
+                await collect(first.attempt_id, ctx.uow, ctx.gateway, ctx.leases, prepared=first.request)
             async with ctx.uow().read_only() as work:
                 current = await work.subscriptions.get(subscription.id)
             assert current is not None

@@ -1,0 +1,209 @@
+"""What the simulated gateway remembers, in memory for unit tests or in billing's database.
+
+Stripe keeps every idempotency key for at least 24 hours, so a charge sent again after a
+crash is answered with its first outcome. The simulated gateway must do the same across
+restarts and replicas, or a resent charge would count as a second one in its books: so
+in a running service its ledger is a table in billing's database (`SqlLedger`). It also
+counts how often each key was sent, which is what the fault tests read to prove that a
+charge had one sender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from billing.adapters.gateways.port import ChargeRequest, ChargeResult
+from billing.adapters.orm import simulated_card_updates, simulated_charges, simulated_refusals
+from shared.db.upsert import upsert
+
+
+@dataclass(frozen=True)
+class ScheduledCard:
+    """The network's replacement for an expired card, due at a moment."""
+
+    gateway_customer: str
+    old_payment_method: str
+    new_payment_method: str
+    due_at: datetime
+
+
+class Ledger(Protocol):
+    async def replay(self, key: str) -> ChargeResult | None:
+        """The first outcome for `key`, counting this as one more send; None if new."""
+
+    async def record(self, request: ChargeRequest, result: ChargeResult, sent_at: datetime) -> ChargeResult:
+        """Keep `result` as the outcome for the request's key, unless another sender
+        recorded one first: the outcome that stands is returned."""
+
+    async def refused(self, gateway_customer: str, method: str) -> int: ...
+
+    async def count_refusal(self, gateway_customer: str, method: str) -> None: ...
+
+    async def schedule(self, card: ScheduledCard) -> bool:
+        """Schedule a replacement, once per (customer, old card); False if already done."""
+
+    async def take_due(self, now: datetime) -> list[ScheduledCard]:
+        """Replacements due by `now`, each handed out once."""
+
+    async def count_cards(self) -> int: ...
+
+
+class InMemoryLedger:
+    """For unit tests and the model: forgets everything when the process ends."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, ChargeResult] = {}
+        self.sends: dict[str, int] = {}
+        self.refusals: dict[tuple[str, str], int] = {}
+        self.cards: dict[tuple[str, str], tuple[ScheduledCard, bool]] = {}
+
+    async def replay(self, key: str) -> ChargeResult | None:
+        if key in self.results:
+            self.sends[key] += 1
+        return self.results.get(key)
+
+    async def record(self, request: ChargeRequest, result: ChargeResult, sent_at: datetime) -> ChargeResult:
+        key = request.idempotency_key
+        if key not in self.results:
+            self.results[key], self.sends[key] = result, 1
+        return self.results[key]
+
+    async def refused(self, gateway_customer: str, method: str) -> int:
+        return self.refusals.get((gateway_customer, method), 0)
+
+    async def count_refusal(self, gateway_customer: str, method: str) -> None:
+        key = (gateway_customer, method)
+        self.refusals[key] = self.refusals.get(key, 0) + 1
+
+    async def schedule(self, card: ScheduledCard) -> bool:
+        key = (card.gateway_customer, card.old_payment_method)
+        if key in self.cards:
+            return False
+        self.cards[key] = (card, False)
+        return True
+
+    async def take_due(self, now: datetime) -> list[ScheduledCard]:
+        due = [card for card, taken in self.cards.values() if not taken and card.due_at <= now]
+        for card in due:
+            self.cards[(card.gateway_customer, card.old_payment_method)] = (card, True)
+        return due
+
+    async def count_cards(self) -> int:
+        return len(self.cards)
+
+
+def _result(row: object) -> ChargeResult:
+    return ChargeResult(
+        succeeded=bool(row.succeeded),  # type: ignore[attr-defined]
+        gateway_reference=row.reference,  # type: ignore[attr-defined]
+        decline_code=row.decline_code,  # type: ignore[attr-defined]
+        decline_message=row.decline_message,  # type: ignore[attr-defined]
+    )
+
+
+class SqlLedger:
+    """Billing's database: survives restarts and is shared by replicas."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _stored(self, conn: AsyncConnection, key: str) -> ChargeResult | None:
+        row = (
+            await conn.execute(select(simulated_charges).where(simulated_charges.c.idempotency_key == key))
+        ).first()
+        return _result(row) if row else None
+
+    async def replay(self, key: str) -> ChargeResult | None:
+        async with self.engine.begin() as conn:
+            stored = await self._stored(conn, key)
+            if stored is not None:
+                t = simulated_charges
+                await conn.execute(update(t).where(t.c.idempotency_key == key).values(sends=t.c.sends + 1))
+            return stored
+
+    async def record(self, request: ChargeRequest, result: ChargeResult, sent_at: datetime) -> ChargeResult:
+        values = {
+            "idempotency_key": request.idempotency_key,
+            "reference": result.gateway_reference or "",
+            "succeeded": result.succeeded,
+            "decline_code": result.decline_code,
+            "decline_message": result.decline_message,
+            "gateway_customer": request.gateway_customer,
+            "payment_method": request.gateway_payment_method,
+            "amount_amount": request.amount.amount,
+            "amount_currency": request.amount.currency,
+            "first_sent_at": sent_at,
+            "sends": 1,
+        }
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(simulated_charges).values(**values))
+            return result
+        except IntegrityError:  # another sender got there first: its outcome stands
+            async with self.engine.connect() as conn:
+                stored = await self._stored(conn, request.idempotency_key)
+            assert stored is not None
+            return stored
+
+    async def refused(self, gateway_customer: str, method: str) -> int:
+        t = simulated_refusals
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(t.c.refused).where(
+                    t.c.gateway_customer == gateway_customer, t.c.payment_method == method
+                )
+            )
+            return int(found.scalar_one_or_none() or 0)
+
+    async def count_refusal(self, gateway_customer: str, method: str) -> None:
+        t = simulated_refusals
+        async with self.engine.begin() as conn:
+            values = {"gateway_customer": gateway_customer, "payment_method": method, "refused": 1}
+            await upsert(
+                conn, t, values, key=["gateway_customer", "payment_method"], set_={"refused": t.c.refused + 1}
+            )
+
+    async def schedule(self, card: ScheduledCard) -> bool:
+        values = {
+            "gateway_customer": card.gateway_customer,
+            "old_payment_method": card.old_payment_method,
+            "new_payment_method": card.new_payment_method,
+            "due_at": card.due_at,
+        }
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(simulated_card_updates).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    async def take_due(self, now: datetime) -> list[ScheduledCard]:
+        t = simulated_card_updates
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(select(t).where(t.c.delivered_at.is_(None), t.c.due_at <= now))).all()
+            due = [
+                ScheduledCard(r.gateway_customer, r.old_payment_method, r.new_payment_method, r.due_at)
+                for r in rows
+            ]
+            for card in due:
+                await conn.execute(
+                    update(t)
+                    .where(
+                        t.c.gateway_customer == card.gateway_customer,
+                        t.c.old_payment_method == card.old_payment_method,
+                        t.c.delivered_at.is_(None),
+                    )
+                    .values(delivered_at=now)
+                )
+            return due
+
+    async def count_cards(self) -> int:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(simulated_card_updates.c.new_payment_method))
+            return len(rows.all())
