@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from tests.e2e.stack import read_all
 
 from shared.contracts import encode_event, new_event
 from shared.contracts.billing import CustomerCreated
 from shared.messaging.redrive import read_dead_letters, redrive
 from shared.messaging.topics import ensure_topics, load_topics
-from tests.e2e.stack import read_all
 
 pytestmark = pytest.mark.broker
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -60,7 +60,9 @@ async def test_redrive_can_pick_one_event_or_only_the_recent_letters(kafka: str)
     first_id = json.loads(first)["id"]
 
     assert await redrive(kafka, "billing.events", ["pause.billing-events"], event_id=first_id) == 1
-    assert await redrive(kafka, "billing.events", ["pause.billing-events"], since=NOW + timedelta(hours=1)) == 1
+    assert (
+        await redrive(kafka, "billing.events", ["pause.billing-events"], since=NOW + timedelta(hours=1)) == 1
+    )
 
     back = [e["id"] for e in await read_all(kafka, "billing.events")]
     assert back == [first_id, json.loads(second)["id"]]
