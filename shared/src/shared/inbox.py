@@ -1,7 +1,13 @@
 """The idempotent inbox: a consumer records each event id it has applied.
 
 The record is written in the same transaction as the handler's effects, so either both
-happen or neither does, and a redelivered or replayed event changes nothing.
+happen or neither does, and a redelivered or replayed event changes nothing. The
+consumer's durable count of what it took from its topic moves in that same transaction
+(`shared.delivery_counts`).
+
+An event dead-lettered on its content is recorded too, marked `dead_lettered`: it counts
+as consumed (the consumer is done with it), yet when it is redriven after the cause was
+mended it is applied, not skipped as a duplicate, and not counted a second time.
 """
 
 from __future__ import annotations
@@ -10,17 +16,20 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent
+from shared.db.upsert import insert_for
+from shared.delivery_counts import CONSUMED, DeliveryCounts
 
 
 class Inbox:
-    def __init__(self, table: Table, clock: Clock) -> None:
+    def __init__(self, table: Table, clock: Clock, counts: DeliveryCounts | None = None) -> None:
         self.table = table
         self.clock = clock
+        self.counts = counts
 
     async def claim(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> bool:
         """Record the event for `consumer`; False if it was already applied.
@@ -28,40 +37,66 @@ class Inbox:
         Two deliveries racing past the check both try the insert; the primary key lets
         only one transaction commit, and the other's retry then sees the record.
         """
-        t = self.table
-        seen = await session.execute(
-            select(t.c.event_id).where(t.c.consumer == consumer, t.c.event_id == str(event.id))
-        )
-        if seen.first() is not None:
-            return False
-        await session.execute(
-            insert(t).values(
-                consumer=consumer,
-                event_id=str(event.id),
-                event_type=event.type,
-                processed_at=self.clock.now(),
-            )
-        )
-        return True
+        return bool(await self.claim_many(session, consumer, [event]))
 
     async def claim_many(
         self, session: AsyncSession, consumer: str, events: Sequence[CloudEvent[Any]]
     ) -> set[UUID]:
-        """Record a batch in two statements; returns the ids not applied before."""
+        """Record a batch in a few statements; returns the ids not applied before."""
         t = self.table
         ids = {str(e.id): e for e in events}
         seen = await session.execute(
-            select(t.c.event_id).where(t.c.consumer == consumer, t.c.event_id.in_(list(ids)))
+            select(t.c.event_id, t.c.dead_lettered).where(
+                t.c.consumer == consumer, t.c.event_id.in_(list(ids))
+            )
         )
-        for (event_id,) in seen:
-            ids.pop(event_id, None)
-        if ids:
+        revived = []
+        for event_id, dead_lettered in seen:
+            if dead_lettered:
+                revived.append(event_id)
+            else:
+                ids.pop(event_id, None)
+        new = {event_id: event for event_id, event in ids.items() if event_id not in revived}
+        if new:
             now = self.clock.now()
             await session.execute(
                 insert(t),
                 [
                     {"consumer": consumer, "event_id": i, "event_type": e.type, "processed_at": now}
-                    for i, e in ids.items()
+                    for i, e in new.items()
                 ],
             )
+            await self._count(session, consumer, len(new))
+        if revived:
+            await session.execute(
+                update(t)
+                .where(t.c.consumer == consumer, t.c.event_id.in_(revived))
+                .values(dead_lettered=False)
+            )
         return {e.id for e in ids.values()}
+
+    async def record_dead_letter(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> None:
+        """The consumer is done with an event it could not apply: count it, but let a
+        redrive of it through."""
+        t = self.table
+        values = {
+            "consumer": consumer,
+            "event_id": str(event.id),
+            "event_type": event.type,
+            "processed_at": self.clock.now(),
+            "dead_lettered": True,
+        }
+        statement = insert_for(session.get_bind().dialect.name, t).values(**values).on_conflict_do_nothing()
+        if (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]
+            await self._count(session, consumer, 1)
+
+    async def unclaim(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> None:
+        """Forget an event whose effect could not happen after all (a mail server that
+        refused the connection), so that its redelivery is applied."""
+        t = self.table
+        await session.execute(t.delete().where(t.c.consumer == consumer, t.c.event_id == str(event.id)))
+        await self._count(session, consumer, -1)
+
+    async def _count(self, session: AsyncSession, consumer: str, n: int) -> None:
+        if self.counts is not None:
+            await self.counts.add(session, {f"{CONSUMED}{consumer}": n})

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.clock import Clock, clock_for
 from shared.db import create_engine
 from shared.db.tables import MessagingTables
+from shared.delivery_counts import DeliveryCounts
 from shared.http.auth import ApiKeys
 from shared.inbox import Inbox
 from shared.messaging.broker import KafkaBatchPublisher, create_broker
 from shared.messaging.consumer import KafkaDeadLetters
 from shared.outbox import Outbox, OutboxRelay
+from shared.outbox.sequences import EventSequences
 from shared.settings import ServiceSettings
 from shared.unit_of_work import SqlUnitOfWork
 
@@ -35,6 +37,7 @@ class Infrastructure:
     sessions: async_sessionmaker[AsyncSession]
     outbox: Outbox
     inbox: Inbox
+    sequences: EventSequences
     broker: KafkaBroker
     relay: OutboxRelay
     dead_letters: KafkaDeadLetters
@@ -46,6 +49,7 @@ class Infrastructure:
                 self.sessions,
                 outbox=self.outbox,
                 inbox=self.inbox,
+                sequences=self.sequences,
                 clock=self.clock,
                 source=f"/{self.name}",
                 on_commit=self.relay.wake,
@@ -63,7 +67,8 @@ def build_infrastructure(
 ) -> Infrastructure:
     clock = clock or clock_for(settings.clock, settings.test_clock_start)
     engine = create_engine(database_url)
-    outbox = Outbox(tables.outbox)
+    counts = DeliveryCounts(tables.counts)
+    outbox = Outbox(tables.outbox, counts)
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=name)
     return Infrastructure(
         name=name,
@@ -71,9 +76,10 @@ def build_infrastructure(
         engine=engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         outbox=outbox,
-        inbox=Inbox(tables.inbox, clock),
+        inbox=Inbox(tables.inbox, clock, counts),
+        sequences=EventSequences(tables.sequences),
         broker=broker,
-        relay=OutboxRelay(engine, outbox, KafkaBatchPublisher(broker), clock),
+        relay=OutboxRelay(engine, outbox, KafkaBatchPublisher(broker)),
         dead_letters=KafkaDeadLetters(broker),
         keys=ApiKeys(admin=settings.admin_api_key, finance=settings.finance_api_key),
     )

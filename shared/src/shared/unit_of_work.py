@@ -1,9 +1,9 @@
 """The unit of work: one transaction holding state changes, their events and the inbox.
 
 Aggregates record events in `aggregate.events`; repositories tell the unit of work
-which aggregates they have seen; on commit the unit of work writes those events to the
-outbox in the same transaction. Nothing is published directly, so a rollback can never
-leave a published event behind.
+which aggregates they have seen; on commit the unit of work numbers those events per
+subject and writes them to the outbox in the same transaction. Nothing is published
+directly, so a rollback can never leave a published event behind.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from shared.clock import Clock
 from shared.contracts.base import CloudEvent, EventData, new_event
 from shared.db.engine import READ_ONLY
 from shared.inbox import Inbox
+from shared.outbox.sequences import EventSequences
 from shared.outbox.store import Outbox
 
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         *,
         outbox: Outbox,
         inbox: Inbox,
+        sequences: EventSequences,
         clock: Clock,
         source: str,
         on_commit: Callable[[], None] | None = None,
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._outbox = outbox
         self._inbox = inbox
+        self._sequences = sequences
         self.clock = clock
         self.source = source
         self._on_commit = on_commit
@@ -95,6 +98,12 @@ class SqlUnitOfWork:
     async def claim_many(self, consumer: str, events: Sequence[CloudEvent[Any]]) -> set[UUID]:
         return await self._inbox.claim_many(self.session, consumer, events)
 
+    async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None:
+        await self._inbox.record_dead_letter(self.session, consumer, event)
+
+    async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None:
+        await self._inbox.unclaim(self.session, consumer, event)
+
     def _collect(self) -> list[EventData]:
         collected: list[EventData] = []
         for aggregate in self._seen.values():
@@ -108,7 +117,8 @@ class SqlUnitOfWork:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         now = self.clock.now()
-        events = [new_event(data, source=self.source, time=now) for data in self._collect()]
+        collected = await self._sequences.number(self.session, self._collect())
+        events = [new_event(data, source=self.source, time=now) for data in collected]
         await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events])
         await self.session.commit()
         self.recorded.extend(events)

@@ -9,6 +9,7 @@ behind every batch (and fail after the busy timeout on a busy day).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ from shared.db.migrations import upgrade
 from shared.inbox import Inbox
 from shared.outbox import Outbox
 from shared.outbox.relay import OutboxRelay
+from shared.outbox.sequences import EventSequences
 from shared.testing.databases import DatabaseFactory
 from shared.unit_of_work import SqlUnitOfWork
 
@@ -140,6 +142,7 @@ def unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
         async_sessionmaker(engine),
         outbox=Outbox(messaging.outbox),
         inbox=Inbox(messaging.inbox, clock),
+        sequences=EventSequences(messaging.sequences),
         clock=clock,
         source="/billing",
     )
@@ -173,3 +176,37 @@ async def test_a_read_only_unit_of_work_refuses_to_commit(engine: AsyncEngine) -
     async with unit_of_work(engine).read_only() as work:
         with pytest.raises(RuntimeError, match="read-only"):
             await work.commit()
+
+
+def created(n: int) -> CustomerCreated:
+    return CustomerCreated(
+        customer_id=f"cus_{n}", email=f"c{n}@example.com", name=f"C {n}", timezone="UTC", created_at=T0
+    )
+
+
+async def test_each_subjects_events_are_numbered_from_one_in_the_order_of_their_commits(
+    engine: AsyncEngine,
+) -> None:
+    for batch in ([created(1), created(2), created(1)], [created(1)], [created(2), created(3)]):
+        async with unit_of_work(engine) as work:
+            for data in batch:
+                work.emit(data)
+            await work.commit()
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(messaging.outbox.select().order_by(messaging.outbox.c.id))).all()
+    numbered = [(row.message_key, json.loads(row.payload)["data"]["sequence"]) for row in rows]
+    assert numbered == [("cus_1", 1), ("cus_2", 1), ("cus_1", 2), ("cus_1", 3), ("cus_2", 2), ("cus_3", 1)]
+
+
+async def test_two_commits_about_one_subject_at_once_get_distinct_numbers(engine: AsyncEngine) -> None:
+    async def commit_one() -> None:
+        async with unit_of_work(engine) as work:
+            work.emit(created(7))
+            await work.commit()
+
+    await asyncio.gather(*(commit_one() for _ in range(5)))
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(messaging.outbox.select())).all()
+    assert sorted(json.loads(row.payload)["data"]["sequence"] for row in rows) == [1, 2, 3, 4, 5]

@@ -37,6 +37,7 @@ class FakeStore:
     def __init__(self) -> None:
         self.inbox: set[tuple[str, str]] = set()
         self.customers: list[str] = []
+        self.dead_lettered: set[tuple[str, str]] = set()
         self.commits = 0
 
 
@@ -45,6 +46,7 @@ class FakeUnitOfWork:
         self.store = store
         self.inbox: set[tuple[str, str]] = set()
         self.customers: list[str] = []
+        self.dead: set[tuple[str, str]] = set()
 
     async def __aenter__(self) -> FakeUnitOfWork:
         return self
@@ -62,7 +64,11 @@ class FakeUnitOfWork:
     async def claim_many(self, consumer: str, events: list[CloudEvent[Any]]) -> set[Any]:
         return {event.id for event in events if await self.claim(consumer, event)}
 
+    async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None:
+        self.dead.add((consumer, str(event.id)))
+
     async def commit(self) -> None:
+        self.store.dead_lettered |= self.dead
         self.store.inbox |= self.inbox
         self.store.customers += self.customers
         self.store.commits += 1
@@ -179,6 +185,7 @@ async def test_a_handler_that_keeps_failing_is_tried_three_times_then_dead_lette
     assert dead.sent[0][2]["dlq-attempts"] == "3"
     assert "no such plan" in dead.sent[0][2]["dlq-reason"]
     assert store.inbox == set(), "a failed event must stay unprocessed"
+    assert len(store.dead_lettered) == 1, "but the consumer records that it is done with it"
 
 
 async def test_one_bad_message_in_a_batch_does_not_hold_back_the_others() -> None:

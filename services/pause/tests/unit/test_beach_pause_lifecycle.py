@@ -181,6 +181,9 @@ class TestExtending:
             months=3,
             previous_resumes_at=datetime(2026, 2, 28, 12, 0, tzinfo=UTC),
             resumes_at=datetime(2026, 4, 30, 12, 0, tzinfo=UTC),
+            starts_at=pause.starts_at,
+            fee_per_month=pause.fee_per_month,
+            running=False,
         )
 
     def test_an_active_pause_can_be_extended(self) -> None:

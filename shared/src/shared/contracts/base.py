@@ -42,6 +42,16 @@ class EventData(BaseModel):
     topic: ClassVar[Topic]
     version: ClassVar[int] = 1
 
+    sequence: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "This event's place among everything its producer said about the same subject (the "
+            "Kafka key), from 1. A consumer that keeps a fact with its sequence can tell an older "
+            "fact, replayed or redriven late, from a newer one, and keep the newer."
+        ),
+    )
+
     @field_validator("*", mode="after")
     @classmethod
     def _timestamps_in_utc(cls, value: Any) -> Any:

@@ -40,6 +40,11 @@ class PauseExtended(_PauseEvent):
     months: int = Field(ge=1, description="The pause's total length after the extension.")
     previous_resumes_at: AwareDatetime
     resumes_at: AwareDatetime
+    starts_at: AwareDatetime | None = Field(
+        None, description="When the pause began or begins, so this event alone says the whole pause."
+    )
+    fee_per_month: Money | None = None
+    running: bool | None = Field(None, description="Whether the pause had already started when extended.")
 
 
 class PauseEnded(_PauseEvent):

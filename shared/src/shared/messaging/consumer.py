@@ -198,6 +198,9 @@ class EventConsumer:
                 if attempt == self.max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"
                     await self._dead_letter(raw, source, "handler_failed", reason, attempt)
+                    async with self.unit_of_work() as uow:
+                        await uow.record_dead_letter(self.name, event)
+                        await uow.commit()
                     return "dead_lettered"
                 await asyncio.sleep(self.retry_delays[attempt - 1])
         raise AssertionError("unreachable")

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.db.engine import reading
 from shared.metrics import MESSAGES_PUBLISHED, OUTBOX_PENDING
 from shared.outbox.store import RETENTION_DEFAULT, Outbox, OutboxRow
@@ -38,7 +38,7 @@ class OutboxRelay:
         engine: AsyncEngine,
         outbox: Outbox,
         publisher: BatchPublisher,
-        clock: Clock,
+        clock: Clock | None = None,
         *,
         batch_size: int = 1000,
         idle_poll_seconds: float = 0.2,
@@ -47,7 +47,7 @@ class OutboxRelay:
         self.engine = engine
         self.outbox = outbox
         self.publisher = publisher
-        self.clock = clock
+        self.clock = clock or SystemClock()  # wall-clock time: retention is real days
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
         self.retention = retention

@@ -2,7 +2,9 @@
 
 `Outbox.add` runs inside the caller's transaction: the event exists if and only if the
 state change committed. The relay reads rows in insertion order, which is also each
-key's order, and marks them published.
+key's order, and marks them published; the first time a row is published, it counts
+for its topic (`shared.delivery_counts`), in the same transaction. `published_at` is
+wall-clock time, so retention is counted in real days even under the test clock.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.contracts.base import CloudEvent
 from shared.contracts.codec import encode_event
+from shared.delivery_counts import PUBLISHED, DeliveryCounts
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,9 @@ class OutboxRow:
 
 
 class Outbox:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, counts: DeliveryCounts | None = None) -> None:
         self.table = table
+        self.counts = counts
 
     def row_for(self, event: CloudEvent[Any], topic: str) -> dict[str, Any]:
         return {
@@ -61,7 +65,19 @@ class Outbox:
         ]
 
     async def mark_published(self, conn: AsyncConnection, ids: list[int], at: datetime) -> None:
-        await conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(published_at=at))
+        t = self.table
+        if self.counts is not None:
+            first_time = await conn.execute(
+                select(t.c.topic, func.count())
+                .where(t.c.id.in_(ids), t.c.first_published_at.is_(None))
+                .group_by(t.c.topic)
+            )
+            await self.counts.add(conn, {f"{PUBLISHED}{topic}": int(n) for topic, n in first_time})
+        await conn.execute(
+            update(t)
+            .where(t.c.id.in_(ids))
+            .values(published_at=at, first_published_at=func.coalesce(t.c.first_published_at, at))
+        )
 
     async def pending(self, conn: AsyncConnection) -> int:
         t = self.table

@@ -69,3 +69,33 @@ class DatabaseFactory:
         for url in self.created:
             assert self.server is not None
             await drop_postgres_database(self.server, url)
+
+
+class MigratedCopies:
+    """Fresh migrated SQLite databases of one service, fast: each is a copy of a file
+    migrated once. For property tests that need an empty database per example."""
+
+    def __init__(self, folder: Path, service: str) -> None:
+        import asyncio
+
+        from shared.db import create_engine
+        from shared.db.migrations import upgrade
+
+        self.folder, self.service = folder, service
+        self.template = folder / f"{service}-template.db"
+        self.made = 0
+
+        async def migrate() -> None:
+            engine = create_engine(f"sqlite:///{self.template}")
+            await upgrade(engine, service)
+            await engine.dispose()
+
+        asyncio.run(migrate())
+
+    def fresh(self) -> str:
+        import shutil
+
+        self.made += 1
+        path = self.folder / f"{self.service}-{self.made}.db"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"

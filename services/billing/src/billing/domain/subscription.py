@@ -160,8 +160,24 @@ class Subscription:
         if self.status is SubscriptionStatus.PAST_DUE:
             self.status = SubscriptionStatus.ACTIVE
 
-    def pause(self, *, pause_id: str, at: datetime, resumes_at: datetime) -> None:
+    def take_pause_fact(self, sequence: int | None) -> bool:
+        """Whether a fact from the pause service, numbered `sequence`, is newer than every
+        one applied here; if so it becomes the newest. Pause facts about one subscription
+        supersede each other (scheduled, started, extended, ended), so an older one that
+        arrives late is dropped: it cannot start a pause that has already ended."""
+        if sequence is None:
+            return True
+        if sequence <= self.pause_events_applied:
+            return False
+        self.pause_events_applied = sequence
+        return True
+
+    def pause(self, *, pause_id: str, at: datetime, resumes_at: datetime, fee: Money | None = None) -> None:
+        """On the beach from `at`; `fee` is what the customer agreed to pay per paused month
+        (the plan's fee when they agreed), which the beach fees then charge."""
         self._require("pause", SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+        if fee is not None:
+            self.beach_fee = fee
         self.status = SubscriptionStatus.PAUSED
         self.pause_id, self.pause_resumes_at = pause_id, resumes_at
         self.pause_started_at, self.beach_fees_charged = at, 0
@@ -176,6 +192,13 @@ class Subscription:
                 resumes_at=resumes_at,
             )
         )
+
+    def extend_pause(self, pause_id: str, resumes_at: datetime) -> None:
+        """The customer stays on the beach longer: fees go on until the new resume date."""
+        self._require("extend the pause of", SubscriptionStatus.PAUSED)
+        if pause_id != self.pause_id:
+            return  # another pause than the one running: nothing to extend
+        self.pause_resumes_at = resumes_at
 
     def beach_fee_due(self, now: datetime) -> bool:
         return (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.domain.subscription import SubscriptionStatus
+from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import queue_attempt, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.subscriptions import cancel_subscription
@@ -38,50 +38,68 @@ async def cancel(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     )
 
 
+async def _newest_pause_fact(work: BillingUnitOfWork, data: Any) -> Subscription | None:
+    """The subscription, locked, if this pause fact is newer than what it already knows."""
+    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    if subscription is None or not subscription.take_pause_fact(data.sequence):
+        return None
+    return subscription
+
+
+OPEN_TO_A_PAUSE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+
 async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     data: PauseStarted = event.data
-    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
-    if subscription is None or subscription.status not in (
-        SubscriptionStatus.ACTIVE,
-        SubscriptionStatus.PAST_DUE,
-    ):
-        return  # canceled meanwhile, or already paused: nothing to stop
-    subscription.beach_fee = data.fee_per_month  # the fee the customer agreed to for this pause
-    subscription.pause(pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at)
+    subscription = await _newest_pause_fact(work, data)
+    if subscription is None:
+        return
+    if subscription.status in OPEN_TO_A_PAUSE:  # not canceled meanwhile, nor already paused
+        subscription.pause(
+            pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at, fee=data.fee_per_month
+        )
     await work.subscriptions.save(subscription)
 
 
 async def pause_scheduled(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     data: PauseScheduled = event.data
-    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
-    if subscription is None or subscription.status not in (
-        SubscriptionStatus.ACTIVE,
-        SubscriptionStatus.PAST_DUE,
-    ):
+    subscription = await _newest_pause_fact(work, data)
+    if subscription is None:
         return
-    subscription.schedule_pause(data.pause_id, data.starts_at)
+    if subscription.status in OPEN_TO_A_PAUSE:
+        subscription.schedule_pause(data.pause_id, data.starts_at)
     await work.subscriptions.save(subscription)
 
 
 async def pause_extended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+    """Longer on the beach. The event says the whole pause, so if it is the newest fact
+    while its `pause.started` is still on its way, it starts the pause itself."""
     data: PauseExtended = event.data
-    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
-    if subscription and subscription.pause_id == data.pause_id:
-        subscription.pause_resumes_at = data.resumes_at
-        await work.subscriptions.save(subscription)
+    subscription = await _newest_pause_fact(work, data)
+    if subscription is None:
+        return
+    running = data.running and data.starts_at is not None
+    if running and subscription.status in OPEN_TO_A_PAUSE:
+        assert data.starts_at is not None
+        subscription.pause(
+            pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at, fee=data.fee_per_month
+        )
+    elif data.running is False and data.starts_at and subscription.status in OPEN_TO_A_PAUSE:
+        subscription.schedule_pause(data.pause_id, data.starts_at)
+    if subscription.status is SubscriptionStatus.PAUSED:
+        subscription.extend_pause(data.pause_id, data.resumes_at)
+    await work.subscriptions.save(subscription)
 
 
 async def pause_ended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
     """Back from the beach: a new period starts on the resume date, charged at once."""
     data: PauseEnded | PauseCanceled = event.data
-    subscription = await work.subscriptions.get(data.subscription_id, lock=True)
+    subscription = await _newest_pause_fact(work, data)
     if subscription is None:
         return
-    if subscription.status is not SubscriptionStatus.PAUSED:
-        subscription.drop_scheduled_pause(data.pause_id)  # called off before it began
+    if subscription.status is not SubscriptionStatus.PAUSED or subscription.pause_id != data.pause_id:
+        subscription.drop_scheduled_pause(data.pause_id)  # called off before it began, or not this one
         await work.subscriptions.save(subscription)
-        return
-    if subscription.pause_id != data.pause_id:
         return
     at = data.ended_at if isinstance(data, PauseEnded) else data.canceled_at
     subscription.resume(at=at, pause_id=data.pause_id)

@@ -1,4 +1,9 @@
-"""Storing dunning cases: filterable columns plus the case's timeline as JSON."""
+"""Storing dunning cases: filterable columns plus the case's timeline as JSON.
+
+A case is written by the consumer (a payment, a new card) and by the scheduler (a
+reminder, a retry), on every replica; its version makes a save that lost such a race
+raise instead of overwriting the other writer's change.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dunning.adapters.orm import dunning_cases
+from dunning.adapters.orm import dunning_cases, settled_invoices, subscription_states
 from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
 from shared.contracts.dunning import CaseOutcome, DeclineClass
+from shared.db.upsert import insert_for
+from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
 
@@ -57,6 +64,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "retries_made": len(case.retries),
         "next_due_at": next_due_at,
         "state": json.dumps(state),
+        "version": case.version,
         **({"recovered_amount": recovered.recovered_amount.amount} if recovered else {}),  # type: ignore[attr-defined]
     }
 
@@ -86,6 +94,7 @@ def _case(row: Row[Any]) -> DunningCase:
         card_updated_at=_at(state["card_updated_at"]),
         paused_since=_at(state["paused_since"]),
         failed_card=state.get("failed_card"),
+        version=row.version,
     )
 
 
@@ -98,9 +107,14 @@ class CaseRepository:
         self._track(case)
 
     async def save(self, case: DunningCase, next_due_at: datetime | None) -> None:
-        await self.session.execute(
-            update(dunning_cases).where(dunning_cases.c.id == case.id).values(**_values(case, next_due_at))
+        t = dunning_cases
+        values = _values(case, next_due_at) | {"version": case.version + 1}
+        saved = await self.session.execute(
+            update(t).where(t.c.id == case.id, t.c.version == case.version).values(**values)
         )
+        if saved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"dunning case {case.id} changed concurrently")
+        case.version += 1
         self._track(case)
 
     async def _many(self, *where: Any, limit: int = 1000, lock: bool = False) -> list[DunningCase]:
@@ -152,3 +166,51 @@ class CaseRepository:
             dunning_cases.c.status == CaseStatus.OPEN.value, dunning_cases.c.next_due_at <= now
         )
         return int((await self.session.execute(query)).scalar_one())
+
+
+class SettledInvoices:
+    """Invoices billing reported paid, whatever order their facts arrived in."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
+        values = {"invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at}
+        statement = insert_for(self.session.get_bind().dialect.name, settled_invoices).values(**values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def is_paid(self, invoice_id: str) -> bool:
+        t = settled_invoices
+        return (
+            await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id == invoice_id))
+        ).first() is not None
+
+
+class SubscriptionStates:
+    """The newest pause or cancel fact billing reported per subscription, with its sequence."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:
+        t = subscription_states
+        values = {"subscription_id": subscription_id, "status": status, "sequence": sequence or 0}
+        statement = insert_for(self.session.get_bind().dialect.name, t).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.c.subscription_id],
+                set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},
+                where=t.c.sequence < statement.excluded.sequence,
+            )
+        )
+
+    async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None:
+        """`canceled` or `paused` if billing said so after the fact numbered `sequence`."""
+        t = subscription_states
+        found = await self.session.execute(
+            select(t.c.status, t.c.sequence).where(t.c.subscription_id == subscription_id)
+        )
+        row = found.first()
+        if row is None or sequence is None or row.sequence <= sequence:
+            return None
+        return str(row.status)

@@ -132,6 +132,15 @@ class DunningCase:
     def zone(self) -> ZoneInfo:
         return customer_zone(self.timezone)
 
+    def customer_lives_in(self, timezone: str) -> bool:
+        """The customer's timezone arrived after the case opened (their `customer.created`
+        came later than the failed payment): quiet hours and paydays follow it from now.
+        Answers whether anything changed."""
+        self._require_open("move the timezone of")
+        customer_zone(timezone)  # refuses a name that is not a timezone
+        changed, self.timezone = self.timezone != timezone, timezone
+        return changed
+
     @property
     def contacts(self) -> int:
         """Messages sent: reminders plus the beach offer, as counted in `dunning.reminder_sent`."""

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dunning.adapters.orm import customer_profiles
 from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import Topic
-from shared.customer_directory import remember_customer_handler
 from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
@@ -25,7 +23,7 @@ def billing_events_consumer(
         name="dunning.billing-events",
         topic=Topic.BILLING_EVENTS,
         handlers={
-            "customer.created": remember_customer_handler(customer_profiles),
+            "customer.created": cases.customer_created,
             "payment.failed": cases.payment_failed,
             "payment.succeeded": cases.paid,
             "invoice.paid": cases.paid,

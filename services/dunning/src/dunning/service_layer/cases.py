@@ -1,7 +1,11 @@
 """Dunning's reactions to billing's facts: open, recover, retry on a new card, close.
 
 Each runs inside the consumer's unit of work, with the inbox claim, so a duplicated
-`payment.failed` cannot open a second case (the invoice id is unique as well).
+`payment.failed` cannot open a second case (the invoice id is unique as well). Facts can
+arrive out of order (a replay, a dead letter put back later), so dunning remembers the
+facts that end a case's reason to exist, and a failure older than one of them opens no
+case: an invoice paid (by any attempt), a subscription canceled or put on the beach after
+the failure. We never nag a customer who paid.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.run import act, save
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
-from shared.contracts.billing import ChargeContext, PaymentFailed, PaymentMethodExpiring
+from shared.contracts.billing import ChargeContext, CustomerCreated, PaymentFailed, PaymentMethodExpiring
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
 
@@ -63,6 +67,10 @@ class CaseHandlers:
             return  # a failed beach fee never starts dunning: the pause just continues
         if await work.cases.by_invoice(data.invoice_id) is not None:
             return  # a failed retry: the case goes on
+        if await work.settled_invoices.is_paid(data.invoice_id):
+            return  # paid by another attempt whose news came first
+        if await work.subscription_states.ended_after(data.subscription_id, data.sequence):
+            return  # canceled or on the beach since this charge failed
         profile = await work.customers.get(data.customer_id)
         policy = self.book.for_new_case(data.customer_id)
         case = DunningCase.open(
@@ -81,7 +89,9 @@ class CaseHandlers:
 
     async def paid(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
         """`payment.succeeded` or `invoice.paid`: the case is recovered."""
-        case = await work.cases.by_invoice(event.data.invoice_id)
+        data = event.data
+        await work.settled_invoices.remember(data.invoice_id, data.subscription_id, work.clock.now())
+        case = await work.cases.by_invoice(data.invoice_id)
         if case is not None and case.is_open:
             amount = getattr(event.data, "amount", None) or getattr(event.data, "total", None)
             case.recover(work.clock.now(), amount)
@@ -100,14 +110,26 @@ class CaseHandlers:
             await save(work, case, self.book, now)
 
     async def subscription_canceled(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
-        now = work.clock.now()
-        for case in await work.cases.open_for(subscription_id=event.data.subscription_id):
-            case.close(CaseOutcome.CANCELED, now)
-            await save(work, case, self.book, now)
+        await self._ended(event, work, "canceled", CaseOutcome.CANCELED)
 
     async def subscription_paused(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
         """On the beach while a case is open: that was the dunning offer, taken."""
-        now = work.clock.now()
-        for case in await work.cases.open_for(subscription_id=event.data.subscription_id):
-            case.close(CaseOutcome.PAUSED, now)
+        await self._ended(event, work, "paused", CaseOutcome.PAUSED)
+
+    async def _ended(
+        self, event: CloudEvent[Any], work: DunningUnitOfWork, status: str, outcome: CaseOutcome
+    ) -> None:
+        now, subscription_id = work.clock.now(), event.data.subscription_id
+        await work.subscription_states.remember(subscription_id, status, event.data.sequence)
+        for case in await work.cases.open_for(subscription_id=subscription_id):
+            case.close(outcome, now)
             await save(work, case, self.book, now)
+
+    async def customer_created(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+        """Remember the customer; a case opened before this arrived learns their timezone."""
+        data: CustomerCreated = event.data
+        await work.customers.remember(data)
+        now = work.clock.now()
+        for case in await work.cases.open_for(customer_id=data.customer_id):
+            if case.customer_lives_in(data.timezone):
+                await save(work, case, self.book, now)

@@ -32,11 +32,13 @@ subscription_views = Table(
     Column("dunning_offer_open", Boolean, nullable=False),
     Column("status_sequence", BigInteger, nullable=False, server_default="0"),
     Column("period_sequence", BigInteger, nullable=False, server_default="0"),
+    Column("paid_sequence", BigInteger, nullable=False, server_default="0"),
 )
 """Built from billing's facts in whatever order they arrive: each part (status, period)
 keeps the sequence of the fact it came from, and an older fact never overwrites a
 newer one. A row whose `subscription.created` has not arrived yet has no price: it is
-not shown until it does."""
+not shown until it does. `paid_sequence` is the newest paid subscription invoice: billing
+ends `past_due` with it and no subscription event of its own."""
 
 dunning_case_views = Table(
     "dunning_case_views",
@@ -101,4 +103,5 @@ cards_on_file = Table(
     Column("exp_month", Integer, nullable=False),
     Column("exp_year", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("sequence", BigInteger, nullable=False, server_default="0"),
 )

@@ -136,7 +136,7 @@ def view_of(row: Row[Any]) -> SubscriptionView | None:
     """The subscription as pause knows it; None until billing's `subscription.created` has
     arrived (a later fact may come first), since only that one says its plan and price."""
     values = dict(row._mapping)
-    for bookkeeping in ("status_sequence", "period_sequence"):
+    for bookkeeping in ("status_sequence", "period_sequence", "paid_sequence"):
         values.pop(bookkeeping)
     if None in (values["price_amount"], values["status"], values["current_period_end"]):
         return None

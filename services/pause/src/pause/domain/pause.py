@@ -197,7 +197,15 @@ class BeachPause:
         previous = self.resumes_at
         self.months, self.resumes_at = total, add_months(self.starts_at, total)
         self.reminder_sent_at = None
-        self._record(PauseExtended, months=total, previous_resumes_at=previous, resumes_at=self.resumes_at)
+        self._record(
+            PauseExtended,
+            months=total,
+            previous_resumes_at=previous,
+            resumes_at=self.resumes_at,
+            starts_at=self.starts_at,
+            fee_per_month=self.fee_per_month,
+            running=self.status is PauseStatus.ACTIVE,
+        )
 
     def cancel(self, now: datetime, reason: str) -> None:
         """Call the pause off (e.g. the subscription was canceled); billing resumes if it paused."""

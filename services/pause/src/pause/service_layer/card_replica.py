@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pause.adapters.orm import cards_on_file
 from shared.contracts.base import CloudEvent
 from shared.contracts.billing import PaymentMethodUpdated
-from shared.db.upsert import upsert
+from shared.db.upsert import insert_for
 from shared.unit_of_work import SqlUnitOfWork
 
 
@@ -29,7 +29,8 @@ class CardOnFile:
 
 
 async def payment_method_updated(event: CloudEvent[Any], uow: SqlUnitOfWork) -> None:
-    """The newest card wins: billing makes every added card the default."""
+    """The newest card wins: billing makes every added card the default. Newest by the
+    customer's own sequence, so an old card's event redelivered late changes nothing."""
     data: PaymentMethodUpdated = event.data
     values = {
         "customer_id": data.customer_id,
@@ -38,8 +39,17 @@ async def payment_method_updated(event: CloudEvent[Any], uow: SqlUnitOfWork) -> 
         "exp_month": data.exp_month,
         "exp_year": data.exp_year,
         "updated_at": event.time,
+        "sequence": data.sequence or 0,
     }
-    await upsert(uow.session, cards_on_file, values, key=["customer_id"])
+    t = cards_on_file
+    statement = insert_for(uow.session.get_bind().dialect.name, t).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name != "customer_id"}
+    newer = t.c.sequence < statement.excluded.sequence
+    if data.sequence is None:
+        newer = t.c.updated_at <= statement.excluded.updated_at
+    await uow.session.execute(
+        statement.on_conflict_do_update(index_elements=[t.c.customer_id], set_=changes, where=newer)
+    )
 
 
 async def card_of(session: AsyncSession, customer_id: str) -> CardOnFile | None:

@@ -34,6 +34,9 @@ def upgrade() -> None:
             batch.alter_column(name, existing_type=kind, nullable=True)
         batch.add_column(sa.Column("status_sequence", sa.BigInteger(), server_default="0", nullable=False))
         batch.add_column(sa.Column("period_sequence", sa.BigInteger(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("paid_sequence", sa.BigInteger(), server_default="0", nullable=False))
+    with op.batch_alter_table("cards_on_file") as batch:
+        batch.add_column(sa.Column("sequence", sa.BigInteger(), server_default="0", nullable=False))
     op.create_table(
         "dunning_case_views",
         sa.Column("case_id", sa.String(40), nullable=False),
@@ -48,7 +51,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_dunning_case_views_subscription_id", table_name="dunning_case_views")
     op.drop_table("dunning_case_views")
+    with op.batch_alter_table("cards_on_file") as batch:
+        batch.drop_column("sequence")
     with op.batch_alter_table("subscription_views") as batch:
+        batch.drop_column("paid_sequence")
         batch.drop_column("period_sequence")
         batch.drop_column("status_sequence")
         for name, kind in KNOWN_FROM_CREATED:
