@@ -85,7 +85,10 @@ async def test_every_service_is_ready_and_serves_metrics(stack: RunningStack) ->
         for process in (stack.billing, stack.dunning, stack.pause):
             assert (await client.get(f"{process.url}/healthz")).json() == {"status": "ok"}
             ready = (await client.get(f"{process.url}/readyz")).json()
-            assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+            assert ready == {
+                "status": "ready",
+                "checks": {"database": "ok", "broker": "ok", "delivery": "ok"},
+            }
             metrics = (await client.get(f"{process.url}/metrics")).text
             assert "http_requests_total" in metrics
             assert (await client.get(f"{process.url}/openapi.json")).status_code == 200

@@ -33,6 +33,13 @@ class TestClock:
     def now(self) -> datetime:
         return self._now
 
+    def restore(self, moment: datetime) -> None:
+        """Take up a stored simulated time at start, before any work ran (it may lie behind
+        the moment this clock was created at, which is the wall-clock time by default)."""
+        if moment.tzinfo is None:
+            raise ValueError("the test clock needs an aware datetime")
+        self._now = moment.astimezone(UTC)
+
     def move_to(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("the test clock needs an aware datetime")

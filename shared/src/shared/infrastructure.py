@@ -21,7 +21,11 @@ from shared.http.auth import ApiKeys
 from shared.inbox import Inbox
 from shared.messaging.broker import KafkaBatchPublisher, create_broker
 from shared.messaging.consumer import KafkaDeadLetters
+from shared.messaging.probe import KafkaMarkProbe
+from shared.messaging.topics import DEFAULT_FILE as DEFAULT_TOPICS
+from shared.messaging.topics import ensure_topics, load_topics
 from shared.outbox import Outbox, OutboxRelay
+from shared.outbox.broker_marks import BrokerMarks
 from shared.outbox.sequences import EventSequences
 from shared.settings import ServiceSettings
 from shared.unit_of_work import SqlUnitOfWork
@@ -35,6 +39,8 @@ class Infrastructure:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    tables: MessagingTables
+    counts: DeliveryCounts
     outbox: Outbox
     inbox: Inbox
     sequences: EventSequences
@@ -58,6 +64,13 @@ class Infrastructure:
         return factory
 
 
+async def recreate_topics(bootstrap_servers: str) -> None:
+    """After the broker lost its topics: create them again as `deploy/topics.yaml` says
+    (where the file ships with the code; a deployment's topic job does it otherwise)."""
+    if DEFAULT_TOPICS.exists():
+        await ensure_topics(bootstrap_servers, load_topics())
+
+
 def build_infrastructure(
     name: str,
     settings: ServiceSettings,
@@ -75,11 +88,20 @@ def build_infrastructure(
         clock=clock,
         engine=engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False),
+        tables=tables,
+        counts=counts,
         outbox=outbox,
         inbox=Inbox(tables.inbox, clock, counts),
         sequences=EventSequences(tables.sequences),
         broker=broker,
-        relay=OutboxRelay(engine, outbox, KafkaBatchPublisher(broker)),
+        relay=OutboxRelay(
+            engine,
+            outbox,
+            KafkaBatchPublisher(broker),
+            marks=BrokerMarks(tables.broker_marks),
+            probe=KafkaMarkProbe(settings.kafka_bootstrap_servers),
+            recreate_topics=lambda: recreate_topics(settings.kafka_bootstrap_servers),
+        ),
         dead_letters=KafkaDeadLetters(broker),
         keys=ApiKeys(admin=settings.admin_api_key, finance=settings.finance_api_key),
     )

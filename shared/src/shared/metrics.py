@@ -26,5 +26,9 @@ CONSUMER_WAITS = Counter(
     ["consumer"],
 )
 OUTBOX_PENDING = Gauge("outbox_pending_messages", "Outbox rows not yet published.")
+BROKER_LOSSES = Counter(
+    "broker_losses_total",
+    "Times the relay found the broker had lost events it acknowledged, and republished.",
+)
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests served.", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency.", ["route"])

@@ -28,12 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.clock import TestClock
 from shared.db.engine import reading
 from shared.http.errors import install_error_handlers
-from shared.http.probes import install_request_metrics, probes_router
+from shared.http.probes import Degraded, install_request_metrics, probes_router
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.test_clock import ClockParticipant, participant_router
+from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
+from shared.test_clock.participant import consumer_topics
 from shared.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,33 @@ class Service:
     wake_workers: Sequence[Callable[[], None]] = ()
     """Woken when time moves or a consumer processed events: either can make work due now,
     which should not wait for the worker's next interval."""
+    clock_registration: Callable[[], Awaitable[None]] | None = None
+    """With `CLOCK=test`: how this instance tells the coordinator it takes part."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @cached_property
     def clock_participant(self) -> ClockParticipant | None:
         """Present with `CLOCK=test`: lets the coordinator set and observe this service."""
-        if not isinstance(self.infra.clock, TestClock):
+        infra, clock = self.infra, self.infra.clock
+        if not isinstance(clock, TestClock):
             return None
-        participant = ClockParticipant(
-            self.infra.clock, self.relay, self.consumers, self.due_work, self.next_due
+        facts = DatabaseFacts(
+            infra.engine,
+            infra.counts,
+            self.relay.pending,
+            consumer_topics(self.consumers),
+            lambda: self.relay.healing,
         )
-        participant.listeners.extend(self.wake_workers)
+        participant = ClockParticipant(
+            clock,
+            facts,
+            self.due_work,
+            self.next_due,
+            service=self.name,
+            store=ClockStore(infra.engine, infra.tables.clock),
+        )
+        participant.listeners.extend([*self.wake_workers, self.relay.wake])
         return participant
 
     @property
@@ -95,7 +111,19 @@ class Service:
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("broker did not answer")
 
+    async def check_delivery(self) -> None:
+        if self.relay.healing:
+            raise Degraded("republishing events the broker lost")
+
     async def start(self) -> None:
+        participant = self.clock_participant
+        if participant is not None:
+            await participant.restore()  # before any work: it must run at the simulated time
+            if self.clock_registration is not None:
+                registrar = Registrar(self.clock_registration, participant)
+                self._tasks.append(
+                    asyncio.create_task(registrar.run(self._stop), name="test-clock-registration")
+                )
         for consumer in self.consumers:
             consumer.listeners.extend(self.wake_workers)
             consumer.subscribe(
@@ -118,6 +146,7 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
         await self.broker.stop()
+        await self.relay.close()
         await self.engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -133,7 +162,12 @@ class Service:
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
         install_request_metrics(app)
-        app.include_router(probes_router({"database": self.check_database, "broker": self.check_broker}))
+        checks = {
+            "database": self.check_database,
+            "broker": self.check_broker,
+            "delivery": self.check_delivery,
+        }
+        app.include_router(probes_router(checks))
         for router in self.routers:
             app.include_router(router)
         if self.clock_participant is not None:

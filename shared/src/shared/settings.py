@@ -40,6 +40,12 @@ class ServiceSettings(BaseSettings):
     finance_api_key: str = Field(DEV_FINANCE_API_KEY, validation_alias=_env("FINANCE_API_KEY"))
     clock: Literal["system", "test"] = Field("system", validation_alias=_env("CLOCK"))
     test_clock_start: AwareDatetime | None = Field(None, validation_alias=_env("TEST_CLOCK_START"))
+    billing_url: str = Field("http://127.0.0.1:8001", validation_alias=_env("BILLING_URL"))
+    """Where billing's API answers: for dunning's card-update links, pause's card form, and
+    every service's registration with the test clock."""
+    advertised_url: str | None = Field(None, validation_alias=_env("ADVERTISED_URL"))
+    """Where other services reach this instance (the test clock's coordinator asks it);
+    unset, its own bind address and port."""
     """With `CLOCK=test`, the simulated time's first moment (RFC 3339 with an offset), so a
     run does not depend on the day it is started; unset, simulated time starts at the
     wall-clock time. Every service must be given the same value."""
@@ -68,6 +74,20 @@ class ServiceSettings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"not an Ed25519 public key in PEM ({exc})") from None
         return value
+
+    @field_validator("advertised_url", "billing_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    def own_url(self, port: int) -> str:
+        """This instance's address for other services."""
+        if self.advertised_url:
+            return self.advertised_url.rstrip("/")
+        host = "127.0.0.1" if self.bind_host in ("0.0.0.0", "::") else self.bind_host  # noqa: S104
+        return f"http://{host}:{port}"
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

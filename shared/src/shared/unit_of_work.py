@@ -8,7 +8,7 @@ directly, so a rollback can never leave a published event behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
@@ -52,6 +52,7 @@ class SqlUnitOfWork:
         self._emitted: list[EventData] = []
         self.recorded: list[CloudEvent[Any]] = []
         self._read_only = False
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     def read_only(self) -> Self:
         """Use this transaction only to read: on SQLite it then takes no write lock.
@@ -87,6 +88,12 @@ class SqlUnitOfWork:
 
     def track(self, aggregate: RecordsEvents) -> None:
         self._seen.setdefault(id(aggregate), aggregate)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the transaction committed: for effects outside the database
+        (sending a message) that must not happen unless the commit did, and must not hold
+        the transaction open while they wait on someone else."""
+        self._after_commit.append(action)
 
     def emit(self, data: EventData) -> None:
         """Publish a fact that belongs to no aggregate (a command, a notification)."""
@@ -124,6 +131,19 @@ class SqlUnitOfWork:
         self.recorded.extend(events)
         if events and self._on_commit:
             self._on_commit()
+        await self._run_after_commit()
+
+    async def _run_after_commit(self) -> None:
+        """Every action runs, even after one failed; the first failure is raised after."""
+        actions, self._after_commit = self._after_commit, []
+        failures = []
+        for action in actions:
+            try:
+                await action()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     async def rollback(self) -> None:
         await self.session.rollback()

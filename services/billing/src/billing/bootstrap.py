@@ -29,7 +29,7 @@ from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
 from shared.portal_tokens import PortalTokenSigner, PortalTokenVerifier
 from shared.service import Service
-from shared.test_clock import ClockCoordinator, coordinator_router
+from shared.test_clock import ClockCoordinator, SqlClockBook, coordinator_router
 
 
 def gateway_for(settings: BillingSettings, clock: Clock, engine: AsyncEngine) -> PaymentGateway:
@@ -104,8 +104,21 @@ def bootstrap(
         wake_workers=[scheduler.wake],
     )
     if service.clock_participant is not None:
+        book = SqlClockBook(infra.engine, orm.clock_advance, orm.clock_participants)
+        own_url = settings.own_url(settings.port)
         coordinator = ClockCoordinator(
-            service.clock_participant, [settings.dunning_url, settings.pause_url], settings.admin_api_key
+            service.clock_participant,
+            [settings.dunning_url, settings.pause_url],
+            settings.admin_api_key,
+            book=book,
+            own_url=own_url,
+            owner=leases.owner,
         )
         service.routers = [*service.routers, coordinator_router(coordinator, infra.keys)]
+        service.workers = [*service.workers, coordinator.supervise]
+
+        async def register() -> None:
+            await book.register("billing", own_url)
+
+        service.clock_registration = register
     return service

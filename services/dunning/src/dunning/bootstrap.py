@@ -18,6 +18,7 @@ from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
 from shared.infrastructure import build_infrastructure
 from shared.service import Service
+from shared.test_clock import http_registration
 
 
 def mailer_for(settings: DunningSettings) -> Mailer:
@@ -34,7 +35,7 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
     scheduler = DunningScheduler(
         unit_of_work, book, links, interval=0.5 if settings.clock == "test" else 30.0
     )
-    return Service(
+    service = Service(
         name="dunning",
         settings=settings,
         port=settings.port,
@@ -42,7 +43,7 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         unit_of_work=unit_of_work,
         consumers=[
             billing_events_consumer(unit_of_work, infra.dead_letters, book, links),
-            notifier_consumer(mailer_for(settings), infra.dead_letters),
+            notifier_consumer(mailer_for(settings), infra.dead_letters, unit_of_work),
         ],
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
@@ -54,3 +55,8 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
     )
+    if service.clock_participant is not None:
+        service.clock_registration = http_registration(
+            settings.billing_url, settings.admin_api_key, "dunning", settings.own_url(settings.port)
+        )
+    return service

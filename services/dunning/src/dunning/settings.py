@@ -22,7 +22,6 @@ class DunningSettings(ServiceSettings):
     mail_from: str = Field("Billing <billing@example.com>", validation_alias=AliasChoices("MAIL_FROM"))
     mail_dir: str = Field("./var/mail", validation_alias=AliasChoices("MAIL_DIR"))
 
-    billing_url: str = Field("http://127.0.0.1:8001", validation_alias=AliasChoices("BILLING_URL"))
     portal_base_url: str = Field(
         "http://127.0.0.1:8003/portal", validation_alias=AliasChoices("PORTAL_BASE_URL")
     )

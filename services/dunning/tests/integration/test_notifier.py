@@ -1,17 +1,27 @@
-"""The notifier writes each requested message once, as a readable email file."""
+"""The notifier sends each requested message once: as a readable email file, or by SMTP."""
 
 from __future__ import annotations
 
 import email
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dunning.adapters.mailer import FileMailer
+import pytest
+
+from dunning.adapters.mailer import FileMailer, Mailer, MailServerUnavailable
+from dunning.bootstrap import bootstrap
 from dunning.entrypoints.notifier import notifier_consumer
+from dunning.settings import DunningSettings
+from shared.backoff import Backoff
 from shared.contracts import encode_event, new_event
 from shared.contracts.notifications import NotificationRequested
-from shared.messaging.consumer import SourceInfo
+from shared.db.migrations import upgrade
+from shared.messaging.consumer import EventConsumer, SourceInfo
 from shared.money import Money
+from shared.service import Service
+from shared.testing.databases import DatabaseFactory
+from shared.testing.services import settings_for
 
 NOW = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 
@@ -37,8 +47,62 @@ def reminder() -> bytes:
     return encode_event(new_event(note, source="/dunning", time=NOW))
 
 
-async def test_a_notification_becomes_one_eml_file_with_the_card_update_link(tmp_path: Path) -> None:
-    consumer = notifier_consumer(FileMailer(tmp_path, "Billing <billing@example.com>"), NoDeadLetters())
+class CountingMailer:
+    """A mail server that counts what it was sent, and can be down for a while."""
+
+    def __init__(self, down_for: int = 0) -> None:
+        self.sent: list[str] = []
+        self.down_for = down_for
+
+    async def send(self, note: NotificationRequested) -> None:
+        if self.down_for:
+            self.down_for -= 1
+            raise MailServerUnavailable("connection refused")
+        self.sent.append(note.notification_id)
+
+
+@pytest.fixture
+async def dunning(databases: DatabaseFactory) -> AsyncIterator[Service]:
+    service = bootstrap(settings_for(DunningSettings, DUNNING_DATABASE_URL=await databases.new("notifier")))
+    await upgrade(service.engine, "dunning")
+    yield service
+    await service.engine.dispose()
+
+
+def notifier(dunning: Service, mailer: Mailer) -> EventConsumer:
+    consumer = notifier_consumer(mailer, NoDeadLetters(), dunning.unit_of_work)  # type: ignore[arg-type]
+    consumer.backoff = Backoff(first=0.001, most=0.002)
+    return consumer
+
+
+async def test_a_redelivered_notification_is_not_sent_again(dunning: Service) -> None:
+    mailer = CountingMailer()
+    first_process, after_a_restart = notifier(dunning, mailer), notifier(dunning, mailer)
+
+    await first_process.process(reminder(), SourceInfo("notifications", 0, 0, None))
+    await after_a_restart.process(reminder(), SourceInfo("notifications", 0, 0, None))
+
+    assert mailer.sent == ["ntf_1"]
+
+
+async def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(dunning: Service) -> None:
+    mailer = CountingMailer(down_for=2)
+    consumer = notifier(dunning, mailer)
+    message = reminder()
+
+    for _ in range(2):
+        with pytest.raises(MailServerUnavailable):
+            await consumer.process(message, SourceInfo("notifications", 0, 0, None))
+    assert await consumer.process(message, SourceInfo("notifications", 0, 0, None)) == "processed"
+    await consumer.process(message, SourceInfo("notifications", 0, 0, None))
+
+    assert mailer.sent == ["ntf_1"]
+
+
+async def test_a_notification_becomes_one_eml_file_with_the_card_update_link(
+    tmp_path: Path, dunning: Service
+) -> None:
+    consumer = notifier(dunning, FileMailer(tmp_path, "Billing <billing@example.com>"))
     message = reminder()
     await consumer.process(message, SourceInfo("notifications", 0, 0, None))
     await consumer.process(message, SourceInfo("notifications", 0, 0, None))  # redelivered

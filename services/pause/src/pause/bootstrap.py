@@ -18,6 +18,7 @@ from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
 from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
+from shared.test_clock import http_registration
 
 
 def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service:
@@ -30,7 +31,7 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
     idempotency = IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock)
     key = settings.stripe_publishable_key
     card_entry = StripeCardEntry(key, settings.stripe_js_url) if key else None
-    return Service(
+    service = Service(
         name="pause",
         settings=settings,
         port=settings.port,
@@ -48,3 +49,8 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
     )
+    if service.clock_participant is not None:
+        service.clock_registration = http_registration(
+            settings.billing_url, settings.admin_api_key, "pause", settings.own_url(settings.port)
+        )
+    return service

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -21,7 +21,11 @@ from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
-def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+class Degraded(Exception):
+    """Up, but not yet doing its whole job (the relay is republishing what the broker lost)."""
+
+
+def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -35,6 +39,8 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             try:
                 await asyncio.wait_for(check(), timeout=3)
                 results[name] = "ok"
+            except Degraded as exc:
+                results[name] = f"degraded: {exc}"
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         ready = all(v == "ok" for v in results.values())

@@ -11,6 +11,7 @@ import logging
 
 from faststream.kafka import KafkaBroker
 
+from shared.outbox.broker_marks import Placed
 from shared.outbox.store import OutboxRow
 
 
@@ -30,13 +31,13 @@ class KafkaBatchPublisher:
     """Publishes outbox rows with their keys, waiting for every acknowledgement.
 
     Sends are queued in row order before any is awaited, so the producer batches them
-    while keeping each partition's order.
+    while keeping each partition's order. Answers where the broker placed each one.
     """
 
     def __init__(self, broker: KafkaBroker) -> None:
         self.broker = broker
 
-    async def publish_batch(self, rows: list[OutboxRow]) -> None:
+    async def publish_batch(self, rows: list[OutboxRow]) -> list[Placed]:
         pending = []
         for row in rows:
             pending.append(
@@ -44,12 +45,15 @@ class KafkaBatchPublisher:
                     row.payload,
                     row.topic,
                     key=row.key.encode() if row.key else None,
-                    headers={
-                        "content-type": "application/cloudevents+json",
-                        "ce_id": row.event_id,
-                        "ce_type": row.event_type,
-                    },
+                    # CloudEvents structured mode: the whole event is the value, and no `ce_`
+                    # header (a `ce_` header tells the CloudEvents SDK it is binary mode).
+                    headers={"content-type": "application/cloudevents+json"},
                     no_confirm=True,
                 )
             )
-        await asyncio.gather(*pending)
+        acknowledged = await asyncio.gather(*pending)
+        return [
+            Placed(meta.topic, meta.partition, meta.offset, row.event_id)
+            for row, meta in zip(rows, acknowledged, strict=True)
+            if meta is not None
+        ]

@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -53,7 +54,10 @@ class EventConsumer:
         retry_delays: Sequence[float] = (0.2, 1.0),
         max_batch: int = 200,
         backoff: Backoff | None = None,
+        identify: Callable[[CloudEvent[Any]], UUID] | None = None,
     ) -> None:
+        """`identify` says what makes two events the same message for this consumer (by
+        default their id): the notifier treats two requests for one notification as one."""
         self.name = name
         self.topic = topic
         self.handlers = dict(handlers)
@@ -62,6 +66,7 @@ class EventConsumer:
         self.retry_delays = tuple(retry_delays)
         self.max_batch = max_batch
         self.backoff = backoff or Backoff()
+        self.identify = identify
         self.consumed = 0
         self.listeners: list[Callable[[], None]] = []  # told after a batch changed something
         self._unknown_types: set[str] = set()
@@ -140,7 +145,8 @@ class EventConsumer:
 
     async def _decode(self, raw: bytes, source: SourceInfo) -> CloudEvent[Any] | None:
         try:
-            return decode_event(raw)
+            event = decode_event(raw)
+            return event.model_copy(update={"id": self.identify(event)}) if self.identify else event
         except UnknownEventType as unknown:
             if unknown.envelope.type not in self._unknown_types:
                 self._unknown_types.add(unknown.envelope.type)

@@ -89,6 +89,13 @@ class Outbox:
         result = await conn.execute(delete(t).where(t.c.published_at < older_than))
         return int(result.rowcount or 0)
 
+    async def republish_published_since_publication(self, conn: AsyncConnection, since: datetime) -> int:
+        """Queue again every event published since `since` (wall-clock time): the broker
+        lost them. They keep their first publication, so they are not counted twice."""
+        t = self.table
+        result = await conn.execute(update(t).where(t.c.published_at >= since).values(published_at=None))
+        return int(result.rowcount or 0)
+
     async def republish_since(self, conn: AsyncConnection, since: datetime) -> int:
         """Queue already-published events again, e.g. for a consumer that lost its data."""
         t = self.table

@@ -34,6 +34,10 @@ def compose(note: NotificationRequested, sender: str) -> EmailMessage:
     return message
 
 
+class MailServerUnavailable(ConnectionError):
+    """The mail server could not be reached: the message was not sent, try again later."""
+
+
 class Mailer(Protocol):
     async def send(self, note: NotificationRequested) -> None: ...
 
@@ -65,12 +69,20 @@ class SmtpMailer:
         self.sender = sender
 
     async def send(self, note: NotificationRequested) -> None:
-        await aiosmtplib.send(
-            compose(note, self.sender),
-            hostname=self.host,
-            port=self.port,
-            use_tls=self.tls,
-            username=self.username,
-            password=self.password,
-            timeout=30,
-        )
+        try:
+            await aiosmtplib.send(
+                compose(note, self.sender),
+                hostname=self.host,
+                port=self.port,
+                use_tls=self.tls,
+                username=self.username,
+                password=self.password,
+                timeout=30,
+            )
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            OSError,
+        ) as exc:
+            raise MailServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
