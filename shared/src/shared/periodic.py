@@ -12,6 +12,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from shared.failures import is_unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -36,8 +38,14 @@ class PeriodicWork:
             self._wakeup.clear()
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("scheduled work failed; trying again next time", extra={"work": self.name})
+            except Exception as exc:
+                if is_unavailable(exc):  # the database is down: expected, and said in one line
+                    log.warning(
+                        "scheduled work waits for a dependency",
+                        extra={"work": self.name, "error": f"{type(exc).__name__}: {str(exc)[:200]}"},
+                    )
+                else:
+                    log.exception("scheduled work failed; trying again next time", extra={"work": self.name})
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wakeup.wait())]
             await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

@@ -46,6 +46,7 @@ def gateway_for(settings: BillingSettings, clock: Clock, engine: AsyncEngine) ->
         clock=clock,
         card_updater_delay=timedelta(days=delay) if delay is not None else None,
         ledger=SqlLedger(engine),
+        latency=timedelta(milliseconds=settings.simulated_gateway_latency_ms),
     )
 
 

@@ -35,6 +35,11 @@ class BillingSettings(ServiceSettings):
     )
     """How long a billing process holds a pending charge it is sending: a crashed
     holder's charges are sent again by another process once their leases run out."""
+    simulated_gateway_latency_ms: int = Field(
+        0, ge=0, le=10_000, validation_alias=AliasChoices("SIMULATED_GATEWAY_LATENCY_MS")
+    )
+    """The simulated gateway answers after this long, as a real one does; demos and the
+    fault tests use it to have charges in flight."""
     card_updater_delay_days: int | None = Field(
         None, ge=0, le=60, validation_alias=AliasChoices("SIMULATED_CARD_UPDATER_DAYS")
     )

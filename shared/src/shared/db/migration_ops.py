@@ -71,6 +71,7 @@ def add_delivery_bookkeeping() -> None:
         sa.Column("partition", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("batch_base", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("topic", "partition", name="pk_broker_marks"),
     )
 

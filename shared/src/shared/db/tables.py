@@ -82,5 +82,6 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("partition", Integer, primary_key=True, autoincrement=False),
         Column("offset", BigInteger, nullable=False),
         Column("event_id", String(36), nullable=False),
+        Column("batch_base", BigInteger, nullable=False),
     )
     return MessagingTables(outbox, inbox, sequences, counts, clock, broker_marks)

@@ -14,6 +14,8 @@ from faststream.kafka import KafkaBroker
 from shared.outbox.broker_marks import Placed
 from shared.outbox.store import OutboxRow
 
+METADATA_MAX_AGE_MS = 10_000
+
 
 def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
@@ -23,6 +25,9 @@ def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         enable_idempotence=False,
         linger_ms=5,
         request_timeout_ms=15000,
+        # A consumer that (re)joined while its topic did not exist, as when the broker was
+        # rebuilt empty, notices the topic at its next metadata refresh: 10 s, not 5 min.
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         logger=logging.getLogger(f"faststream.{client_id}"),
     )
 

@@ -2,10 +2,12 @@
 
 One consumer, outside any group, kept for the life of the relay: it seeks to the mark's
 offset and reads one record. A missing topic or partition, an offset out of range, or
-another event at that offset all mean the broker lost what it had acknowledged. No
-answer in time, or a later record first (retention removed the mark's), proves nothing
-and counts as still there. This does not use end offsets, which the embedded broker
-reports wrongly after batched writes.
+another event at that offset all mean the broker lost what it had acknowledged. When
+nothing comes back, the partition's end decides: the embedded broker reports an end
+offset no higher than its last batch's first offset plus one, which for a partition that
+still holds the mark's batch is above that batch's first offset; an end at or below it
+means the partition lost it. Anything else (a slow answer, a later record first because
+retention removed the mark's) proves nothing and counts as still there.
 """
 
 from __future__ import annotations
@@ -56,8 +58,14 @@ class KafkaMarkProbe:
             log.warning("probe: offset out of range", extra={"topic": mark.topic, "offset": mark.offset})
             return False
         records = batch.get(partition, [])
-        if not records or records[0].offset != mark.offset:
-            return True  # no answer in time, or the record aged out: nothing is proven lost
+        if not records:
+            end = (await consumer.end_offsets([partition]))[partition]
+            if end <= mark.batch_base:
+                log.warning("probe: partition ends before the mark", extra={"topic": mark.topic, "end": end})
+                return False
+            return True  # a slow answer: nothing is proven lost
+        if records[0].offset != mark.offset:
+            return True  # retention removed the mark's record: nothing is proven lost
         try:
             found = str(json.loads(records[0].value or b"{}").get("id"))
         except ValueError:

@@ -3,10 +3,11 @@
 The embedded broker keeps everything in memory, and any broker can be rebuilt empty: the
 events it had acknowledged are then gone, though our outbox marked them published. So
 the relay remembers, per partition, the last record the broker acknowledged to it (its
-offset and event id, in the service's database). The broker has lost data when a new
-acknowledgement comes back at a lower offset than the mark, or when the record at the
-mark is missing or is another record (`KafkaMarkProbe` looks, every few seconds). Then
-the relay republishes every event it still keeps; consumers skip what they had applied.
+offset, event id and its publish batch's first offset, in the service's database). The
+broker has lost data when a new acknowledgement comes back at a lower offset than the
+mark, when another record sits at the mark's offset, or when the partition ends before
+the mark's batch began (`KafkaMarkProbe` looks, every few seconds). Then the relay
+republishes every event it still keeps; consumers skip what they had applied.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from shared.db.upsert import upsert
 
 @dataclass(frozen=True)
 class Placed:
-    """Where the broker says it stored one event."""
+    """Where the broker says it stored one event (as a mark: the newest of a publish
+    batch on its partition, with the batch's first offset there)."""
 
     topic: str
     partition: int
     offset: int
     event_id: str
+    batch_base: int = -1
 
 
 class MarkProbe(Protocol):
@@ -39,12 +42,15 @@ class MarkProbe(Protocol):
 
 
 def newest_per_partition(placed: Iterable[Placed]) -> dict[tuple[str, int], Placed]:
+    """Per partition, the batch's newest record, marked with the batch's first offset."""
     newest: dict[tuple[str, int], Placed] = {}
+    first: dict[tuple[str, int], int] = {}
     for one in placed:
         key = (one.topic, one.partition)
+        first[key] = min(first.get(key, one.offset), one.offset)
         if key not in newest or one.offset > newest[key].offset:
             newest[key] = one
-    return newest
+    return {key: Placed(m.topic, m.partition, m.offset, m.event_id, first[key]) for key, m in newest.items()}
 
 
 class BrokerMarks:
@@ -53,7 +59,10 @@ class BrokerMarks:
 
     async def load(self, conn: AsyncConnection) -> dict[tuple[str, int], Placed]:
         rows = await conn.execute(select(self.table))
-        return {(r.topic, r.partition): Placed(r.topic, r.partition, r.offset, r.event_id) for r in rows}
+        return {
+            (r.topic, r.partition): Placed(r.topic, r.partition, r.offset, r.event_id, r.batch_base)
+            for r in rows
+        }
 
     async def save(self, conn: AsyncConnection, marks: Iterable[Placed]) -> None:
         for mark in marks:
@@ -62,6 +71,7 @@ class BrokerMarks:
                 "partition": mark.partition,
                 "offset": mark.offset,
                 "event_id": mark.event_id,
+                "batch_base": mark.batch_base,
             }
             await upsert(conn, self.table, values, ["topic", "partition"])
 

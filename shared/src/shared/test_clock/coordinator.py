@@ -188,9 +188,11 @@ class ClockCoordinator:
 
         async def run() -> None:
             beating = asyncio.create_task(self._heartbeat())
+            log.info("test clock advancing", extra={"target": target.isoformat()})
             try:
                 await self.advance_to(target)
                 await self.book.finish(self.owner, "ready", None)
+                log.info("test clock ready", extra={"now": self.local.clock.now().isoformat()})
             except Exception as exc:
                 log.exception("test clock advance failed")
                 await self.book.finish(self.owner, "failed", f"{type(exc).__name__}: {exc}")

@@ -27,6 +27,7 @@ service, so a restart or a second replica answers a resent key with its first ou
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -107,11 +108,13 @@ class SimulatedGateway:
         clock: Clock | None = None,
         ledger: Ledger | None = None,
         sent_at: Clock | None = None,
+        latency: timedelta = timedelta(0),
     ) -> None:
         self._delay = card_updater_delay
         self._clock = clock or SystemClock()
         self._wall = sent_at or SystemClock()
         self.ledger: Ledger = ledger or InMemoryLedger()
+        self.latency = latency
         self.charges: list[ChargeRequest] = []  # successful charges this process made, in order
 
     async def register_customer(self, customer_id: str, email: str, name: str) -> str:
@@ -131,6 +134,8 @@ class SimulatedGateway:
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
         """Charge once per idempotency key; a repeated key gets the first outcome back."""
+        if self.latency:
+            await asyncio.sleep(self.latency.total_seconds())
         replayed = await self.ledger.replay(request.idempotency_key)
         if replayed is not None:
             return replayed
