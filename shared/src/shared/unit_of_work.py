@@ -4,10 +4,17 @@ Aggregates record events in `aggregate.events`; repositories tell the unit of wo
 which aggregates they have seen; on commit the unit of work numbers those events per
 subject and writes them to the outbox in the same transaction. Nothing is published
 directly, so a rollback can never leave a published event behind.
+
+`UnitOfWork` is the seam a use case sees, and it owns everything that does not depend
+on where state is kept: collecting events, numbering them, effects after the commit.
+`SqlUnitOfWork` keeps state in the service's database; the in-memory one in
+`shared.testing.memory` keeps it in dictionaries, so a use case can be tested in
+milliseconds against the same contract.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -27,24 +34,13 @@ class RecordsEvents(Protocol):
     events: list[EventData]
 
 
-class SqlUnitOfWork:
-    """Subclass per service and open repositories in `_open_repositories`."""
+class UnitOfWork(ABC):
+    """One transaction. Enter it, change aggregates through its repositories, commit.
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        outbox: Outbox,
-        inbox: Inbox,
-        sequences: EventSequences,
-        clock: Clock,
-        source: str,
-        on_commit: Callable[[], None] | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._outbox = outbox
-        self._inbox = inbox
-        self._sequences = sequences
+    Leaving it without a commit rolls everything back, events included.
+    """
+
+    def __init__(self, *, clock: Clock, source: str, on_commit: Callable[[], None] | None = None) -> None:
         self.clock = clock
         self.source = source
         self._on_commit = on_commit
@@ -62,6 +58,109 @@ class SqlUnitOfWork:
         """
         self._read_only = True
         return self
+
+    @abstractmethod
+    async def __aenter__(self) -> Self: ...
+
+    @abstractmethod
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def track(self, aggregate: RecordsEvents) -> None:
+        self._seen.setdefault(id(aggregate), aggregate)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the transaction committed: for effects outside the database
+        (sending a message) that must not happen unless the commit did, and must not hold
+        the transaction open while they wait on someone else."""
+        self._after_commit.append(action)
+
+    def emit(self, data: EventData) -> None:
+        """Publish a fact that belongs to no aggregate (a command, a notification)."""
+        self._emitted.append(data)
+
+    @abstractmethod
+    async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
+        """Record that `consumer` takes this event; False if it had already."""
+
+    @abstractmethod
+    async def claim_many(self, consumer: str, events: Sequence[CloudEvent[Any]]) -> set[UUID]:
+        """The ids among `events` that `consumer` had not taken before, now taken."""
+
+    @abstractmethod
+    async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None: ...
+
+    @abstractmethod
+    async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None: ...
+
+    def _collect(self) -> list[EventData]:
+        collected: list[EventData] = []
+        for aggregate in self._seen.values():
+            collected.extend(aggregate.events)
+            aggregate.events.clear()
+        collected.extend(self._emitted)
+        self._emitted.clear()
+        return collected
+
+    async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        now = self.clock.now()
+        collected = await self._number(self._collect())
+        events = [new_event(data, source=self.source, time=now) for data in collected]
+        await self._store(events)
+        self.recorded.extend(events)
+        if events and self._on_commit:
+            self._on_commit()
+        await self._run_after_commit()
+
+    @abstractmethod
+    async def _number(self, events: list[EventData]) -> list[EventData]:
+        """The events with their per-subject sequences, taken in this transaction."""
+
+    @abstractmethod
+    async def _store(self, events: list[CloudEvent[Any]]) -> None:
+        """Write `events` to the outbox and make the whole transaction durable."""
+
+    async def _run_after_commit(self) -> None:
+        """Every action runs, even after one failed; the first failure is raised after."""
+        actions, self._after_commit = self._after_commit, []
+        failures = []
+        for action in actions:
+            try:
+                await action()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    @abstractmethod
+    async def rollback(self) -> None: ...
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """Subclass per service and open repositories in `_open_repositories`."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        outbox: Outbox,
+        inbox: Inbox,
+        sequences: EventSequences,
+        clock: Clock,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(clock=clock, source=source, on_commit=on_commit)
+        self._sessions = sessions
+        self._outbox = outbox
+        self._inbox = inbox
+        self._sequences = sequences
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -86,19 +185,6 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
 
-    def track(self, aggregate: RecordsEvents) -> None:
-        self._seen.setdefault(id(aggregate), aggregate)
-
-    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
-        """Run `action` once the transaction committed: for effects outside the database
-        (sending a message) that must not happen unless the commit did, and must not hold
-        the transaction open while they wait on someone else."""
-        self._after_commit.append(action)
-
-    def emit(self, data: EventData) -> None:
-        """Publish a fact that belongs to no aggregate (a command, a notification)."""
-        self._emitted.append(data)
-
     async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
         return await self._inbox.claim(self.session, consumer, event)
 
@@ -111,39 +197,12 @@ class SqlUnitOfWork:
     async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None:
         await self._inbox.unclaim(self.session, consumer, event)
 
-    def _collect(self) -> list[EventData]:
-        collected: list[EventData] = []
-        for aggregate in self._seen.values():
-            collected.extend(aggregate.events)
-            aggregate.events.clear()
-        collected.extend(self._emitted)
-        self._emitted.clear()
-        return collected
+    async def _number(self, events: list[EventData]) -> list[EventData]:
+        return await self._sequences.number(self.session, events)
 
-    async def commit(self) -> None:
-        if self._read_only:
-            raise RuntimeError("a read-only unit of work cannot commit")
-        now = self.clock.now()
-        collected = await self._sequences.number(self.session, self._collect())
-        events = [new_event(data, source=self.source, time=now) for data in collected]
+    async def _store(self, events: list[CloudEvent[Any]]) -> None:
         await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events])
         await self.session.commit()
-        self.recorded.extend(events)
-        if events and self._on_commit:
-            self._on_commit()
-        await self._run_after_commit()
-
-    async def _run_after_commit(self) -> None:
-        """Every action runs, even after one failed; the first failure is raised after."""
-        actions, self._after_commit = self._after_commit, []
-        failures = []
-        for action in actions:
-            try:
-                await action()
-            except Exception as exc:
-                failures.append(exc)
-        if failures:
-            raise failures[0]
 
     async def rollback(self) -> None:
         await self.session.rollback()

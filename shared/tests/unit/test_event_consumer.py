@@ -89,7 +89,7 @@ def make_consumer(store: FakeStore, dead: FakeDeadLetters, handler: Any = None) 
     return EventConsumer(
         name="test-consumer",
         topic=Topic.BILLING_EVENTS,
-        handlers={"customer.created": handler or remember},
+        handlers={CustomerCreated: handler or remember},
         unit_of_work=lambda: FakeUnitOfWork(store),  # type: ignore[arg-type,return-value]
         dead_letters=dead,
         retry_delays=(0, 0),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning.domain.case import CaseStatus, DunningCase, InvalidTransition, RetryReason
+from dunning.domain.case import CaseStatus, DunningCase, RetryReason
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE
 from dunning.domain.policy import AGGRESSIVE, GENTLE
 from shared.contracts.dunning import (
@@ -19,6 +19,7 @@ from shared.contracts.dunning import (
     DunningReminderSent,
     DunningRetryScheduled,
 )
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 FAILED_AT = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)

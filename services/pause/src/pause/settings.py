@@ -55,8 +55,8 @@ class PauseSettings(ServiceSettings):
         if value:
             import json
 
-            from pause.domain.errors import DomainError
             from pause.domain.policy import PausePolicies
+            from shared.errors import DomainError
 
             try:
                 PausePolicies.from_dict(json.loads(value))

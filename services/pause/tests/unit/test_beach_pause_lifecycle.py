@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pause.domain.errors import DomainError, InvalidTransition
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
 from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
+from shared.errors import DomainError, InvalidTransition
 from shared.money import Money
 
 NOW = datetime(2026, 1, 10, 9, 30, tzinfo=UTC)

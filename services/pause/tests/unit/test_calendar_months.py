@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pause.domain.calendar_months import add_months, as_utc
-from pause.domain.errors import DomainError
+from shared.errors import DomainError
 
 
 def days_in(year: int, month: int) -> int:

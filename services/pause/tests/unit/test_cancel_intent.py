@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pause.domain.cancel_intent import CancelIntent
-from pause.domain.errors import DomainError
+from shared.errors import DomainError
 
 NOW = datetime(2026, 3, 1, 8, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=2)

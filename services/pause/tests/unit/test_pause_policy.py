@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pause.domain.errors import DomainError
 from pause.domain.policy import PausePolicies, PausePolicy
+from shared.errors import DomainError
 from shared.money import Money
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pause.domain.errors import DomainError
 from pause.domain.pause import BeachPause, fee_total, paused_months
 from pause.domain.policy import PausePolicy, default_fee
 from pause.domain.subscription_view import SubscriptionView
+from shared.errors import DomainError
 from shared.money import Money
 
 NOW = datetime(2026, 1, 10, tzinfo=UTC)

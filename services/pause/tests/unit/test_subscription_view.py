@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pause.domain.errors import DomainError
 from pause.domain.subscription_view import SubscriptionView
+from shared.errors import DomainError
 from shared.money import Money
 
 END = datetime(2026, 2, 1, tzinfo=UTC)

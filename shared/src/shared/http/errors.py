@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import Conflict, DomainError, NotFound
+
 
 class ApiError(Exception):
     """A domain refusal with its HTTP status, e.g. 409 for a conflicting idempotency key."""
@@ -19,6 +21,15 @@ class ApiError(Exception):
     def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.status, self.type, self.message, self.field = status, type_, message, field
+
+
+def api_error_of(error: DomainError) -> ApiError:
+    """The one mapping of a domain refusal to HTTP: 404, 409, or 422 for invalid input."""
+    if isinstance(error, NotFound):
+        return ApiError(404, "not_found", str(error), error.field)
+    if isinstance(error, Conflict):
+        return ApiError(409, error.reason, str(error), error.field)
+    return ApiError(422, "invalid_request", f"{error.field}: {error}", error.field)
 
 
 def error_body(
@@ -50,6 +61,10 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(error_body(exc.type, exc.message, exc.field), status_code=exc.status)
 
 
+async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    return await _api_error(request, api_error_of(exc))
+
+
 async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     type_ = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
@@ -62,4 +77,5 @@ async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

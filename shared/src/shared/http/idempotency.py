@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.clock import Clock
 from shared.db.engine import reading
 from shared.db.metadata import UtcDateTime
-from shared.http.errors import ApiError, error_body
+from shared.errors import DomainError
+from shared.http.errors import ApiError, api_error_of, error_body
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
@@ -108,5 +109,8 @@ async def _answer(handler: Handler) -> tuple[int, Any]:
     """Run the handler; a domain refusal is an answer too, and is replayed as such."""
     try:
         return await handler()
-    except ApiError as exc:
-        return exc.status, error_body(exc.type, exc.message, exc.field)
+    except DomainError as refused:
+        exc = api_error_of(refused)
+    except ApiError as refused:
+        exc = refused
+    return exc.status, error_body(exc.type, exc.message, exc.field)

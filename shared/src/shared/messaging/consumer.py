@@ -32,11 +32,11 @@ from shared.contracts.registry import data_model
 from shared.failures import is_unavailable
 from shared.messaging.dead_letters import DeadLetters, KafkaDeadLetters, SourceInfo, dead_letter_headers
 from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, MESSAGES_CONSUMED
-from shared.unit_of_work import SqlUnitOfWork
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[CloudEvent[EventData], Any], Awaitable[None]]
+Handler = Callable[[CloudEvent[Any], Any], Awaitable[None]]
 Todo = tuple[int, CloudEvent[Any], Handler | None]
 
 __all__ = ["DeadLetters", "EventConsumer", "Handler", "KafkaDeadLetters", "SourceInfo"]
@@ -48,16 +48,18 @@ class EventConsumer:
         *,
         name: str,
         topic: Topic,
-        handlers: Mapping[str, Handler],
-        unit_of_work: Callable[[], SqlUnitOfWork],
+        handlers: Mapping[type[EventData], Handler],
+        unit_of_work: Callable[[], UnitOfWork],
         dead_letters: DeadLetters,
         retry_delays: Sequence[float] = (0.2, 1.0),
         max_batch: int = 200,
         backoff: Backoff | None = None,
         identify: Callable[[CloudEvent[Any]], UUID] | None = None,
     ) -> None:
-        """`identify` says what makes two events the same message for this consumer (by
-        default their id): the notifier treats two requests for one notification as one."""
+        """`handlers` are keyed by the event's contract class (`MessageBus.event_handlers`
+        gives them); an event of any other class is recorded and skipped. `identify` says
+        what makes two events the same message for this consumer (by default their id):
+        the notifier treats two requests for one notification as one."""
         self.name = name
         self.topic = topic
         self.handlers = dict(handlers)
@@ -124,7 +126,7 @@ class EventConsumer:
                 outcomes[index], types[index] = "dead_lettered", "malformed"
                 continue
             types[index] = decoded.type if data_model(decoded.type) else "unknown"
-            todo.append((index, decoded, self.handlers.get(decoded.type)))
+            todo.append((index, decoded, self.handlers.get(type(decoded.data))))
         if len(todo) == 1:
             index, event, handler = todo[0]
             outcomes[index] = await self._handle(event, handler, *messages[index])

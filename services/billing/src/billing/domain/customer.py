@@ -12,9 +12,9 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from billing.domain.errors import DomainError
 from shared.contracts.base import EventData
 from shared.contracts.billing import CustomerCreated
+from shared.errors import DomainError
 
 
 class InvalidCustomer(DomainError):

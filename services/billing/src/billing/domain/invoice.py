@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from billing.domain.errors import DomainError, InvalidTransition
 from shared.contracts.base import EventData
 from shared.contracts.billing import ChargeContext, InvoiceFinalized, InvoicePaid, InvoiceUncollectible
+from shared.errors import DomainError, InvalidTransition
 from shared.money import Money, sum_money
 
 

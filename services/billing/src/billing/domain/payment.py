@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from billing.domain.errors import InvalidTransition
 from shared.contracts.base import EventData
 from shared.contracts.billing import ChargeContext, PaymentFailed, PaymentSucceeded
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from billing.domain.errors import DomainError
+from shared.errors import DomainError
 from shared.money import Money, currency_exponent
 
 Interval = Literal["month", "year"]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from billing.domain.errors import InvalidTransition
 from billing.domain.periods import add_months, period
 from billing.domain.plan import Interval, Plan
 from shared.contracts.base import EventData
@@ -24,6 +23,7 @@ from shared.contracts.billing import (
     SubscriptionRenewed,
     SubscriptionResumed,
 )
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 

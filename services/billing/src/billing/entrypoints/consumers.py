@@ -7,6 +7,8 @@ from collections.abc import Callable
 from billing.service_layer import commands
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.contracts.base import Topic
+from shared.contracts.commands import CancelSubscription, RetryPayment
+from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
 from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
@@ -17,7 +19,7 @@ def billing_consumers(
         EventConsumer(
             name="billing.commands",
             topic=Topic.BILLING_COMMANDS,
-            handlers={"payment.retry": commands.retry_payment, "subscription.cancel": commands.cancel},
+            handlers={RetryPayment: commands.retry_payment, CancelSubscription: commands.cancel},
             unit_of_work=unit_of_work,
             dead_letters=dead_letters,
         ),
@@ -25,11 +27,11 @@ def billing_consumers(
             name="billing.pause-events",
             topic=Topic.PAUSE_EVENTS,
             handlers={
-                "pause.scheduled": commands.pause_scheduled,
-                "pause.started": commands.pause_started,
-                "pause.extended": commands.pause_extended,
-                "pause.ended": commands.pause_ended,
-                "pause.canceled": commands.pause_ended,
+                PauseScheduled: commands.pause_scheduled,
+                PauseStarted: commands.pause_started,
+                PauseExtended: commands.pause_extended,
+                PauseEnded: commands.pause_ended,
+                PauseCanceled: commands.pause_ended,
             },
             unit_of_work=unit_of_work,
             dead_letters=dead_letters,

@@ -7,8 +7,8 @@ from typing import Literal
 
 from billing.adapters.gateways.port import CardDetails, PaymentGateway
 from billing.domain.payment_method import PaymentMethod
-from billing.service_layer.subscriptions import NotFound
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.errors import NotFound
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from billing.domain.errors import DomainError
 from billing.domain.plan import Plan
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.errors import Conflict
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 
 
-class PlanExists(DomainError):
+class PlanExists(Conflict):
     pass
 
 

@@ -6,19 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing.adapters.gateways.port import ChargeRequest
-from billing.domain.errors import DomainError
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.payment import Lease
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import charge_request, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.errors import DomainError, NotFound
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
-
-
-class NotFound(DomainError):
-    pass
 
 
 @dataclass(frozen=True)

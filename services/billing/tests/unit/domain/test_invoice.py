@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.domain.errors import DomainError, InvalidTransition
 from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from shared.contracts.billing import ChargeContext, InvoiceFinalized, InvoicePaid, InvoiceUncollectible
+from shared.errors import DomainError, InvalidTransition
 from shared.money import CurrencyMismatch, Money
 
 NOW = datetime(2026, 3, 1, 0, 1, tzinfo=UTC)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from billing.domain.errors import InvalidTransition
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from shared.contracts.billing import ChargeContext, PaymentFailed, PaymentSucceeded
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 NOW = datetime(2026, 3, 15, 0, 1, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.domain.errors import DomainError
 from billing.domain.plan import Plan, default_beach_fee
+from shared.errors import DomainError
 from shared.money import Money
 
 VALID: dict[str, Any] = {

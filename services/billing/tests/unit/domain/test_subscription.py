@@ -10,7 +10,6 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from billing.domain.errors import InvalidTransition
 from billing.domain.periods import add_months, period
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
@@ -22,6 +21,7 @@ from shared.contracts.billing import (
     SubscriptionRenewed,
     SubscriptionResumed,
 )
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)

@@ -14,7 +14,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from billing.domain.errors import InvalidTransition
 from billing.domain.periods import add_months, period
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
@@ -27,6 +26,7 @@ from shared.contracts.billing import (
     SubscriptionRenewed,
     SubscriptionResumed,
 )
+from shared.errors import InvalidTransition
 
 ACTIVE, PAST_DUE, PAUSED, CANCELED = (
     SubscriptionStatus.ACTIVE,

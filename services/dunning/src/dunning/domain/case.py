@@ -26,6 +26,7 @@ from shared.contracts.dunning import (
     DunningReminderSent,
     DunningRetryScheduled,
 )
+from shared.errors import InvalidTransition
 from shared.money import Money
 
 
@@ -42,10 +43,6 @@ class RetryReason(StrEnum):
     THREE_DAYS = "three_days"
     SPACED = "spaced"
     DAILY = "daily"
-
-
-class InvalidTransition(ValueError):
-    """The case is closed; a late event must not reopen, remind or retry it."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,12 @@ class DunningCase:
 
     def _require_open(self, action: str) -> None:
         if not self.is_open:
-            raise InvalidTransition(f"cannot {action} closed dunning case {self.id} ({self.outcome})")
+            raise InvalidTransition(
+                "dunning case",
+                "closed",
+                action,
+                f"cannot {action} closed dunning case {self.id} ({self.outcome})",
+            )
 
     def record_retry(self, at: datetime, reason: RetryReason) -> int:
         """A `payment.retry` was sent; returns its number within the case."""
@@ -183,7 +185,9 @@ class DunningCase:
         """Published as a `dunning.reminder_sent`: the pause service keys its offer on the template."""
         self._require_open("offer a pause on")
         if self.beach_offer_sent_at is not None:
-            raise InvalidTransition(f"the beach pause was already offered on case {self.id}")
+            raise InvalidTransition(
+                "dunning case", "offered", "offer", f"the beach pause was already offered on case {self.id}"
+            )
         self.beach_offer_sent_at = as_utc(at)
         return self._contacted(at, template_id)
 

@@ -9,6 +9,16 @@ from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import Topic
+from shared.contracts.billing import (
+    CustomerCreated,
+    InvoicePaid,
+    PaymentFailed,
+    PaymentMethodExpiring,
+    PaymentMethodUpdated,
+    PaymentSucceeded,
+    SubscriptionCanceled,
+    SubscriptionPaused,
+)
 from shared.messaging.consumer import DeadLetters, EventConsumer
 
 
@@ -23,14 +33,14 @@ def billing_events_consumer(
         name="dunning.billing-events",
         topic=Topic.BILLING_EVENTS,
         handlers={
-            "customer.created": cases.customer_created,
-            "payment.failed": cases.payment_failed,
-            "payment.succeeded": cases.paid,
-            "invoice.paid": cases.paid,
-            "payment_method.updated": cases.card_updated,
-            "payment_method.expiring": cases.card_expiring,
-            "subscription.canceled": cases.subscription_canceled,
-            "subscription.paused": cases.subscription_paused,
+            CustomerCreated: cases.customer_created,
+            PaymentFailed: cases.payment_failed,
+            PaymentSucceeded: cases.paid,
+            InvoicePaid: cases.paid,
+            PaymentMethodUpdated: cases.card_updated,
+            PaymentMethodExpiring: cases.card_expiring,
+            SubscriptionCanceled: cases.subscription_canceled,
+            SubscriptionPaused: cases.subscription_paused,
         },
         unit_of_work=unit_of_work,
         dead_letters=dead_letters,

@@ -51,7 +51,7 @@ def notifier_consumer(
     return EventConsumer(
         name=NAME,
         topic=Topic.NOTIFICATIONS,
-        handlers={"notification.requested": deliver},
+        handlers={NotificationRequested: deliver},
         unit_of_work=unit_of_work,
         dead_letters=dead_letters,
         max_batch=50,

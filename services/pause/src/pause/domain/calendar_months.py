@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime
 
-from pause.domain.errors import DomainError
+from shared.errors import DomainError
 
 
 def add_months(anchor: datetime, months: int) -> datetime:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from pause.domain.calendar_months import as_utc
-from pause.domain.errors import DomainError
+from shared.errors import DomainError
 
 CancelOutcome = Literal["pending", "paused", "canceled"]
 REASON_MAX_LENGTH = 500

@@ -16,7 +16,6 @@ from itertools import pairwise
 from typing import Final, Literal, get_args
 
 from pause.domain.calendar_months import add_months, as_utc
-from pause.domain.errors import DomainError, InvalidTransition
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
 from shared.contracts.base import EventData
@@ -28,6 +27,7 @@ from shared.contracts.pause import (
     PauseSource,
     PauseStarted,
 )
+from shared.errors import DomainError, InvalidTransition
 from shared.money import Money
 
 PAUSE_SOURCES: Final[tuple[str, ...]] = get_args(PauseSource)

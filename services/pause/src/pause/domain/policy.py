@@ -13,8 +13,8 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Final
 
-from pause.domain.errors import DomainError
 from pause.domain.subscription_view import SubscriptionView
+from shared.errors import DomainError
 from shared.money import Money, currency_exponent
 
 

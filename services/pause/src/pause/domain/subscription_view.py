@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Final, Literal, get_args
 
 from pause.domain.calendar_months import as_utc
-from pause.domain.errors import DomainError
+from shared.errors import DomainError
 from shared.money import Money
 
 SubscriptionStatus = Literal["active", "past_due", "paused", "canceled"]

@@ -11,6 +11,18 @@ from pause.service_layer.card_replica import payment_method_updated
 from pause.service_layer.dunning_pause import dunning_case_closed_handler
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.base import Topic
+from shared.contracts.billing import (
+    CustomerCreated,
+    InvoicePaid,
+    PaymentMethodUpdated,
+    SubscriptionCanceled,
+    SubscriptionCreated,
+    SubscriptionPastDue,
+    SubscriptionPaused,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+)
+from shared.contracts.dunning import DunningCaseClosed, DunningCaseOpened, DunningReminderSent
 from shared.customer_directory import remember_customer_handler
 from shared.messaging.consumer import DeadLetters, EventConsumer
 
@@ -23,15 +35,15 @@ def pause_consumers(
             name="pause.billing-events",
             topic=Topic.BILLING_EVENTS,
             handlers={
-                "customer.created": remember_customer_handler(customer_profiles),
-                "payment_method.updated": payment_method_updated,
-                "subscription.created": replica.subscription_created,
-                "subscription.renewed": replica.period_changed,
-                "subscription.resumed": replica.period_changed,
-                "subscription.past_due": replica.status_changed,
-                "subscription.paused": replica.status_changed,
-                "subscription.canceled": replica.status_changed,
-                "invoice.paid": replica.invoice_paid,
+                CustomerCreated: remember_customer_handler(customer_profiles),
+                PaymentMethodUpdated: payment_method_updated,
+                SubscriptionCreated: replica.subscription_created,
+                SubscriptionRenewed: replica.period_changed,
+                SubscriptionResumed: replica.period_changed,
+                SubscriptionPastDue: replica.status_changed,
+                SubscriptionPaused: replica.status_changed,
+                SubscriptionCanceled: replica.status_changed,
+                InvoicePaid: replica.invoice_paid,
             },
             unit_of_work=unit_of_work,
             dead_letters=dead_letters,
@@ -40,9 +52,9 @@ def pause_consumers(
             name="pause.dunning-events",
             topic=Topic.DUNNING_EVENTS,
             handlers={
-                "dunning.case_opened": replica.dunning_case_opened,
-                "dunning.reminder_sent": replica.dunning_reminder_sent,
-                "dunning.case_closed": dunning_case_closed_handler(policies),
+                DunningCaseOpened: replica.dunning_case_opened,
+                DunningReminderSent: replica.dunning_reminder_sent,
+                DunningCaseClosed: dunning_case_closed_handler(policies),
             },
             unit_of_work=unit_of_work,
             dead_letters=dead_letters,

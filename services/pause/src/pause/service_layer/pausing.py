@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from pause.domain.calendar_months import add_months
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.eligibility import Eligibility, check_eligibility
-from pause.domain.errors import DomainError
 from pause.domain.pause import BeachPause
 from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.commands import CancelSubscription
+from shared.errors import Conflict, NotFound
 from shared.money import Money
 
 UnitOfWorkFactory = Callable[[], PauseUnitOfWork]
@@ -36,14 +36,13 @@ class Principal:
         return self.customer_id is None or self.customer_id == customer_id
 
 
-class NotFound(DomainError):
-    pass
-
-
-class NotEligible(DomainError):
+class NotEligible(Conflict):
     def __init__(self, eligibility: Eligibility) -> None:
-        super().__init__("subscription_id", eligibility.message or "not eligible for a pause")
-        self.reason = eligibility.reason
+        super().__init__(
+            "subscription_id",
+            eligibility.message or "not eligible for a pause",
+            eligibility.reason or "not_eligible",
+        )
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavailable, PaymentMethodRejected
-from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
-from billing.entrypoints.api.errors import as_api_error
 from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
 from billing.service_layer import handlers
 from billing.service_layer.payment_methods import add_payment_method, start_card_setup
@@ -57,13 +55,10 @@ def customers_router(ctx: ApiContext) -> APIRouter:
     @router.post("", status_code=201, dependencies=[admin], response_model=CustomerOut)
     async def create_customer(request: Request, body: CustomerIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            try:
-                customer = await handlers.register_customer(
-                    handlers.RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone),
-                    ctx.uow,
-                )
-            except DomainError as exc:
-                raise as_api_error(exc) from None
+            customer = await handlers.register_customer(
+                handlers.RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone),
+                ctx.uow,
+            )
             return 201, CustomerOut.of(customer).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)
@@ -90,8 +85,6 @@ def customers_router(ctx: ApiContext) -> APIRouter:
             except GatewayUnavailable:
                 message = "the payment gateway did not answer; try again"
                 raise ApiError(503, "gateway_unavailable", message) from None
-            except DomainError as exc:
-                raise as_api_error(exc) from None
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)
@@ -112,8 +105,6 @@ def customers_router(ctx: ApiContext) -> APIRouter:
             raise ApiError(
                 503, "gateway_unavailable", "the payment gateway did not answer; try again"
             ) from None
-        except DomainError as exc:
-            raise as_api_error(exc) from None
         return CardSetupOut(client_secret=secret)
 
     return router

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
-from billing.entrypoints.api.errors import as_api_error
 from billing.entrypoints.api.views import PlanOut
 from billing.service_layer.plans import DefinePlan, define_plan
 from shared.http.errors import ApiError
@@ -36,10 +34,7 @@ def plans_router(ctx: ApiContext) -> APIRouter:
     @router.post("", status_code=201, dependencies=[admin], response_model=PlanOut)
     async def create_plan(request: Request, body: PlanIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            try:
-                plan = await define_plan(DefinePlan(**body.model_dump()), ctx.uow)
-            except DomainError as exc:
-                raise as_api_error(exc) from None
+            plan = await define_plan(DefinePlan(**body.model_dump()), ctx.uow)
             return 201, PlanOut.of(plan).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.domain.errors import DomainError
 from billing.entrypoints.api.context import ApiContext
-from billing.entrypoints.api.errors import as_api_error
 from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
 from billing.service_layer.charging import collect
 from billing.service_layer.subscriptions import StartSubscription, cancel_subscription, start_subscription
@@ -44,14 +42,11 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
         """Starts the subscription and charges its first period at once."""
 
         async def run() -> tuple[int, Any]:
-            try:
-                subscription, _, first = await start_subscription(
-                    StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code),
-                    ctx.uow,
-                    ctx.leases.new(),
-                )
-            except DomainError as exc:
-                raise as_api_error(exc) from None
+            subscription, _, first = await start_subscription(
+                StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code),
+                ctx.uow,
+                ctx.leases.new(),
+            )
             if first:
                 await collect(first.attempt_id, ctx.uow, ctx.gateway, ctx.leases, prepared=first.request)
             async with ctx.uow().read_only() as work:
@@ -73,12 +68,9 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
     async def cancel(request: Request, subscription_id: str, body: CancelIn | None = None) -> JSONResponse:
         async def run() -> tuple[int, Any]:
             async with ctx.uow() as work:
-                try:
-                    subscription = await cancel_subscription(
-                        work, subscription_id, reason=body.reason if body else None, requested_by="admin"
-                    )
-                except DomainError as exc:
-                    raise as_api_error(exc) from None
+                subscription = await cancel_subscription(
+                    work, subscription_id, reason=body.reason if body else None, requested_by="admin"
+                )
                 await work.commit()
             return 200, SubscriptionOut.of(subscription).model_dump(mode="json")
 

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from pause.domain.errors import DomainError, InvalidTransition
 from pause.domain.pause import BeachPause
 from pause.domain.policy import PausePolicies
 from pause.service_layer import pausing
-from pause.service_layer.pausing import NotEligible, NotFound, PauseOptions, Principal, UnitOfWorkFactory
+from pause.service_layer.pausing import PauseOptions, Principal, UnitOfWorkFactory
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotentRequests
 from shared.money import Money
@@ -86,16 +85,6 @@ class PauseList(BaseModel):
     next_cursor: str | None = None
 
 
-def as_api_error(error: DomainError) -> ApiError:
-    if isinstance(error, NotFound):
-        return ApiError(404, "not_found", str(error), error.field)
-    if isinstance(error, NotEligible):
-        return ApiError(409, error.reason or "not_eligible", str(error), error.field)
-    if isinstance(error, InvalidTransition):
-        return ApiError(409, "conflict", str(error), error.field)
-    return ApiError(422, "invalid_request", f"{error.field}: {error}", error.field)
-
-
 def pauses_router(
     uow: UnitOfWorkFactory,
     policies: PausePolicies,
@@ -107,19 +96,13 @@ def pauses_router(
 
     async def answer(request: Request, status: int, work: Any) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            try:
-                return status, (await work()).model_dump(mode="json")
-            except DomainError as exc:
-                raise as_api_error(exc) from None
+            return status, (await work()).model_dump(mode="json")
 
         return await idempotency.run(request, run)
 
     @router.get("/v1/subscriptions/{subscription_id}/pause-options")
     async def pause_options(subscription_id: str, principal: Principal = caller) -> OptionsOut:
-        try:
-            return OptionsOut.of(await pausing.pause_options(subscription_id, principal, uow, policies))
-        except DomainError as exc:
-            raise as_api_error(exc) from None
+        return OptionsOut.of(await pausing.pause_options(subscription_id, principal, uow, policies))
 
     @router.post("/v1/subscriptions/{subscription_id}/pause", status_code=201, response_model=PauseOut)
     async def pause(

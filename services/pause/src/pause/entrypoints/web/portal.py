@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from pause.domain.errors import DomainError
 from pause.domain.policy import PausePolicies
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
@@ -24,6 +23,7 @@ from pause.service_layer import pausing
 from pause.service_layer.pausing import Principal, UnitOfWorkFactory
 from pause.service_layer.portal_summary import portal_summary
 from shared.clock import Clock
+from shared.errors import DomainError
 from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
