@@ -48,7 +48,7 @@ class UnitOfWork(ABC):
         self._emitted: list[EventData] = []
         self.recorded: list[CloudEvent[Any]] = []
         self._read_only = False
-        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._after_commit: list[Callable[[], Awaitable[object]]] = []
 
     def read_only(self) -> Self:
         """Use this transaction only to read: on SQLite it then takes no write lock.
@@ -73,7 +73,7 @@ class UnitOfWork(ABC):
     def track(self, aggregate: RecordsEvents) -> None:
         self._seen.setdefault(id(aggregate), aggregate)
 
-    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+    def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
         """Run `action` once the transaction committed: for effects outside the database
         (sending a message) that must not happen unless the commit did, and must not hold
         the transaction open while they wait on someone else."""

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from billing.adapters.orm import customers
 from billing.bootstrap import bootstrap as billing_bootstrap
-from billing.service_layer.handlers import RegisterCustomer, register_customer
+from billing.service_layer.customers import RegisterCustomer, register_customer
 from billing.settings import BillingSettings
 from dunning.adapters import orm as dunning_orm
 from dunning.bootstrap import bootstrap as dunning_bootstrap
@@ -102,10 +102,10 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
     )
     stack.billing.relay.batch_size = 400
     for n in range(1000):
-        await register_customer(
-            RegisterCustomer(email=f"c{n}@example.com", name=f"Customer {n}", timezone="UTC"),
-            stack.billing.unit_of_work,  # type: ignore[arg-type]
-        )
+        async with stack.billing.unit_of_work() as work:
+            command = RegisterCustomer(email=f"c{n}@example.com", name=f"Customer {n}", timezone="UTC")
+            await register_customer(command, work)  # type: ignore[arg-type]
+            await work.commit()
     assert await stack.count(stack.billing, customers) == 1000
 
     async def consumed_by_dunning() -> int:

@@ -22,6 +22,7 @@ from billing.entrypoints.api.webhooks import webhooks_router
 from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.leases import ChargeLeases
+from billing.service_layer.registry import billing_bus
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.clock import Clock
@@ -70,7 +71,9 @@ def bootstrap(
         card_updater=card_updater_of(gateway),
         interval=0.5 if settings.clock == "test" else 5.0,
     )
+    bus = billing_bus(unit_of_work, gateway, leases)
     ctx = ApiContext(
+        bus=bus,
         uow=unit_of_work,
         gateway=gateway,
         keys=infra.keys,
@@ -79,7 +82,7 @@ def bootstrap(
         leases=leases,
         verifier=PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None,
     )
-    consumers = billing_consumers(unit_of_work, infra.dead_letters)
+    consumers = billing_consumers(bus, infra.dead_letters)
     signer = (
         PortalTokenSigner(settings.portal_signing_key, timedelta(minutes=settings.portal_session_minutes))
         if settings.portal_signing_key

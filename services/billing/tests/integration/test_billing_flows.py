@@ -27,7 +27,7 @@ from billing.adapters.gateways.port import (
 from billing.adapters.orm import messaging, payment_attempts
 from billing.bootstrap import bootstrap
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect, collect_pending
+from billing.service_layer.collection import collect, collect_pending
 from billing.service_layer.leases import ChargeLeases
 from billing.settings import BillingSettings
 from shared.clock import TestClock
@@ -190,9 +190,9 @@ async def test_an_unknown_gateway_outcome_is_charged_again_with_the_same_key(bil
     report = await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
     [attempt_id] = report.queued_attempts
     assert await billing.collect() == 0, "the answer is unknown: the attempt stays pending"
-    settled = await collect(attempt_id, billing.service.unit_of_work, billing.gateway, billing.leases)  # type: ignore[arg-type]
-    assert settled is not None
-    assert settled.status.value == "succeeded"
+    settled = await collect([attempt_id], billing.service.unit_of_work, billing.gateway, billing.leases)  # type: ignore[arg-type]
+    assert settled == 1
+    assert [i["status"] for i in await billing.invoices(subscription["id"])] == ["paid", "paid"]
     assert len(billing.gateway.charges) == 2  # the first period and this renewal, each once
     renewal_key = billing.gateway.sends[-1]
     assert billing.gateway.sends.count(renewal_key) == 2, "sent again with the same key"

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.adapters.orm import invoices, messaging, subscriptions, webhook_events
-from billing.adapters.repository import ConcurrentUpdate
 from billing.bootstrap import bootstrap
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
@@ -25,6 +24,7 @@ from billing.service_layer.billing_run import run_until_done
 from billing.settings import BillingSettings
 from shared.clock import TestClock
 from shared.db.migrations import upgrade
+from shared.failures import ConcurrentUpdate
 from shared.service import Service
 from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from billing.adapters.gateways.port import CardUpdater, PaymentGateway
 from billing.service_layer.billing_run import run_until_done
-from billing.service_layer.charging import collect_pending
+from billing.service_layer.collection import collect_pending
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.payment_methods import store_default_card
 from billing.service_layer.unit_of_work import BillingUnitOfWork

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from billing.domain.subscription import SubscriptionStatus
 from billing.service_layer.charging import queue_first_attempts
 from billing.service_layer.invoicing import Charge, beach_fee_charge, issue, period_charge
 from billing.service_layer.unit_of_work import BillingUnitOfWork
@@ -39,10 +38,9 @@ async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
         now = work.clock.now()
         charges: list[Charge] = []
         for subscription in await work.subscriptions.claim_due(now, batch_size):
-            if subscription.status is SubscriptionStatus.PAUSED:
-                if subscription.beach_fee_due(now):
-                    charges.append(beach_fee_charge(subscription, *subscription.beach_month()))
-            else:
+            if subscription.beach_fee_due(now):  # the domain decides; the query only narrows
+                charges.append(beach_fee_charge(subscription, *subscription.beach_month()))
+            elif subscription.is_due_for_renewal(now):
                 charges.append(period_charge(subscription, *subscription.next_period()))
         invoices = await issue(work, charges)
         reasons = []

@@ -1,12 +1,11 @@
-"""Billing's side of `billing.commands` and `pause.events`.
+"""Billing's side of `billing.commands` and `pause.events`, registered on the bus by
+contract class.
 
 These run inside the consumer's unit of work (with the inbox claim), so they only
 change state and queue charges; the collector makes the gateway calls afterwards.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import queue_attempt, queue_first_attempts
@@ -18,27 +17,29 @@ from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
 
 
-async def retry_payment(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+async def retry_payment(event: CloudEvent[RetryPayment], work: BillingUnitOfWork) -> None:
     """Queue a new attempt on the open invoice with the current default card.
 
     The idempotency key comes from the command's id: the same command, however often
     delivered, is at most one charge.
     """
-    command: RetryPayment = event.data
+    command = event.data
     invoice = await work.invoices.get(command.invoice_id, lock=True)
     if invoice is None:
         raise LookupError(f"payment.retry for unknown invoice {command.invoice_id}")
     await queue_attempt(work, invoice, reason=f"retry:{command.reason}", idempotency_key=f"cmd-{event.id}")
 
 
-async def cancel(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
-    command: CancelSubscription = event.data
+async def cancel(event: CloudEvent[CancelSubscription], work: BillingUnitOfWork) -> None:
+    command = event.data
     await cancel_subscription(
         work, command.subscription_id, reason=command.reason, requested_by=command.requested_by
     )
 
 
-async def _newest_pause_fact(work: BillingUnitOfWork, data: Any) -> Subscription | None:
+async def _newest_pause_fact(
+    work: BillingUnitOfWork, data: PauseScheduled | PauseStarted | PauseExtended | PauseEnded | PauseCanceled
+) -> Subscription | None:
     """The subscription, locked, if this pause fact is newer than what it already knows."""
     subscription = await work.subscriptions.get(data.subscription_id, lock=True)
     if subscription is None or not subscription.take_pause_fact(data.sequence):
@@ -49,8 +50,8 @@ async def _newest_pause_fact(work: BillingUnitOfWork, data: Any) -> Subscription
 OPEN_TO_A_PAUSE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
-async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
-    data: PauseStarted = event.data
+async def pause_started(event: CloudEvent[PauseStarted], work: BillingUnitOfWork) -> None:
+    data = event.data
     subscription = await _newest_pause_fact(work, data)
     if subscription is None:
         return
@@ -61,8 +62,8 @@ async def pause_started(event: CloudEvent[Any], work: BillingUnitOfWork) -> None
     await work.subscriptions.save(subscription)
 
 
-async def pause_scheduled(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
-    data: PauseScheduled = event.data
+async def pause_scheduled(event: CloudEvent[PauseScheduled], work: BillingUnitOfWork) -> None:
+    data = event.data
     subscription = await _newest_pause_fact(work, data)
     if subscription is None:
         return
@@ -71,10 +72,10 @@ async def pause_scheduled(event: CloudEvent[Any], work: BillingUnitOfWork) -> No
     await work.subscriptions.save(subscription)
 
 
-async def pause_extended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+async def pause_extended(event: CloudEvent[PauseExtended], work: BillingUnitOfWork) -> None:
     """Longer on the beach. The event says the whole pause, so if it is the newest fact
     while its `pause.started` is still on its way, it starts the pause itself."""
-    data: PauseExtended = event.data
+    data = event.data
     subscription = await _newest_pause_fact(work, data)
     if subscription is None:
         return
@@ -91,9 +92,11 @@ async def pause_extended(event: CloudEvent[Any], work: BillingUnitOfWork) -> Non
     await work.subscriptions.save(subscription)
 
 
-async def pause_ended(event: CloudEvent[Any], work: BillingUnitOfWork) -> None:
+async def pause_ended(
+    event: CloudEvent[PauseEnded] | CloudEvent[PauseCanceled], work: BillingUnitOfWork
+) -> None:
     """Back from the beach: a new period starts on the resume date, charged at once."""
-    data: PauseEnded | PauseCanceled = event.data
+    data = event.data
     subscription = await _newest_pause_fact(work, data)
     if subscription is None:
         return

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from billing.domain.plan import Plan
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import Command
 from shared.errors import Conflict
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
@@ -17,7 +18,7 @@ class PlanExists(Conflict):
 
 
 @dataclass(frozen=True)
-class DefinePlan:
+class DefinePlan(Command[Plan]):
     code: str
     name: str
     amount: int
@@ -26,7 +27,7 @@ class DefinePlan:
     beach_fee_amount: int | None = None
 
 
-async def define_plan(command: DefinePlan, uow: UnitOfWorkFactory) -> Plan:
+async def define_plan(command: DefinePlan, work: BillingUnitOfWork) -> Plan:
     plan = Plan.define(
         code=command.code,
         name=command.name,
@@ -35,9 +36,7 @@ async def define_plan(command: DefinePlan, uow: UnitOfWorkFactory) -> Plan:
         interval=command.interval,
         beach_fee_amount=command.beach_fee_amount,
     )
-    async with uow() as work:
-        if await work.plans.get(plan.code) is not None:
-            raise PlanExists("code", f"a plan {plan.code!r} exists already; plans are immutable")
-        await work.plans.add(plan, work.clock.now())
-        await work.commit()
+    if await work.plans.get(plan.code) is not None:
+        raise PlanExists("code", f"a plan {plan.code!r} exists already; plans are immutable")
+    await work.plans.add(plan, work.clock.now())
     return plan

@@ -4,44 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from billing.adapters.gateways.port import ChargeRequest
-from billing.domain.invoice import Invoice, InvoiceStatus
-from billing.domain.payment import Lease
+from billing.adapters.gateways.port import PaymentGateway
+from billing.domain.invoice import InvoiceStatus
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import charge_request, queue_first_attempts
+from billing.service_layer.collection import collect
 from billing.service_layer.invoicing import issue_period_invoice
+from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import Command, Query
 from shared.errors import DomainError, NotFound
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 
 
 @dataclass(frozen=True)
-class StartSubscription:
+class StartSubscription(Command[str]):
+    """Start a subscription and charge its first period at once; answers its id."""
+
     customer_id: str
     plan_code: str
 
 
 @dataclass(frozen=True)
-class FirstCharge:
-    """The first invoice's queued attempt, and what to send the gateway for it (None:
-    `collect` reads and decides, e.g. when the customer has no card at the gateway yet)."""
-
-    attempt_id: str
-    request: ChargeRequest | None
+class CancelSubscriptionNow(Command[Subscription]):
+    subscription_id: str
+    reason: str | None
+    requested_by: str
 
 
-async def start_subscription(
-    command: StartSubscription, uow: UnitOfWorkFactory, lease: Lease | None = None
-) -> tuple[Subscription, Invoice, FirstCharge | None]:
-    """Create the subscription and its first invoice, and queue the first charge.
+@dataclass(frozen=True)
+class ShowSubscription(Query[Subscription]):
+    subscription_id: str
 
-    Returns the subscription, its first invoice and the queued charge; the caller
-    collects it at once so the answer can say whether the card worked. With `lease`, the
-    charge is queued already held by the caller, so no collector elsewhere sends it too.
-    """
-    async with uow() as work:
+
+class SubscriptionHandlers:
+    """Starting needs the gateway: the first charge is sent once the subscription is
+    committed, by this process, which holds its lease, so the answer can say whether the
+    card worked and no collector elsewhere sends it too."""
+
+    def __init__(self, uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases) -> None:
+        self.uow, self.gateway, self.leases = uow, gateway, leases
+
+    async def start(self, command: StartSubscription, work: BillingUnitOfWork) -> str:
         customer = await work.customers.get(command.customer_id)
         if customer is None:
             raise NotFound("customer_id", f"no customer {command.customer_id}")
@@ -56,12 +63,25 @@ async def start_subscription(
         invoice = await issue_period_invoice(
             work, subscription, subscription.current_period_start, subscription.current_period_end
         )
-        attempts = await queue_first_attempts(work, [(invoice, "initial")], lease=lease)
-        await work.commit()
-    if not attempts:
-        return subscription, invoice, None
-    first = attempts[0]
-    return subscription, invoice, FirstCharge(first.id, charge_request(first, invoice, customer, card))
+        for first in await queue_first_attempts(work, [(invoice, "initial")], lease=self.leases.new()):
+            request = charge_request(first, invoice, customer, card)
+            prepared = {first.id: request} if request else None
+            work.after_commit(
+                partial(collect, [first.id], self.uow, self.gateway, self.leases, prepared=prepared)
+            )
+        return subscription.id
+
+    async def cancel(self, command: CancelSubscriptionNow, work: BillingUnitOfWork) -> Subscription:
+        return await cancel_subscription(
+            work, command.subscription_id, reason=command.reason, requested_by=command.requested_by
+        )
+
+
+async def show_subscription(query: ShowSubscription, work: BillingUnitOfWork) -> Subscription:
+    subscription = await work.subscriptions.get(query.subscription_id)
+    if subscription is None:
+        raise NotFound("subscription_id", f"no subscription {query.subscription_id}")
+    return subscription
 
 
 async def cancel_subscription(

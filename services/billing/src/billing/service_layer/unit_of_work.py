@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.repository import (
+from billing.adapters.repositories import (
     CustomerRepository,
     InvoiceRepository,
     PaymentAttemptRepository,

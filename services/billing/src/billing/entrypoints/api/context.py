@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from billing.adapters.gateways.port import PaymentGateway
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import MessageBus
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
 from shared.http.idempotency import IdempotentRequests
@@ -16,6 +17,7 @@ from shared.portal_tokens import PortalTokenVerifier
 
 @dataclass(frozen=True)
 class ApiContext:
+    bus: MessageBus[BillingUnitOfWork]
     uow: Callable[[], BillingUnitOfWork]
     gateway: PaymentGateway
     keys: ApiKeys

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavailable, PaymentMethodRejected
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
-from billing.service_layer import handlers
+from billing.service_layer.customers import FindCustomer, RegisterCustomer
 from billing.service_layer.payment_methods import add_payment_method, start_card_setup
 from shared.http.errors import ApiError
 from shared.http.portal_auth import caller_customer
@@ -55,9 +55,8 @@ def customers_router(ctx: ApiContext) -> APIRouter:
     @router.post("", status_code=201, dependencies=[admin], response_model=CustomerOut)
     async def create_customer(request: Request, body: CustomerIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            customer = await handlers.register_customer(
-                handlers.RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone),
-                ctx.uow,
+            customer = await ctx.bus.handle(
+                RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone)
             )
             return 201, CustomerOut.of(customer).model_dump(mode="json")
 
@@ -65,10 +64,7 @@ def customers_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/{customer_id}", dependencies=[admin])
     async def get_customer(customer_id: str) -> CustomerOut:
-        customer = await handlers.find_customer(customer_id, ctx.uow)
-        if customer is None:
-            raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
-        return CustomerOut.of(customer)
+        return CustomerOut.of(await ctx.bus.handle(FindCustomer(customer_id)))
 
     @router.post(
         "/{customer_id}/payment-methods",

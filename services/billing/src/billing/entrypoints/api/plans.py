@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import PlanOut
-from billing.service_layer.plans import DefinePlan, define_plan
+from billing.service_layer.plans import DefinePlan
 from shared.http.errors import ApiError
 
 
@@ -34,7 +34,7 @@ def plans_router(ctx: ApiContext) -> APIRouter:
     @router.post("", status_code=201, dependencies=[admin], response_model=PlanOut)
     async def create_plan(request: Request, body: PlanIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            plan = await define_plan(DefinePlan(**body.model_dump()), ctx.uow)
+            plan = await ctx.bus.handle(DefinePlan(**body.model_dump()))
             return 201, PlanOut.of(plan).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)

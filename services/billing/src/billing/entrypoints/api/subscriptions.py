@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
-from billing.service_layer.charging import collect
-from billing.service_layer.subscriptions import StartSubscription, cancel_subscription, start_subscription
+from billing.service_layer.subscriptions import CancelSubscriptionNow, ShowSubscription, StartSubscription
 from shared.http.errors import ApiError
 
 
@@ -42,37 +41,27 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
         """Starts the subscription and charges its first period at once."""
 
         async def run() -> tuple[int, Any]:
-            subscription, _, first = await start_subscription(
-                StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code),
-                ctx.uow,
-                ctx.leases.new(),
+            started = await ctx.bus.handle(
+                StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code)
             )
-            if first:
-                await collect(first.attempt_id, ctx.uow, ctx.gateway, ctx.leases, prepared=first.request)
-            async with ctx.uow().read_only() as work:
-                current = await work.subscriptions.get(subscription.id)
-            assert current is not None
-            return 201, SubscriptionOut.of(current).model_dump(mode="json")
+            return 201, SubscriptionOut.of(await ctx.bus.handle(ShowSubscription(started))).model_dump(
+                mode="json"
+            )
 
         return await ctx.idempotency.run(request, run)
 
     @router.get("/v1/subscriptions/{subscription_id}", dependencies=[admin])
     async def get_subscription(subscription_id: str) -> SubscriptionOut:
-        async with ctx.uow().read_only() as work:
-            subscription = await work.subscriptions.get(subscription_id)
-        if subscription is None:
-            raise ApiError(404, "not_found", f"no subscription {subscription_id}", "subscription_id")
-        return SubscriptionOut.of(subscription)
+        return SubscriptionOut.of(await ctx.bus.handle(ShowSubscription(subscription_id)))
 
     @router.post("/v1/subscriptions/{subscription_id}/cancel", dependencies=[admin])
     async def cancel(request: Request, subscription_id: str, body: CancelIn | None = None) -> JSONResponse:
+        command = CancelSubscriptionNow(
+            subscription_id, reason=body.reason if body else None, requested_by="admin"
+        )
+
         async def run() -> tuple[int, Any]:
-            async with ctx.uow() as work:
-                subscription = await cancel_subscription(
-                    work, subscription_id, reason=body.reason if body else None, requested_by="admin"
-                )
-                await work.commit()
-            return 200, SubscriptionOut.of(subscription).model_dump(mode="json")
+            return 200, SubscriptionOut.of(await ctx.bus.handle(command)).model_dump(mode="json")
 
         return await ctx.idempotency.run(request, run)
 

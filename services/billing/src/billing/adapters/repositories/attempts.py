@@ -1,0 +1,124 @@
+"""Payment attempts, and the leases that give each pending charge one sender."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, insert, select, update
+
+from billing.adapters.orm import payment_attempts
+from billing.adapters.repositories.base import _money, _money_columns, _Repository
+from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
+from shared.contracts.billing import ChargeContext
+
+
+class PaymentAttemptRepository(_Repository):
+    async def add(self, attempt: PaymentAttempt) -> None:
+        await self.add_many([attempt])
+
+    async def add_many(self, attempts: list[PaymentAttempt]) -> None:
+        if attempts:
+            await self.session.execute(insert(payment_attempts), [self._values(a) for a in attempts])
+        for attempt in attempts:
+            self._track(attempt)
+
+    async def save(self, attempt: PaymentAttempt) -> None:
+        await self.save_many([attempt])
+
+    async def save_many(self, attempts: list[PaymentAttempt]) -> None:
+        """Write changes to attempts that were pending when they were read.
+
+        A settled attempt is final, so only a pending row is updated. If another process
+        settled one since it was read (on PostgreSQL two collectors can both read it as
+        pending), this raises instead of settling it twice and publishing a second
+        payment event.
+        """
+        if not attempts:
+            return
+        statement = update(payment_attempts).where(
+            payment_attempts.c.id == bindparam("match_id"),
+            payment_attempts.c.status == AttemptStatus.PENDING.value,
+        )
+        rows = [self._values(attempt) | {"match_id": attempt.id} for attempt in attempts]
+        await self._update_many(statement, rows, "payment attempt")
+        for attempt in attempts:
+            self._track(attempt)
+
+    def _values(self, attempt: PaymentAttempt) -> dict[str, object]:
+        values = {k: v for k, v in attempt.__dict__.items() if k not in ("events", "amount")}
+        values["status"] = attempt.status.value
+        values["context"] = attempt.context.value
+        return values | _money_columns("amount", attempt.amount)
+
+    def _attempt(self, row: Row[Any]) -> PaymentAttempt:
+        values = dict(row._mapping)
+        values.pop("amount_amount"), values.pop("amount_currency")
+        attempt = PaymentAttempt(
+            **values | {"status": AttemptStatus(row.status), "context": ChargeContext(row.context)},
+            amount=_money(row, "amount"),
+        )
+        self._track(attempt)
+        return attempt
+
+    async def get(self, attempt_id: str) -> PaymentAttempt | None:
+        row = await self._one(payment_attempts, payment_attempts.c.id == attempt_id)
+        return self._attempt(row) if row else None
+
+    async def get_many(self, attempt_ids: Collection[str]) -> list[PaymentAttempt]:
+        return [
+            self._attempt(row)
+            for row in await self._rows(payment_attempts, payment_attempts.c.id.in_(attempt_ids))
+        ]
+
+    async def by_idempotency_key(self, key: str) -> PaymentAttempt | None:
+        row = await self._one(payment_attempts, payment_attempts.c.idempotency_key == key)
+        return self._attempt(row) if row else None
+
+    async def pending_for_invoice(self, invoice_id: str) -> PaymentAttempt | None:
+        row = await self._one(
+            payment_attempts,
+            payment_attempts.c.invoice_id == invoice_id,
+            payment_attempts.c.status == AttemptStatus.PENDING.value,
+        )
+        return self._attempt(row) if row else None
+
+    async def count_for_invoice(self, invoice_id: str) -> int:
+        query = select(func.count()).where(payment_attempts.c.invoice_id == invoice_id)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def count_pending(self) -> int:
+        query = select(func.count()).where(payment_attempts.c.status == AttemptStatus.PENDING.value)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
+        """Take the lease on up to `limit` pending attempts nobody holds, or whose holder's
+        lease ran out (`now` is wall-clock time, as leases are). On PostgreSQL attempts
+        another replica is claiming are skipped; on SQLite the write lock orders claims."""
+        t = payment_attempts
+        free = t.c.lease_expires_at.is_(None) | (t.c.lease_expires_at < now)
+        candidates = (
+            select(t.c.id)
+            .where(t.c.status == AttemptStatus.PENDING.value, free)
+            .order_by(t.c.created_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = await self.session.execute(
+            update(t)
+            .where(t.c.id.in_(candidates.scalar_subquery()))
+            .values(lease_owner=lease.owner, lease_expires_at=lease.expires_at)
+            .returning(t.c.id)
+        )
+        return [row.id for row in claimed]
+
+    async def pending_ids(self, limit: int) -> list[str]:
+        rows = await self.session.execute(
+            select(payment_attempts.c.id)
+            .where(payment_attempts.c.status == AttemptStatus.PENDING.value)
+            .order_by(payment_attempts.c.created_at)
+            .limit(limit)
+        )
+        return [row.id for row in rows]

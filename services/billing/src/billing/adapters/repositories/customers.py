@@ -1,0 +1,42 @@
+"""Customers, and their reference at the payment gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import insert, update
+
+from billing.adapters.orm import customers
+from billing.adapters.repositories.base import _Repository
+from billing.domain.customer import Customer
+
+
+class CustomerRepository(_Repository):
+    async def add(self, customer: Customer) -> None:
+        values = {k: v for k, v in customer.__dict__.items() if k != "events"}
+        await self.session.execute(insert(customers).values(**values))
+        self._track(customer)
+
+    async def get(self, customer_id: str) -> Customer | None:
+        row = await self._one(customers, customers.c.id == customer_id)
+        if row is None:
+            return None
+        customer = Customer(**row._mapping)
+        self._track(customer)
+        return customer
+
+    async def get_many(self, customer_ids: Collection[str]) -> dict[str, Customer]:
+        found = {}
+        for row in await self._rows(customers, customers.c.id.in_(customer_ids)):
+            customer = found[row.id] = Customer(**row._mapping)
+            self._track(customer)
+        return found
+
+    async def by_gateway_customer(self, reference: str) -> Customer | None:
+        row = await self._one(customers, customers.c.gateway_customer == reference)
+        return Customer(**row._mapping) if row else None
+
+    async def set_gateway_customer(self, customer_id: str, reference: str) -> None:
+        await self.session.execute(
+            update(customers).where(customers.c.id == customer_id).values(gateway_customer=reference)
+        )

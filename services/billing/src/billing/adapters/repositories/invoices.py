@@ -1,0 +1,128 @@
+"""Invoices, numbered without gaps per year."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from billing.adapters.orm import (
+    invoice_counters,
+    invoices,
+)
+from billing.adapters.repositories.base import _Repository
+from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
+from shared.contracts.billing import ChargeContext
+from shared.money import Money
+
+
+def _lines_json(lines: list[InvoiceLine]) -> str:
+    return json.dumps(
+        [
+            {
+                "description": line.description,
+                "amount": line.amount.model_dump(),
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+            }
+            for line in lines
+        ]
+    )
+
+
+def _lines(text: str) -> list[InvoiceLine]:
+    return [
+        InvoiceLine(
+            description=item["description"],
+            amount=Money.model_validate(item["amount"]),
+            period_start=datetime.fromisoformat(item["period_start"]),
+            period_end=datetime.fromisoformat(item["period_end"]),
+        )
+        for item in json.loads(text)
+    ]
+
+
+class InvoiceRepository(_Repository):
+    async def next_numbers(self, year: int, count: int) -> list[str]:
+        """Take the year's next `count` numbers in one atomic upsert.
+
+        The counter row stays locked until the invoices' transaction commits, so numbers
+        are gapless: a rolled-back batch gives its numbers back. Even the year's first
+        invoice, raced by two runners, gets a distinct number.
+        """
+        c = invoice_counters
+        dialect: Any = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(c)
+            .values(year=year, last_number=count)
+            .on_conflict_do_update(index_elements=[c.c.year], set_={"last_number": c.c.last_number + count})
+            .returning(c.c.last_number)
+        )
+        last = int((await self.session.execute(statement)).scalar_one())
+        return [invoice_number(year, n) for n in range(last - count + 1, last + 1)]
+
+    async def add_many(self, many: list[Invoice]) -> None:
+        """One insert for a batch: row-by-row statements cost more than the rows."""
+        if many:
+            await self.session.execute(insert(invoices), [self._values(invoice) for invoice in many])
+        for invoice in many:
+            self._track(invoice)
+
+    async def save(self, invoice: Invoice) -> None:
+        await self.save_many([invoice])
+
+    async def save_many(self, many: list[Invoice]) -> None:
+        if many:
+            statement = update(invoices).where(invoices.c.id == bindparam("match_id"))
+            rows = [self._values(invoice) | {"match_id": invoice.id} for invoice in many]
+            await self._update_many(statement, rows, "invoice")
+
+    def _values(self, invoice: Invoice) -> dict[str, object]:
+        return {
+            "id": invoice.id,
+            "number": invoice.number,
+            "customer_id": invoice.customer_id,
+            "subscription_id": invoice.subscription_id,
+            "currency": invoice.currency,
+            "total_amount": invoice.total.amount,
+            "lines": _lines_json(invoice.lines),
+            "status": invoice.status.value,
+            "context": invoice.context.value,
+            "created_at": invoice.created_at,
+            "paid_at": invoice.paid_at,
+        }
+
+    def _invoice(self, row: Row[Any]) -> Invoice:
+        invoice = Invoice(
+            id=row.id,
+            number=row.number,
+            customer_id=row.customer_id,
+            subscription_id=row.subscription_id,
+            currency=row.currency,
+            lines=_lines(row.lines),
+            status=InvoiceStatus(row.status),
+            context=ChargeContext(row.context),
+            created_at=row.created_at,
+            paid_at=row.paid_at,
+        )
+        self._track(invoice)
+        return invoice
+
+    async def get(self, invoice_id: str, *, lock: bool = False) -> Invoice | None:
+        row = await self._one(invoices, invoices.c.id == invoice_id, lock=lock)
+        return self._invoice(row) if row else None
+
+    async def get_many(self, invoice_ids: Collection[str], *, lock: bool = False) -> dict[str, Invoice]:
+        rows = await self._rows(invoices, invoices.c.id.in_(invoice_ids), lock=lock)
+        return {row.id: self._invoice(row) for row in rows}
+
+    async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
+        query = select(invoices).where(invoices.c.subscription_id == subscription_id)
+        if after:
+            query = query.where(invoices.c.number > after)
+        rows = await self.session.execute(query.order_by(invoices.c.number).limit(limit))
+        return [self._invoice(row) for row in rows]

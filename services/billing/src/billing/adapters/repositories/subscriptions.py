@@ -1,0 +1,120 @@
+"""Subscriptions, versioned: the renewal day's candidates are narrowed here, decided in the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, bindparam, func, insert, select, update
+
+from billing.adapters.orm import subscriptions
+from billing.adapters.repositories.base import _money, _money_columns, _Repository
+from billing.domain.subscription import Subscription, SubscriptionStatus
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    values = dict(row._mapping)
+    for prefix in ("price", "beach_fee"):
+        values.pop(f"{prefix}_amount"), values.pop(f"{prefix}_currency")
+    return Subscription(
+        **values | {"status": SubscriptionStatus(row.status)},
+        price=_money(row, "price"),
+        beach_fee=_money(row, "beach_fee"),
+    )
+
+
+def _subscription_values(subscription: Subscription) -> dict[str, object]:
+    values = {k: v for k, v in subscription.__dict__.items() if k not in ("events", "price", "beach_fee")}
+    values["status"] = subscription.status.value
+    return (
+        values
+        | _money_columns("price", subscription.price)
+        | _money_columns("beach_fee", subscription.beach_fee)
+    )
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Renewal due (and no pause agreed to begin instead), or a beach fee due."""
+    t = subscriptions
+    no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
+        t.c.scheduled_pause_starts_at > t.c.current_period_end
+    )
+    due_renewal = (
+        (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now) & no_pause_ahead
+    )
+    due_fee = _fee_owed() & (t.c.next_beach_fee_at <= now)
+    return due_renewal | due_fee
+
+
+def _fee_owed() -> ColumnElement[bool]:
+    """Paused, with a paused month that begins before the agreed resume date."""
+    t = subscriptions
+    before_resume = t.c.pause_resumes_at.is_(None) | (t.c.next_beach_fee_at < t.c.pause_resumes_at)
+    return (t.c.status == SubscriptionStatus.PAUSED.value) & before_resume
+
+
+class SubscriptionRepository(_Repository):
+    async def next_due_at(self) -> datetime | None:
+        """The earliest renewal or beach fee ahead: the test clock stops there."""
+        t = subscriptions
+        no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
+            t.c.scheduled_pause_starts_at > t.c.current_period_end
+        )
+        renewals = select(func.min(t.c.current_period_end)).where(
+            t.c.status == SubscriptionStatus.ACTIVE.value, no_pause_ahead
+        )
+        fees = select(func.min(t.c.next_beach_fee_at)).where(_fee_owed())
+        moments = [(await self.session.execute(q)).scalar_one() for q in (renewals, fees)]
+        found = [m for m in moments if m is not None]
+        return min(found) if found else None
+
+    async def count_due(self, now: datetime) -> int:
+        return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
+
+    async def add(self, subscription: Subscription) -> None:
+        await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
+        self._track(subscription)
+
+    async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
+        row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
+        return self._loaded(row) if row else None
+
+    async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
+        rows = await self._rows(subscriptions, subscriptions.c.id.in_(subscription_ids))
+        return {row.id: self._loaded(row) for row in rows}
+
+    def _loaded(self, row: Row[Any]) -> Subscription:
+        subscription = _subscription(row)
+        self._track(subscription)
+        return subscription
+
+    async def save(self, subscription: Subscription) -> None:
+        await self.save_many([subscription])
+
+    async def save_many(self, many: list[Subscription]) -> None:
+        """Write each subscription if nobody changed it since it was read; one statement."""
+        if not many:
+            return
+        statement = update(subscriptions).where(
+            subscriptions.c.id == bindparam("match_id"), subscriptions.c.version == bindparam("match_version")
+        )
+        rows = [
+            _subscription_values(s) | {"version": s.version + 1, "match_id": s.id, "match_version": s.version}
+            for s in many
+        ]
+        await self._update_many(statement, rows, "subscription")
+        for subscription in many:
+            subscription.version += 1
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
+        """Subscriptions with work due: renewal or a beach fee.
+
+        On PostgreSQL the rows stay locked until commit and rows another runner holds
+        are skipped, so two billing runners never renew the same subscription.
+        """
+        t = subscriptions
+        query = select(t).where(_due(now)).order_by(t.c.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [self._loaded(row) for row in await self.session.execute(query)]

@@ -1,0 +1,41 @@
+"""Registering and finding customers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from billing.domain.customer import Customer
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import Command, Query
+from shared.errors import NotFound
+
+UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+
+
+@dataclass(frozen=True)
+class RegisterCustomer(Command[Customer]):
+    email: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class FindCustomer(Query[Customer]):
+    customer_id: str
+
+
+async def register_customer(command: RegisterCustomer, work: BillingUnitOfWork) -> Customer:
+    """Store the customer; its `customer.created` event is committed with it."""
+    customer = Customer.register(
+        email=command.email, name=command.name, timezone=command.timezone, now=work.clock.now()
+    )
+    await work.customers.add(customer)
+    return customer
+
+
+async def find_customer(query: FindCustomer, work: BillingUnitOfWork) -> Customer:
+    customer = await work.customers.get(query.customer_id)
+    if customer is None:
+        raise NotFound("customer_id", f"no customer {query.customer_id}")
+    return customer

@@ -1,0 +1,47 @@
+"""Every message billing handles, and its one handler: the only place they are wired.
+
+A new use case is a command (or query) class, a handler `(message, work)` and one line
+here; the routes, consumers and scheduler only build messages and call the bus.
+"""
+
+from __future__ import annotations
+
+from billing.adapters.gateways.port import PaymentGateway
+from billing.service_layer import commands
+from billing.service_layer.charging import UnitOfWorkFactory
+from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
+from billing.service_layer.leases import ChargeLeases
+from billing.service_layer.plans import DefinePlan, define_plan
+from billing.service_layer.subscriptions import (
+    CancelSubscriptionNow,
+    ShowSubscription,
+    StartSubscription,
+    SubscriptionHandlers,
+    show_subscription,
+)
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import MessageBus
+from shared.contracts.commands import CancelSubscription, RetryPayment
+from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
+
+
+def billing_bus(
+    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases
+) -> MessageBus[BillingUnitOfWork]:
+    bus = MessageBus(uow)
+    subscriptions = SubscriptionHandlers(uow, gateway, leases)
+    bus.command(RegisterCustomer, register_customer)
+    bus.command(FindCustomer, find_customer)
+    bus.command(DefinePlan, define_plan)
+    bus.command(StartSubscription, subscriptions.start)
+    bus.command(CancelSubscriptionNow, subscriptions.cancel)
+    bus.command(ShowSubscription, show_subscription)
+
+    bus.event(RetryPayment, commands.retry_payment)
+    bus.event(CancelSubscription, commands.cancel)
+    bus.event(PauseScheduled, commands.pause_scheduled)
+    bus.event(PauseStarted, commands.pause_started)
+    bus.event(PauseExtended, commands.pause_extended)
+    bus.event(PauseEnded, commands.pause_ended)
+    bus.event(PauseCanceled, commands.pause_ended)
+    return bus
