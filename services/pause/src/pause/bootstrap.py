@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pause.adapters import orm
+from pause.adapters.report import PauseReports
 from pause.entrypoints.api.auth import principal_dependency
 from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
@@ -41,7 +42,7 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(unit_of_work, policies, who, idempotency),
-            report_router(infra.engine, infra.keys, infra.clock),
+            report_router(PauseReports(infra.engine), infra.keys, infra.clock),
             portal_router(unit_of_work, policies, verifier, infra.clock, card_entry),
         ],
         workers=[scheduler.run],
