@@ -43,6 +43,8 @@ class ServiceSettings(BaseSettings):
     billing_url: str = Field("http://127.0.0.1:8001", validation_alias=_env("BILLING_URL"))
     """Where billing's API answers: for dunning's card-update links, pause's card form, and
     every service's registration with the test clock."""
+    pause_url: str = Field("http://127.0.0.1:8003", validation_alias=_env("PAUSE_URL"))
+    """Where pause's API answers: for finance's dashboard in dunning, and the test clock."""
     advertised_url: str | None = Field(None, validation_alias=_env("ADVERTISED_URL"))
     """Where other services reach this instance (the test clock's coordinator asks it);
     unset, its own bind address and port."""
@@ -75,7 +77,7 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(f"not an Ed25519 public key in PEM ({exc})") from None
         return value
 
-    @field_validator("advertised_url", "billing_url")
+    @field_validator("advertised_url", "billing_url", "pause_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

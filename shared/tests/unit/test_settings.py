@@ -32,6 +32,8 @@ SETTINGS_VARIABLES = (
     "PORTAL_PUBLIC_KEY",
     "STRIPE_PUBLISHABLE_KEY",
     "STRIPE_JS_URL",
+    "BILLING_URL",
+    "PAUSE_URL",
 )
 REAL_ADMIN_KEY = "prod-admin-0123456789"
 REAL_FINANCE_KEY = "prod-finance-0123456789"
@@ -215,3 +217,21 @@ def test_billing_serve_with_a_bad_port_exits_with_status_2_naming_billing_port()
 
     assert result.returncode == 2, result.stderr
     assert "BILLING_PORT" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "variable"),
+    [("dunning", "PAUSE_URL"), ("dunning", "BILLING_URL"), ("pause", "BILLING_URL")],
+)
+def test_an_address_of_another_service_that_is_not_a_url_stops_the_service_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], service: str, variable: str
+) -> None:
+    from dunning.settings import DunningSettings
+    from pause.settings import PauseSettings
+
+    monkeypatch.setenv(variable, "pause:8003")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(DunningSettings if service == "dunning" else PauseSettings)
+
+    assert stopped.value.code == 2
+    assert variable in capsys.readouterr().err

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from dunning.adapters import orm
+from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
+from dunning.adapters.pause_client import PauseClient
 from dunning.adapters.portal_links import BillingPortalLinks
 from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.consumers import billing_events_consumer
@@ -31,6 +33,7 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(DunningUnitOfWork)
     book = settings.policy_book()
+    queries = FinanceQueries(infra.engine)
     links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
     scheduler = DunningScheduler(
         unit_of_work, book, links, interval=0.5 if settings.clock == "test" else 30.0
@@ -47,8 +50,8 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         ],
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
-            finance_router(infra.engine, infra.keys),
-            dashboard_router(infra.engine, infra.keys),
+            finance_router(queries, infra.keys),
+            dashboard_router(queries, PauseClient(settings.pause_url), infra.keys),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

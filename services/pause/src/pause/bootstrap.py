@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pause.adapters import orm
+from pause.adapters.billing_client import BillingClient
+from pause.adapters.report import PauseReports
 from pause.entrypoints.api.auth import principal_dependency
 from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
 from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
+from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry
 from pause.entrypoints.web.portal import portal_router
 from pause.service_layer.unit_of_work import PauseUnitOfWork
@@ -31,6 +34,7 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
     idempotency = IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock)
     key = settings.stripe_publishable_key
     card_entry = StripeCardEntry(key, settings.stripe_js_url) if key else None
+    cards = BillingCards(BillingClient(settings.billing_url))
     service = Service(
         name="pause",
         settings=settings,
@@ -41,8 +45,8 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(unit_of_work, policies, who, idempotency),
-            report_router(infra.engine, infra.keys, infra.clock),
-            portal_router(unit_of_work, policies, verifier, infra.clock, card_entry),
+            report_router(PauseReports(infra.engine), infra.keys, infra.clock),
+            portal_router(unit_of_work, policies, verifier, infra.clock, cards, card_entry),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pause.adapters.orm import beach_pauses, cancel_intents, fee_payments, subscription_views
 from pause.domain.calendar_months import add_months
+from shared.db.engine import reading
+from shared.http.report_period import ReportPeriod
 from shared.money import Money
 
 
@@ -77,3 +79,14 @@ async def pause_report(conn: AsyncConnection, start: datetime, end: datetime) ->
         return_rate=_rate(still, len(returned)),
         fees_collected=[Money.of(int(total), currency) for currency, total in fees],
     )
+
+
+class PauseReports:
+    """Finance's read side of pause; reads only, so a report never holds up a writer."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def report(self, period: ReportPeriod) -> PauseReport:
+        async with reading(self.engine) as conn:
+            return await pause_report(conn, period.start, period.end)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from dunning.adapters.case_queries import CaseDetail, CaseSummary, PeriodOverview, TimelineEntry
 from dunning.adapters.report import OUTCOMES, DunningReport
-from dunning.entrypoints.api.finance import TimelineEntry
+from dunning.entrypoints.web import curve
 from dunning.entrypoints.web.page import amounts, esc
 from shared.money import Money
 
@@ -72,13 +74,13 @@ def by_reason(report: DunningReport) -> str:
     )
 
 
-def cases(rows: list[Any]) -> str:
+def cases(rows: list[CaseSummary]) -> str:
     if not rows:
         return '<p class="muted">No cases in this period.</p>'
     body = "".join(
         f'<tr><td><a href="/dashboard/cases/{esc(r.id)}">{esc(r.id)}</a></td><td>{r.opened_at:%Y-%m-%d}</td>'
         f"<td>{esc(r.decline_code)}</td><td>{esc(r.variant)}</td>"
-        f'<td class="num">{esc(Money.of(r.amount_due, r.currency).format())}</td>'
+        f'<td class="num">{esc(r.amount_due.format())}</td>'
         f'<td>{esc(r.outcome or r.status)}</td><td class="num">{r.reminders_sent}</td></tr>'
         for r in rows
     )
@@ -119,3 +121,31 @@ def timeline(entries: list[TimelineEntry]) -> str:
         for e in entries
     )
     return f"<ol>{items}</ol>"
+
+
+def overview(span: dict[str, str], figures: PeriodOverview, pauses: dict[str, Any] | None) -> str:
+    """The period form, then dunning's figures, then pause's, then the cases themselves."""
+    report, rows = figures.report, figures.cases
+    return (
+        '<form method="get" action="/dashboard" class="filters" aria-label="Period"><label for="from">'
+        "From</label>"
+        f'<input type="date" id="from" name="from" value="{esc(span.get("from", ""))}">'
+        '<label for="to">To</label><input type="date" id="to" name="to" '
+        f'value="{esc(span.get("to", ""))}">'
+        '<button type="submit">Apply</button>'
+        f'<a class="button secondary" href="/dashboard/report.csv?{esc(urlencode(span))}">Download '
+        "CSV</a></form>"
+        f'<h2 style="margin-top:1rem">Dunning</h2>{kpis(report)}'
+        f"<section><h2>Recovery curve by policy variant</h2>{curve.svg(curve.curves(rows))}</section>"
+        f"<section><h2>Outcomes by decline reason</h2>{by_reason(report)}</section>"
+        f"<h2>Pauses</h2>{pause_figures(pauses)}"
+        f"<section><h2>Cases ({len(rows)})</h2>{cases(rows[:200])}</section>"
+    )
+
+
+def case_page(case: CaseDetail) -> str:
+    head = (
+        f'<p class="muted">Customer {esc(case.customer_id)} · subscription {esc(case.subscription_id)} · '
+        f"{esc(case.decline_code)} · variant {esc(case.variant)} · {esc(case.outcome or case.status)}</p>"
+    )
+    return f"{head}<section><h2>Timeline</h2>{timeline(case.timeline)}</section>"

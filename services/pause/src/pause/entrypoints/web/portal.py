@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pause.domain.policy import PausePolicies
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
-from pause.entrypoints.web.billing_cards import add_card, start_card_setup
+from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import CUSTOMER_ZONE, page
 from pause.service_layer import pausing
@@ -48,6 +48,7 @@ def portal_router(
     policies: PausePolicies,
     verifier: PortalTokenVerifier | None,
     clock: Clock,
+    cards: BillingCards,
     card_entry: StripeCardEntry | None = None,
 ) -> APIRouter:
     """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
@@ -182,7 +183,7 @@ def portal_router(
     async def save_card(request: Request) -> Response:
         async def act(who: Principal) -> Response:
             method = (await _form(request)).get("payment_method", "").strip()
-            problem = await add_card(str(who.customer_id), request.cookies[COOKIE], method)
+            problem = await cards.add_card(str(who.customer_id), request.cookies[COOKIE], method)
             if problem:
                 return page("Update your card", card_form(), status=400, error=problem)
             return back("card")
@@ -195,7 +196,7 @@ def portal_router(
         customer_id = customer(request.cookies.get(COOKIE))
         if customer_id is None:
             return JSONResponse({"error": EXPIRED}, status_code=401)
-        secret, problem = await start_card_setup(customer_id, request.cookies[COOKIE])
+        secret, problem = await cards.start_card_setup(customer_id, request.cookies[COOKIE])
         if secret is None:
             return JSONResponse({"error": problem}, status_code=502)
         return JSONResponse({"client_secret": secret}, headers={"Cache-Control": "no-store"})

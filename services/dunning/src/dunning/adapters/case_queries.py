@@ -1,0 +1,157 @@
+"""Finance's read side of dunning: cases as finance sees them, one period at a time.
+
+Routes and pages ask these questions by name and never build SQL, so what a case looks
+like to finance (its summary, its timeline) is decided once, here, for the API and the
+dashboard alike.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dunning.adapters.orm import dunning_cases
+from dunning.adapters.report import DunningReport, GroupBy, dunning_report
+from shared.db.engine import reading
+from shared.http.report_period import ReportPeriod
+from shared.money import Money
+
+
+class CaseSummary(BaseModel):
+    id: str
+    subscription_id: str
+    customer_id: str
+    invoice_id: str
+    amount_due: Money
+    decline_code: str
+    decline_class: str
+    policy_version: str
+    variant: str
+    status: str
+    outcome: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    reminders_sent: int
+    retries_made: int
+    next_due_at: datetime | None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: Literal["opened", "retry", "reminder", "beach_offer", "card_updated", "closed"]
+    detail: str | None = None
+
+
+class CaseDetail(CaseSummary):
+    timeline: list[TimelineEntry]
+
+
+class CaseList(BaseModel):
+    data: list[CaseSummary]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Each field set narrows the list to cases with exactly that value."""
+
+    status: str | None = None
+    outcome: str | None = None
+    variant: str | None = None
+    decline_code: str | None = None
+    customer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PeriodOverview:
+    """The report and the cases behind it, read together so their numbers agree."""
+
+    report: DunningReport
+    cases: list[CaseSummary]
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    values = {k: getattr(row, k) for k in CaseSummary.model_fields if k != "amount_due"}
+    return values | {"amount_due": Money.of(row.amount_due, row.currency)}
+
+
+def case_timeline(row: Any) -> list[TimelineEntry]:
+    state = json.loads(row.state)
+    entries = [TimelineEntry(at=row.opened_at, kind="opened", detail=row.decline_code)]
+    entries += [
+        TimelineEntry(at=datetime.fromisoformat(r["at"]), kind="retry", detail=r["reason"])
+        for r in state["retries"]
+    ]
+    entries += [TimelineEntry(at=datetime.fromisoformat(m), kind="reminder") for m in state["reminders_sent"]]
+    if state["beach_offer_sent_at"]:  # kept apart from reminders_sent by DunningCase.record_beach_offer
+        entries.append(
+            TimelineEntry(at=datetime.fromisoformat(state["beach_offer_sent_at"]), kind="beach_offer")
+        )
+    if state["card_updated_at"]:
+        entries.append(
+            TimelineEntry(at=datetime.fromisoformat(state["card_updated_at"]), kind="card_updated")
+        )
+    if row.closed_at:
+        entries.append(TimelineEntry(at=row.closed_at, kind="closed", detail=row.outcome))
+    return sorted(entries, key=lambda e: (e.at, e.kind != "opened"))
+
+
+def _opened_in(period: ReportPeriod) -> Select[Any]:
+    t = dunning_cases
+    return select(t).where(t.c.opened_at >= period.start, t.c.opened_at < period.end)
+
+
+class FinanceQueries:
+    """Reads only: finance's questions never take a writer's turn (see `reading`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def list_cases(
+        self, period: ReportPeriod, where: CaseFilter, *, limit: int, cursor: str | None
+    ) -> CaseList:
+        """Pages in id order, so a cursor is stable while new cases keep opening."""
+        t = dunning_cases
+        query = _opened_in(period)
+        for column, value in (
+            (t.c.status, where.status),
+            (t.c.outcome, where.outcome),
+            (t.c.variant, where.variant),
+            (t.c.decline_code, where.decline_code),
+            (t.c.customer_id, where.customer_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if cursor:
+            query = query.where(t.c.id > cursor)
+        async with reading(self.engine) as conn:
+            rows = (await conn.execute(query.order_by(t.c.id).limit(limit + 1))).all()
+        page = rows[:limit]
+        return CaseList(
+            data=[CaseSummary(**_summary(r)) for r in page],
+            next_cursor=page[-1].id if len(rows) > limit else None,
+        )
+
+    async def case_detail(self, case_id: str) -> CaseDetail | None:
+        async with reading(self.engine) as conn:
+            query = select(dunning_cases).where(dunning_cases.c.id == case_id)
+            row = (await conn.execute(query)).first()
+        return None if row is None else CaseDetail(**_summary(row), timeline=case_timeline(row))
+
+    async def report(self, period: ReportPeriod, group_by: GroupBy) -> DunningReport:
+        async with reading(self.engine) as conn:
+            return await dunning_report(conn, period.start, period.end, group_by)
+
+    async def overview(self, period: ReportPeriod) -> PeriodOverview:
+        """The report by reason and the period's cases, newest first, on one connection."""
+        async with reading(self.engine) as conn:
+            report = await dunning_report(conn, period.start, period.end, "reason")
+            query = _opened_in(period).order_by(dunning_cases.c.opened_at.desc())
+            rows = (await conn.execute(query)).all()
+        return PeriodOverview(report, [CaseSummary(**_summary(r)) for r in rows])
