@@ -14,8 +14,14 @@ handler is the same code whoever delivered its message:
   consumer's unit of work, the one that also holds its inbox claim, which the consumer
   commits: a fact and the record of having applied it are one transaction.
 
-No handler commits, and no handler opens a second transaction: a use case that needs
-two (send a charge, then settle it) is two messages.
+- a **process** is a command whose work waits on something outside the database
+  between two transactions (attach a card at the gateway, then store it; send charges,
+  then settle them). Its handler gets the unit-of-work factory instead of a unit of
+  work and opens each short transaction itself, so no transaction is held open while
+  the gateway thinks.
+
+A command or event handler never commits. Only a process opens transactions, and it
+never holds one across a call to someone else.
 """
 
 from __future__ import annotations
@@ -51,13 +57,22 @@ class MessageBus(Generic[W]):
     def __init__(self, unit_of_work: Callable[[], W]) -> None:
         self.unit_of_work = unit_of_work
         self._handlers: dict[type[Any], Callable[[Any, W], Awaitable[Any]]] = {}
+        self._processes: dict[type[Any], Callable[[Any, Callable[[], W]], Awaitable[Any]]] = {}
         self._event_handlers: dict[type[EventData], EventHandler[W]] = {}
 
     def command(self, kind: type[C], handler: Callable[[C, W], Awaitable[Any]]) -> None:
         """Register the handler of a command or query class; one per class."""
-        if kind in self._handlers:
-            raise ValueError(f"{kind.__name__} has a handler already")
+        self._refuse_second(kind)
         self._handlers[kind] = handler
+
+    def _refuse_second(self, kind: type[Any]) -> None:
+        if kind in self._handlers or kind in self._processes:
+            raise ValueError(f"{kind.__name__} has a handler already")
+
+    def process(self, kind: type[C], handler: Callable[[C, Callable[[], W]], Awaitable[Any]]) -> None:
+        """Register the handler of a command that owns its (several, short) transactions."""
+        self._refuse_second(kind)
+        self._processes[kind] = handler
 
     def event(self, kind: type[D], handler: Callable[[CloudEvent[D], W], Awaitable[None]]) -> None:
         """Register what to do with a consumed event of this contract class; one per class."""
@@ -66,6 +81,8 @@ class MessageBus(Generic[W]):
         self._event_handlers[kind] = cast(EventHandler[W], handler)
 
     async def handle(self, message: Command[R] | Query[R]) -> R:
+        if (process := self._processes.get(type(message))) is not None:
+            return cast(R, await process(message, self.unit_of_work))
         handler = self._handlers.get(type(message))
         if handler is None:
             raise NoHandler(f"no handler for {type(message).__name__}")

@@ -63,15 +63,13 @@ def bootstrap(
     unit_of_work = infra.unit_of_work(BillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
     leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds))
+    bus = billing_bus(unit_of_work, gateway, leases)
     scheduler = BillingScheduler(
-        unit_of_work,
-        gateway,
+        bus,
         infra.clock,
-        leases=leases,
         card_updater=card_updater_of(gateway),
         interval=0.5 if settings.clock == "test" else 5.0,
     )
-    bus = billing_bus(unit_of_work, gateway, leases)
     ctx = ApiContext(
         bus=bus,
         uow=unit_of_work,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from billing.service_layer.charging import queue_first_attempts
 from billing.service_layer.invoicing import Charge, beach_fee_charge, issue, period_charge
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import Command, Query
 from shared.contracts.billing import ChargeContext
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
@@ -25,6 +27,35 @@ class RunReport:
     beach_fees: int = 0
     expiry_notices: int = 0
     queued_attempts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunDueWork(Command[RunReport]):
+    """Renew, charge beach fees and announce expiring cards, until nothing is due."""
+
+    batch_size: int = 100
+
+
+@dataclass(frozen=True)
+class CountDueWork(Query[int]):
+    """Subscriptions due and charges pending: what the test clock waits on."""
+
+
+@dataclass(frozen=True)
+class NextDueAt(Query[datetime | None]):
+    """The earliest renewal or beach fee ahead: the test clock stops there."""
+
+
+async def run_due_work(command: RunDueWork, uow: UnitOfWorkFactory) -> RunReport:
+    return await run_until_done(uow, command.batch_size)
+
+
+async def count_due_work(query: CountDueWork, work: BillingUnitOfWork) -> int:
+    return await work.subscriptions.count_due(work.clock.now()) + await work.attempts.count_pending()
+
+
+async def next_due_at(query: NextDueAt, work: BillingUnitOfWork) -> datetime | None:
+    return await work.subscriptions.next_due_at()
 
 
 async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ from billing.domain.settlement import GatewayAnswer, settle_charge
 from billing.service_layer.charging import NO_PAYMENT_METHOD, UnitOfWorkFactory, charge_request
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.bus import Command
 from shared.concurrency import bounded_map
 from shared.failures import ConcurrentUpdate
 
@@ -173,6 +175,19 @@ async def collect(
         for attempt_id, outcome in charged.items():  # each as a batch of one; another's outcome stands
             await _again_on_conflict(partial(_settle_many, uow, {attempt_id: outcome}))
         return done + len(charged)
+
+
+@dataclass(frozen=True)
+class CollectPending(Command[int]):
+    """Send and settle every pending charge nobody holds; answers how many were settled."""
+
+
+class Collector:
+    def __init__(self, gateway: PaymentGateway, leases: ChargeLeases, concurrency: int = 8) -> None:
+        self.gateway, self.leases, self.concurrency = gateway, leases, concurrency
+
+    async def collect_pending(self, command: CollectPending, uow: UnitOfWorkFactory) -> int:
+        return await collect_pending(uow, self.gateway, self.leases, concurrency=self.concurrency)
 
 
 async def collect_pending(

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from billing.adapters.gateways.port import PaymentGateway
 from billing.service_layer import commands
+from billing.service_layer.billing_run import (
+    CountDueWork,
+    NextDueAt,
+    RunDueWork,
+    count_due_work,
+    next_due_at,
+    run_due_work,
+)
 from billing.service_layer.charging import UnitOfWorkFactory
+from billing.service_layer.collection import Collector, CollectPending
 from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
 from billing.service_layer.leases import ChargeLeases
+from billing.service_layer.payment_methods import (
+    AddCard,
+    ApplyCardUpdate,
+    CardHandlers,
+    StartCardSetup,
+    apply_card_update,
+)
 from billing.service_layer.plans import DefinePlan, define_plan
 from billing.service_layer.subscriptions import (
     CancelSubscriptionNow,
@@ -26,7 +42,7 @@ from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, Pau
 
 
 def billing_bus(
-    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases
+    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = 8
 ) -> MessageBus[BillingUnitOfWork]:
     bus = MessageBus(uow)
     subscriptions = SubscriptionHandlers(uow, gateway, leases)
@@ -36,6 +52,14 @@ def billing_bus(
     bus.command(StartSubscription, subscriptions.start)
     bus.command(CancelSubscriptionNow, subscriptions.cancel)
     bus.command(ShowSubscription, show_subscription)
+    cards = CardHandlers(gateway)
+    bus.process(AddCard, cards.add)
+    bus.process(StartCardSetup, cards.start_setup)
+    bus.command(ApplyCardUpdate, apply_card_update)
+    bus.process(RunDueWork, run_due_work)
+    bus.process(CollectPending, Collector(gateway, leases, concurrency).collect_pending)
+    bus.command(CountDueWork, count_due_work)
+    bus.command(NextDueAt, next_due_at)
 
     bus.event(RetryPayment, commands.retry_payment)
     bus.event(CancelSubscription, commands.cancel)

@@ -12,7 +12,7 @@ from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavaila
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
 from billing.service_layer.customers import FindCustomer, RegisterCustomer
-from billing.service_layer.payment_methods import add_payment_method, start_card_setup
+from billing.service_layer.payment_methods import AddCard, StartCardSetup
 from shared.http.errors import ApiError
 from shared.http.portal_auth import caller_customer
 
@@ -75,7 +75,7 @@ def customers_router(ctx: ApiContext) -> APIRouter:
     async def add_card(request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
             try:
-                method = await add_payment_method(customer_id, body.payment_method, ctx.uow, ctx.gateway)
+                method = await ctx.bus.handle(AddCard(customer_id, body.payment_method))
             except PaymentMethodRejected as exc:
                 raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
             except GatewayUnavailable:
@@ -94,7 +94,7 @@ def customers_router(ctx: ApiContext) -> APIRouter:
     async def card_setup(customer_id: str) -> CardSetupOut:
         """Starts card entry in the browser; the card number never reaches billing."""
         try:
-            secret = await start_card_setup(customer_id, ctx.uow, ctx.gateway)
+            secret = await ctx.bus.handle(StartCardSetup(customer_id))
         except CardSetupUnavailable as exc:
             raise ApiError(409, "card_setup_unavailable", str(exc)) from None
         except GatewayUnavailable:

@@ -12,7 +12,7 @@ from billing.adapters.gateways.webhooks import (
 )
 from billing.adapters.webhook_log import WebhookLog
 from billing.entrypoints.api.context import ApiContext
-from billing.service_layer.payment_methods import store_default_card
+from billing.service_layer.payment_methods import ApplyCardUpdate
 from shared.clock import Clock
 from shared.http.errors import error_body
 
@@ -48,10 +48,7 @@ def webhooks_router(ctx: ApiContext, log: WebhookLog, secret: str | None, clock:
         try:
             notice = card_update_from_event(event)
             if notice is not None:
-                async with ctx.uow().read_only() as work:
-                    customer = await work.customers.by_gateway_customer(notice.gateway_customer)
-                if customer is not None:
-                    await store_default_card(customer.id, notice.card, ctx.uow, source="card_updater")
+                await ctx.bus.handle(ApplyCardUpdate(notice.gateway_customer, notice.card))
         except Exception as exc:
             await log.finish(row, at=None, error=f"{type(exc).__name__}: {exc}")
             raise
