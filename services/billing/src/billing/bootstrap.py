@@ -72,12 +72,9 @@ def bootstrap(
     )
     ctx = ApiContext(
         bus=bus,
-        uow=unit_of_work,
-        gateway=gateway,
         keys=infra.keys,
         idempotency=IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock),
         clock=infra.clock,
-        leases=leases,
         verifier=PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None,
     )
     consumers = billing_consumers(bus, infra.dead_letters)

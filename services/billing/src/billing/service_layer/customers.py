@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing.domain.customer import Customer
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.bus import Command, Query
 from shared.errors import NotFound
-
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing.domain.plan import Plan
 from billing.service_layer.unit_of_work import BillingUnitOfWork
-from shared.bus import Command
-from shared.errors import Conflict
-
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+from shared.bus import Command, Query
+from shared.errors import Conflict, NotFound
 
 
 class PlanExists(Conflict):
@@ -39,4 +36,16 @@ async def define_plan(command: DefinePlan, work: BillingUnitOfWork) -> Plan:
     if await work.plans.get(plan.code) is not None:
         raise PlanExists("code", f"a plan {plan.code!r} exists already; plans are immutable")
     await work.plans.add(plan, work.clock.now())
+    return plan
+
+
+@dataclass(frozen=True)
+class ShowPlan(Query[Plan]):
+    code: str
+
+
+async def show_plan(query: ShowPlan, work: BillingUnitOfWork) -> Plan:
+    plan = await work.plans.get(query.code)
+    if plan is None:
+        raise NotFound("code", f"no plan {query.code!r}")
     return plan

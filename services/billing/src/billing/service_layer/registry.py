@@ -19,6 +19,7 @@ from billing.service_layer.billing_run import (
 from billing.service_layer.charging import UnitOfWorkFactory
 from billing.service_layer.collection import Collector, CollectPending
 from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
+from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice, list_invoices, show_invoice
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.payment_methods import (
     AddCard,
@@ -27,7 +28,7 @@ from billing.service_layer.payment_methods import (
     StartCardSetup,
     apply_card_update,
 )
-from billing.service_layer.plans import DefinePlan, define_plan
+from billing.service_layer.plans import DefinePlan, ShowPlan, define_plan, show_plan
 from billing.service_layer.subscriptions import (
     CancelSubscriptionNow,
     ShowSubscription,
@@ -49,9 +50,12 @@ def billing_bus(
     bus.command(RegisterCustomer, register_customer)
     bus.command(FindCustomer, find_customer)
     bus.command(DefinePlan, define_plan)
+    bus.command(ShowPlan, show_plan)
     bus.command(StartSubscription, subscriptions.start)
     bus.command(CancelSubscriptionNow, subscriptions.cancel)
     bus.command(ShowSubscription, show_subscription)
+    bus.command(ListInvoices, list_invoices)
+    bus.command(ShowInvoice, show_invoice)
     cards = CardHandlers(gateway)
     bus.process(AddCard, cards.add)
     bus.process(StartCardSetup, cards.start_setup)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -48,59 +50,72 @@ class PaymentMethodIn(BaseModel):
     )
 
 
-def customers_router(ctx: ApiContext) -> APIRouter:
-    router = APIRouter(prefix="/v1/customers", tags=["customers"])
-    admin = Depends(ctx.keys.require("admin"))
+@contextmanager
+def gateway_refusals() -> Iterator[None]:
+    """What the gateway said, as the HTTP answer a caller can act on."""
+    try:
+        yield
+    except PaymentMethodRejected as exc:
+        raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
+    except CardSetupUnavailable as exc:
+        raise ApiError(409, "card_setup_unavailable", str(exc)) from None
+    except GatewayUnavailable:
+        raise ApiError(503, "gateway_unavailable", "the payment gateway did not answer; try again") from None
 
-    @router.post("", status_code=201, dependencies=[admin], response_model=CustomerOut)
-    async def create_customer(request: Request, body: CustomerIn) -> JSONResponse:
+
+class CustomersApi:
+    """The customer routes: build the command, ask the bus, shape the answer."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def create(self, request: Request, body: CustomerIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            customer = await ctx.bus.handle(
-                RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone)
-            )
-            return 201, CustomerOut.of(customer).model_dump(mode="json")
+            command = RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone)
+            return 201, CustomerOut.of(await self.ctx.bus.handle(command)).model_dump(mode="json")
 
-        return await ctx.idempotency.run(request, run)
+        return await self.ctx.idempotency.run(request, run)
 
-    @router.get("/{customer_id}", dependencies=[admin])
-    async def get_customer(customer_id: str) -> CustomerOut:
-        return CustomerOut.of(await ctx.bus.handle(FindCustomer(customer_id)))
+    async def get(self, customer_id: str) -> CustomerOut:
+        return CustomerOut.of(await self.ctx.bus.handle(FindCustomer(customer_id)))
 
-    @router.post(
-        "/{customer_id}/payment-methods",
-        status_code=201,
-        dependencies=[Depends(_admin_or_same_customer(ctx))],
-        response_model=PaymentMethodOut,
-    )
-    async def add_card(request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
+    async def add_card(self, request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            try:
-                method = await ctx.bus.handle(AddCard(customer_id, body.payment_method))
-            except PaymentMethodRejected as exc:
-                raise ApiError(402, "card_rejected", f"payment_method: {exc}", "payment_method") from None
-            except GatewayUnavailable:
-                message = "the payment gateway did not answer; try again"
-                raise ApiError(503, "gateway_unavailable", message) from None
+            with gateway_refusals():
+                method = await self.ctx.bus.handle(AddCard(customer_id, body.payment_method))
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
 
-        return await ctx.idempotency.run(request, run)
+        return await self.ctx.idempotency.run(request, run)
 
-    @router.post(
-        "/{customer_id}/card-setups",
+    async def card_setup(self, customer_id: str) -> CardSetupOut:
+        """Starts card entry in the browser; the card number never reaches billing."""
+        with gateway_refusals():
+            return CardSetupOut(client_secret=await self.ctx.bus.handle(StartCardSetup(customer_id)))
+
+
+def customers_router(ctx: ApiContext) -> APIRouter:
+    api = CustomersApi(ctx)
+    admin = [Depends(ctx.keys.require("admin"))]
+    card_holder = [Depends(_admin_or_same_customer(ctx))]
+    router = APIRouter(prefix="/v1/customers", tags=["customers"])
+    router.add_api_route(
+        "", api.create, methods=["POST"], status_code=201, dependencies=admin, response_model=CustomerOut
+    )
+    router.add_api_route("/{customer_id}", api.get, methods=["GET"], dependencies=admin)
+    router.add_api_route(
+        "/{customer_id}/payment-methods",
+        api.add_card,
+        methods=["POST"],
         status_code=201,
-        dependencies=[Depends(_admin_or_same_customer(ctx))],
+        dependencies=card_holder,
+        response_model=PaymentMethodOut,
+    )
+    router.add_api_route(
+        "/{customer_id}/card-setups",
+        api.card_setup,
+        methods=["POST"],
+        status_code=201,
+        dependencies=card_holder,
         response_model=CardSetupOut,
     )
-    async def card_setup(customer_id: str) -> CardSetupOut:
-        """Starts card entry in the browser; the card number never reaches billing."""
-        try:
-            secret = await ctx.bus.handle(StartCardSetup(customer_id))
-        except CardSetupUnavailable as exc:
-            raise ApiError(409, "card_setup_unavailable", str(exc)) from None
-        except GatewayUnavailable:
-            raise ApiError(
-                503, "gateway_unavailable", "the payment gateway did not answer; try again"
-            ) from None
-        return CardSetupOut(client_secret=secret)
-
     return router

@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import PlanOut
-from billing.service_layer.plans import DefinePlan
-from shared.http.errors import ApiError
+from billing.service_layer.plans import DefinePlan, ShowPlan
 
 
 class PlanIn(BaseModel):
@@ -41,10 +40,6 @@ def plans_router(ctx: ApiContext) -> APIRouter:
 
     @router.get("/{code}", dependencies=[admin])
     async def get_plan(code: str) -> PlanOut:
-        async with ctx.uow().read_only() as work:
-            plan = await work.plans.get(code)
-        if plan is None:
-            raise ApiError(404, "not_found", f"no plan {code!r}", "code")
-        return PlanOut.of(plan)
+        return PlanOut.of(await ctx.bus.handle(ShowPlan(code)))
 
     return router

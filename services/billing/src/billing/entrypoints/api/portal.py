@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
+from billing.service_layer.customers import FindCustomer
 from shared.http.errors import ApiError
 from shared.portal_tokens import PortalTokenSigner
 
@@ -49,13 +50,9 @@ def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: s
             raise ApiError(503, "not_configured", "portal sessions need PORTAL_SIGNING_KEY")
 
         async def run() -> tuple[int, Any]:
-            async with ctx.uow().read_only() as work:
-                customer = await work.customers.get(body.customer_id)
-                now = work.clock.now()
-            if customer is None:
-                raise ApiError(404, "not_found", f"no customer {body.customer_id}", "customer_id")
+            customer = await ctx.bus.handle(FindCustomer(body.customer_id))
             assert signer is not None
-            session = signer.mint(customer.id, now)
+            session = signer.mint(customer.id, ctx.clock.now())
             query = {"token": session.token} | ({"return_url": body.return_url} if body.return_url else {})
             out = PortalSessionOut(
                 id=session.id,

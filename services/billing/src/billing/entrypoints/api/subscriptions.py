@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
+from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice
 from billing.service_layer.subscriptions import CancelSubscriptionNow, ShowSubscription, StartSubscription
-from shared.http.errors import ApiError
 
 
 class SubscriptionIn(BaseModel):
@@ -32,61 +32,59 @@ class InvoiceList(BaseModel):
     next_cursor: str | None
 
 
-def subscriptions_router(ctx: ApiContext) -> APIRouter:
-    router = APIRouter(tags=["subscriptions"])
-    admin = Depends(ctx.keys.require("admin"))
+Cursor = Annotated[str | None, Query(max_length=20, description="`next_cursor` of the previous page")]
 
-    @router.post("/v1/subscriptions", status_code=201, dependencies=[admin], response_model=SubscriptionOut)
-    async def create_subscription(request: Request, body: SubscriptionIn) -> JSONResponse:
+
+class SubscriptionsApi:
+    """The subscription and invoice routes: build the message, ask the bus, shape the answer."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def create(self, request: Request, body: SubscriptionIn) -> JSONResponse:
         """Starts the subscription and charges its first period at once."""
 
         async def run() -> tuple[int, Any]:
-            started = await ctx.bus.handle(
-                StartSubscription(customer_id=body.customer_id, plan_code=body.plan_code)
-            )
-            return 201, SubscriptionOut.of(await ctx.bus.handle(ShowSubscription(started))).model_dump(
-                mode="json"
-            )
+            started = await self.ctx.bus.handle(StartSubscription(body.customer_id, body.plan_code))
+            subscription = await self.ctx.bus.handle(ShowSubscription(started))
+            return 201, SubscriptionOut.of(subscription).model_dump(mode="json")
 
-        return await ctx.idempotency.run(request, run)
+        return await self.ctx.idempotency.run(request, run)
 
-    @router.get("/v1/subscriptions/{subscription_id}", dependencies=[admin])
-    async def get_subscription(subscription_id: str) -> SubscriptionOut:
-        return SubscriptionOut.of(await ctx.bus.handle(ShowSubscription(subscription_id)))
+    async def get(self, subscription_id: str) -> SubscriptionOut:
+        return SubscriptionOut.of(await self.ctx.bus.handle(ShowSubscription(subscription_id)))
 
-    @router.post("/v1/subscriptions/{subscription_id}/cancel", dependencies=[admin])
-    async def cancel(request: Request, subscription_id: str, body: CancelIn | None = None) -> JSONResponse:
-        command = CancelSubscriptionNow(
-            subscription_id, reason=body.reason if body else None, requested_by="admin"
-        )
+    async def cancel(
+        self, request: Request, subscription_id: str, body: CancelIn | None = None
+    ) -> JSONResponse:
+        command = CancelSubscriptionNow(subscription_id, body.reason if body else None, requested_by="admin")
 
         async def run() -> tuple[int, Any]:
-            return 200, SubscriptionOut.of(await ctx.bus.handle(command)).model_dump(mode="json")
+            return 200, SubscriptionOut.of(await self.ctx.bus.handle(command)).model_dump(mode="json")
 
-        return await ctx.idempotency.run(request, run)
+        return await self.ctx.idempotency.run(request, run)
 
-    @router.get("/v1/invoices", dependencies=[admin])
     async def list_invoices(
+        self,
         subscription_id: Annotated[str, Query(min_length=1, max_length=40)],
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: Annotated[
-            str | None, Query(max_length=20, description="`next_cursor` of the previous page")
-        ] = None,
+        cursor: Cursor = None,
     ) -> InvoiceList:
-        async with ctx.uow().read_only() as work:
-            invoices = await work.invoices.for_subscription(subscription_id, after=cursor, limit=limit + 1)
-        page = invoices[:limit]
-        more = len(invoices) > limit
-        return InvoiceList(
-            data=[InvoiceOut.of(i) for i in page], next_cursor=page[-1].number if more else None
-        )
+        page = await self.ctx.bus.handle(ListInvoices(subscription_id, limit, cursor))
+        return InvoiceList(data=[InvoiceOut.of(i) for i in page.invoices], next_cursor=page.next_cursor)
 
-    @router.get("/v1/invoices/{invoice_id}", dependencies=[admin])
-    async def get_invoice(invoice_id: str) -> InvoiceOut:
-        async with ctx.uow().read_only() as work:
-            invoice = await work.invoices.get(invoice_id)
-        if invoice is None:
-            raise ApiError(404, "not_found", f"no invoice {invoice_id}", "invoice_id")
-        return InvoiceOut.of(invoice)
+    async def get_invoice(self, invoice_id: str) -> InvoiceOut:
+        return InvoiceOut.of(await self.ctx.bus.handle(ShowInvoice(invoice_id)))
 
+
+def subscriptions_router(ctx: ApiContext) -> APIRouter:
+    api = SubscriptionsApi(ctx)
+    router = APIRouter(tags=["subscriptions"], dependencies=[Depends(ctx.keys.require("admin"))])
+    router.add_api_route(
+        "/v1/subscriptions", api.create, methods=["POST"], status_code=201, response_model=SubscriptionOut
+    )
+    router.add_api_route("/v1/subscriptions/{subscription_id}", api.get, methods=["GET"])
+    router.add_api_route("/v1/subscriptions/{subscription_id}/cancel", api.cancel, methods=["POST"])
+    router.add_api_route("/v1/invoices", api.list_invoices, methods=["GET"])
+    router.add_api_route("/v1/invoices/{invoice_id}", api.get_invoice, methods=["GET"])
     return router
