@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters import orm
@@ -25,9 +26,10 @@ from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.registry import billing_bus
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.settings import BillingSettings
+from shared.bus import MessageBus
 from shared.clock import Clock
 from shared.http.idempotency import IdempotentRequests
-from shared.infrastructure import build_infrastructure
+from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.portal_tokens import PortalTokenSigner, PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import ClockCoordinator, SqlClockBook, coordinator_router
@@ -70,6 +72,27 @@ def bootstrap(
         card_updater=card_updater_of(gateway),
         interval=0.5 if settings.clock == "test" else 5.0,
     )
+    service = Service(
+        name="billing",
+        settings=settings,
+        port=settings.port,
+        infra=infra,
+        unit_of_work=unit_of_work,
+        consumers=billing_consumers(bus, infra.dead_letters),
+        routers=_routers(settings, infra, bus),
+        workers=[scheduler.run],
+        due_work=scheduler.due_work,
+        next_due=scheduler.next_due_at,
+        wake_workers=[scheduler.wake],
+    )
+    if service.clock_participant is not None:
+        _coordinate_the_test_clock(service, settings, infra, leases.owner)
+    return service
+
+
+def _routers(
+    settings: BillingSettings, infra: Infrastructure, bus: MessageBus[BillingUnitOfWork]
+) -> list[APIRouter]:
     ctx = ApiContext(
         bus=bus,
         keys=infra.keys,
@@ -77,47 +100,40 @@ def bootstrap(
         clock=infra.clock,
         verifier=PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None,
     )
-    consumers = billing_consumers(bus, infra.dead_letters)
     signer = (
         PortalTokenSigner(settings.portal_signing_key, timedelta(minutes=settings.portal_session_minutes))
         if settings.portal_signing_key
         else None
     )
-    service = Service(
-        name="billing",
-        settings=settings,
-        port=settings.port,
-        infra=infra,
-        unit_of_work=unit_of_work,
-        consumers=consumers,
-        routers=[
-            customers_router(ctx),
-            plans_router(ctx),
-            subscriptions_router(ctx),
-            portal_router(ctx, signer, settings.portal_base_url),
-            webhooks_router(ctx, WebhookLog(infra.engine), settings.stripe_webhook_secret, infra.clock),
-        ],
-        workers=[scheduler.run],
-        due_work=scheduler.due_work,
-        next_due=scheduler.next_due_at,
-        wake_workers=[scheduler.wake],
+    return [
+        customers_router(ctx),
+        plans_router(ctx),
+        subscriptions_router(ctx),
+        portal_router(ctx, signer, settings.portal_base_url),
+        webhooks_router(ctx, WebhookLog(infra.engine), settings.stripe_webhook_secret, infra.clock),
+    ]
+
+
+def _coordinate_the_test_clock(
+    service: Service, settings: BillingSettings, infra: Infrastructure, owner: str
+) -> None:
+    """Billing moves the test clock for everyone: it holds the advance record and asks
+    every registered participant, replicas included, to follow."""
+    assert service.clock_participant is not None
+    book = SqlClockBook(infra.engine, orm.clock_advance, orm.clock_participants)
+    own_url = settings.own_url(settings.port)
+    coordinator = ClockCoordinator(
+        service.clock_participant,
+        [settings.dunning_url, settings.pause_url],
+        settings.admin_api_key,
+        book=book,
+        own_url=own_url,
+        owner=owner,
     )
-    if service.clock_participant is not None:
-        book = SqlClockBook(infra.engine, orm.clock_advance, orm.clock_participants)
-        own_url = settings.own_url(settings.port)
-        coordinator = ClockCoordinator(
-            service.clock_participant,
-            [settings.dunning_url, settings.pause_url],
-            settings.admin_api_key,
-            book=book,
-            own_url=own_url,
-            owner=leases.owner,
-        )
-        service.routers = [*service.routers, coordinator_router(coordinator, infra.keys)]
-        service.workers = [*service.workers, coordinator.supervise]
+    service.routers = [*service.routers, coordinator_router(coordinator, infra.keys)]
+    service.workers = [*service.workers, coordinator.supervise]
 
-        async def register() -> None:
-            await book.register("billing", own_url)
+    async def register() -> None:
+        await book.register("billing", own_url)
 
-        service.clock_registration = register
-    return service
+    service.clock_registration = register

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning.domain.local_time import QuietHours, as_utc, customer_zone, next_payday
+from dunning.domain.local_time import QuietHours, customer_zone, next_payday
 from dunning.domain.policy import NIGHT
+from shared.calendar import as_utc
 
 ZONES = [
     "Pacific/Auckland",

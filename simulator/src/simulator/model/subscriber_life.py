@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from billing.domain.periods import add_months, period
+from billing.domain.periods import period
 from dunning.domain.case import DunningCase
 from dunning.domain.policy import DunningPolicy
 from pause.domain.eligibility import check_eligibility
 from pause.domain.pause import BeachPause, fee_total
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
+from shared.calendar import add_months
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.pause import PauseSource
 from shared.money import Money

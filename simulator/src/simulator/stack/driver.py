@@ -26,7 +26,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from billing.domain.periods import add_months
+from shared.calendar import add_months
 from shared.concurrency import bounded_map
 from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from simulator.model.tally import Tally, add_money

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from billing.adapters.gateways.simulated import SHORT_UNTIL_PREFIX, SOFT_DECLINES_PREFIX
-from billing.domain.periods import add_months
+from shared.calendar import add_months
 from simulator.assumptions import Assumptions
 from simulator.luck import renewal_luck, unprompted_new_card, updater_delay
 from simulator.population import Customer

@@ -7,18 +7,10 @@ again, instead of drifting to the 28th for ever.
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime
 
 from billing.domain.plan import Interval
-
-
-def add_months(anchor: datetime, months: int) -> datetime:
-    """The same day-of-month `months` later, clamped to the last day of shorter months."""
-    month_index = anchor.month - 1 + months
-    year, month = anchor.year + month_index // 12, month_index % 12 + 1
-    day = min(anchor.day, calendar.monthrange(year, month)[1])
-    return anchor.replace(year=year, month=month, day=day)
+from shared.calendar import add_months
 
 
 def months_in(interval: Interval) -> int:

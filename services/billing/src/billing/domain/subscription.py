@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from billing.domain.periods import add_months, period
+from billing.domain.periods import period
 from billing.domain.plan import Interval, Plan
+from shared.calendar import add_months
 from shared.contracts.base import EventData
 from shared.contracts.billing import (
     SubscriptionCanceled,
@@ -105,10 +106,8 @@ class Subscription:
 
     def is_due_for_renewal(self, now: datetime) -> bool:
         """Active, the paid period over, and no pause agreed to begin when it ends."""
-        pause_ahead = (
-            self.scheduled_pause_starts_at is not None
-            and self.scheduled_pause_starts_at <= self.current_period_end
-        )
+        starts = self.scheduled_pause_starts_at
+        pause_ahead = starts is not None and starts <= self.current_period_end
         return self.status is SubscriptionStatus.ACTIVE and self.current_period_end <= now and not pause_ahead
 
     def schedule_pause(self, pause_id: str, starts_at: datetime) -> None:
@@ -162,9 +161,8 @@ class Subscription:
 
     def take_pause_fact(self, sequence: int | None) -> bool:
         """Whether a fact from the pause service, numbered `sequence`, is newer than every
-        one applied here; if so it becomes the newest. Pause facts about one subscription
-        supersede each other (scheduled, started, extended, ended), so an older one that
-        arrives late is dropped: it cannot start a pause that has already ended."""
+        one applied here (then it becomes the newest). Pause facts about one subscription
+        supersede each other, so an older one arriving late cannot start an ended pause."""
         if sequence is None:
             return True
         if sequence <= self.pause_events_applied:

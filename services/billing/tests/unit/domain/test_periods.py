@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.domain.periods import add_months, period
+from billing.domain.periods import period
+from shared.calendar import add_months
 
 intervals = st.sampled_from(["month", "year"])
 

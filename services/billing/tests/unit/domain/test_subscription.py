@@ -10,9 +10,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from billing.domain.periods import add_months, period
+from billing.domain.periods import period
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
+from shared.calendar import add_months
 from shared.contracts.billing import (
     SubscriptionCanceled,
     SubscriptionCreated,

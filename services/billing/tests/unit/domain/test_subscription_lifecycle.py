@@ -14,9 +14,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from billing.domain.periods import add_months, period
+from billing.domain.periods import period
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
+from shared.calendar import add_months
 from shared.contracts.base import EventData
 from shared.contracts.billing import (
     SubscriptionCanceled,

@@ -15,8 +15,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dunning.domain.declines import classify
-from dunning.domain.local_time import as_utc, customer_zone
+from dunning.domain.local_time import customer_zone
 from dunning.domain.policy import DunningPolicy
+from shared.calendar import as_utc
 from shared.contracts.base import EventData
 from shared.contracts.dunning import (
     CaseOutcome,

@@ -23,9 +23,9 @@ from dunning.domain.decisions import (
     Retry,
     card_update_template,
 )
-from dunning.domain.local_time import as_utc
 from dunning.domain.policy import DunningPolicy
 from dunning.domain.schedule import beach_offer_due, final_action_due, reminder_due, retry_due
+from shared.calendar import as_utc
 from shared.contracts.dunning import DeclineClass
 
 

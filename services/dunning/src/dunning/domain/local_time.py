@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.calendar import as_utc
+
 MAX_QUIET_SPAN = timedelta(hours=12)
 
 
@@ -21,13 +23,6 @@ def customer_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown IANA timezone {name!r}") from exc
-
-
-def as_utc(moment: datetime) -> datetime:
-    """UTC, so that `+ timedelta(days=3)` means 72 elapsed hours even across DST."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; pass an aware one")
-    return moment.astimezone(UTC)
 
 
 def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
