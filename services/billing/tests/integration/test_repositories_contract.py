@@ -231,7 +231,7 @@ class TestSqlRepositories(RepositoriesContract):
 
 class TestMemoryRepositories(RepositoriesContract):
     @pytest.fixture(autouse=True)
-    def store(self) -> None:
+    def fresh_store(self) -> None:
         self.store = MemoryStore()
 
     def new(self) -> BillingUnitOfWork:
