@@ -24,7 +24,7 @@ from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.registry import billing_bus
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import SqlBillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.bus import MessageBus
 from shared.clock import Clock
@@ -62,7 +62,7 @@ def bootstrap(
     settings: BillingSettings, *, clock: Clock | None = None, gateway: PaymentGateway | None = None
 ) -> Service:
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
-    unit_of_work = infra.unit_of_work(BillingUnitOfWork)
+    unit_of_work = infra.unit_of_work(SqlBillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
     leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds))
     bus = billing_bus(unit_of_work, gateway, leases)
