@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pause.adapters import orm
+from pause.adapters.unit_of_work import SqlPauseUnitOfWork
 from pause.entrypoints.api.auth import principal_dependency
 from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
@@ -10,7 +11,6 @@ from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
 from pause.entrypoints.web.card_entry import StripeCardEntry
 from pause.entrypoints.web.portal import portal_router
-from pause.service_layer.unit_of_work import PauseUnitOfWork
 from pause.settings import PauseSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
@@ -23,7 +23,7 @@ from shared.test_clock import http_registration
 
 def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
-    unit_of_work = infra.unit_of_work(PauseUnitOfWork)
+    unit_of_work = infra.unit_of_work(SqlPauseUnitOfWork)
     policies = settings.policies()
     scheduler = PauseScheduler(unit_of_work, policies, interval=0.5 if settings.clock == "test" else 5.0)
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pause.domain.policy import PausePolicies
-from pause.service_layer.pausing import UnitOfWorkFactory
 from pause.service_layer.schedule import count_due, next_due_at, run_due
+from pause.service_layer.unit_of_work import UnitOfWorkFactory
 from shared.periodic import PeriodicWork
 
 

@@ -7,7 +7,7 @@ already chose one from the offer.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
@@ -17,9 +17,11 @@ from shared.contracts.base import CloudEvent
 from shared.contracts.dunning import CaseOutcome, DunningCaseClosed
 
 
-def dunning_case_closed_handler(policies: PausePolicies) -> Any:
-    async def handle(event: CloudEvent[Any], work: PauseUnitOfWork) -> None:
-        data: DunningCaseClosed = event.data
+def dunning_case_closed_handler(
+    policies: PausePolicies,
+) -> Callable[[CloudEvent[DunningCaseClosed], PauseUnitOfWork], Awaitable[None]]:
+    async def handle(event: CloudEvent[DunningCaseClosed], work: PauseUnitOfWork) -> None:
+        data = event.data
         if data.outcome is CaseOutcome.PAUSED:
             view = await work.subscriptions.get(data.subscription_id)
             pauses = await work.pauses.for_subscription(data.subscription_id)

@@ -7,7 +7,6 @@ token never even confirms that another customer's subscription exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,12 +16,11 @@ from pause.domain.eligibility import Eligibility, check_eligibility
 from pause.domain.pause import BeachPause
 from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
-from pause.service_layer.unit_of_work import PauseUnitOfWork
+from pause.service_layer.unit_of_work import PauseUnitOfWork, UnitOfWorkFactory
 from shared.contracts.commands import CancelSubscription
 from shared.errors import Conflict, NotFound
 from shared.money import Money
 
-UnitOfWorkFactory = Callable[[], PauseUnitOfWork]
 CANCEL_INTENT_LINKS_PAUSES_FOR = timedelta(days=30)
 
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
-from pause.adapters.orm import subscription_views
+from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
-from pause.service_layer.card_replica import CardOnFile, card_of
-from pause.service_layer.pausing import UnitOfWorkFactory
+from pause.service_layer.unit_of_work import UnitOfWorkFactory
 
 LIVE = (PauseStatus.SCHEDULED, PauseStatus.ACTIVE)
 
@@ -34,16 +31,9 @@ class PortalSummary:
 
 async def portal_summary(customer_id: str, uow: UnitOfWorkFactory, policies: PausePolicies) -> PortalSummary:
     async with uow().read_only() as work:
-        ids = (
-            await work.session.execute(
-                select(subscription_views.c.id)
-                .where(subscription_views.c.customer_id == customer_id)
-                .order_by(subscription_views.c.current_period_start)
-            )
-        ).scalars()
-        views = [view for i in ids if (view := await work.subscriptions.get(i)) is not None]
+        views = await work.subscriptions.of_customer(customer_id)
         pauses = await work.pauses.for_customer(customer_id)
-        card = await card_of(work.session, customer_id)
+        card = await work.cards.of(customer_id)
         profile = await work.customers.get(customer_id)
         now = work.clock.now()
     return PortalSummary(

@@ -6,15 +6,12 @@ first regular charge after a break.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
-from pause.service_layer.unit_of_work import PauseUnitOfWork
+from pause.service_layer.unit_of_work import PauseUnitOfWork, UnitOfWorkFactory
 from shared.contracts.notifications import NotificationRequested
-
-UnitOfWorkFactory = Callable[[], PauseUnitOfWork]
 
 
 def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: str) -> bool:

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pause.domain.pause import BeachPause
 from pause.domain.policy import PausePolicies
 from pause.service_layer import pausing
-from pause.service_layer.pausing import PauseOptions, Principal, UnitOfWorkFactory
+from pause.service_layer.pausing import PauseOptions, Principal
+from pause.service_layer.unit_of_work import UnitOfWorkFactory
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotentRequests
 from shared.money import Money

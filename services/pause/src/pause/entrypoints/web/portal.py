@@ -20,8 +20,9 @@ from pause.entrypoints.web.billing_cards import add_card, start_card_setup
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import CUSTOMER_ZONE, page
 from pause.service_layer import pausing
-from pause.service_layer.pausing import Principal, UnitOfWorkFactory
+from pause.service_layer.pausing import Principal
 from pause.service_layer.portal_summary import portal_summary
+from pause.service_layer.unit_of_work import UnitOfWorkFactory
 from shared.clock import Clock
 from shared.errors import DomainError
 from shared.http.portal_auth import COOKIE
