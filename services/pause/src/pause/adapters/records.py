@@ -38,6 +38,17 @@ def new_subscription_row(subscription_id: str, customer_id: str) -> dict[str, An
     }
 
 
+def terms_values(plan_code: str, price: Money, beach_fee: Money | None) -> dict[str, Any]:
+    """The columns `subscription.created` alone fills: the plan, its price and beach fee."""
+    return {
+        "plan_code": plan_code,
+        "price_amount": price.amount,
+        "price_currency": price.currency,
+        "beach_fee_amount": beach_fee.amount if beach_fee else None,
+        "beach_fee_currency": beach_fee.currency if beach_fee else None,
+    }
+
+
 def view_from(row: Mapping[Any, Any]) -> SubscriptionView | None:
     """The subscription as pause knows it; None until billing's `subscription.created` has
     arrived (a later fact may come first), since only that one says its plan and price."""

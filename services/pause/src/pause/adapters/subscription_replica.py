@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, exists, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pause.adapters.orm import dunning_case_views, subscription_views
-from pause.adapters.records import new_subscription_row, view_from
+from pause.adapters.records import new_subscription_row, terms_values, view_from
 from pause.domain.subscription_view import SubscriptionView
 from shared.db.upsert import insert_for
 from shared.money import Money
@@ -53,14 +53,7 @@ class SqlSubscriptionReplica:
     async def set_terms(
         self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None
     ) -> None:
-        await self._set(
-            subscription_id,
-            plan_code=plan_code,
-            price_amount=price.amount,
-            price_currency=price.currency,
-            beach_fee_amount=beach_fee.amount if beach_fee else None,
-            beach_fee_currency=beach_fee.currency if beach_fee else None,
-        )
+        await self._set(subscription_id, **terms_values(plan_code, price, beach_fee))
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None:
         await self._set(subscription_id, plan_code=plan_code)
