@@ -24,7 +24,7 @@ from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.registry import billing_bus
-from billing.service_layer.unit_of_work import SqlBillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, SqlBillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.bus import MessageBus
 from shared.clock import Clock

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pause.adapters import orm
 from pause.adapters.billing_client import BillingClient
 from pause.adapters.report import PauseReports
+from pause.adapters.unit_of_work import SqlPauseUnitOfWork
 from pause.entrypoints.api.auth import principal_dependency
 from pause.entrypoints.api.pauses import pauses_router
 from pause.entrypoints.api.report import report_router
@@ -13,7 +14,7 @@ from pause.entrypoints.scheduler import PauseScheduler
 from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry
 from pause.entrypoints.web.portal import portal_router
-from pause.service_layer.unit_of_work import PauseUnitOfWork
+from pause.service_layer.handlers import pause_bus
 from pause.settings import PauseSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
@@ -26,9 +27,9 @@ from shared.test_clock import http_registration
 
 def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
-    unit_of_work = infra.unit_of_work(PauseUnitOfWork)
-    policies = settings.policies()
-    scheduler = PauseScheduler(unit_of_work, policies, interval=0.5 if settings.clock == "test" else 5.0)
+    unit_of_work = infra.unit_of_work(SqlPauseUnitOfWork)
+    bus = pause_bus(unit_of_work, settings.policies())
+    scheduler = PauseScheduler(bus, interval=0.5 if settings.clock == "test" else 5.0)
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     who = principal_dependency(infra.keys, verifier, infra.clock)
     idempotency = IdempotentRequests(infra.engine, orm.idempotent_requests, infra.clock)
@@ -41,12 +42,12 @@ def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service
         port=settings.port,
         infra=infra,
         unit_of_work=unit_of_work,
-        consumers=pause_consumers(unit_of_work, infra.dead_letters, policies),
+        consumers=pause_consumers(bus, infra.dead_letters),
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
-            pauses_router(unit_of_work, policies, who, idempotency),
+            pauses_router(bus, who, idempotency),
             report_router(PauseReports(infra.engine), infra.keys, infra.clock),
-            portal_router(unit_of_work, policies, verifier, infra.clock, cards, card_entry),
+            portal_router(bus, verifier, infra.clock, cards, card_entry),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from pause.adapters.orm import messaging
 from pause.bootstrap import bootstrap
 from pause.entrypoints.scheduler import PauseScheduler
-from pause.service_layer.schedule import run_due
+from pause.service_layer.handlers import pause_bus
+from pause.service_layer.messages import RunDuePauseMoments
 from pause.settings import PauseSettings
 from shared.clock import TestClock
 from shared.contracts import encode_event, new_event
@@ -42,6 +43,7 @@ class Pause:
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://p")
         self.signer = PortalTokenSigner(PRIVATE, ttl=timedelta(days=400))
         self.offset = 0
+        self.bus = pause_bus(service.unit_of_work, service.settings.policies())  # type: ignore[attr-defined]
 
     def as_customer(self, customer_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.signer.mint(customer_id, self.clock.now()).token}"}
@@ -128,7 +130,7 @@ async def test_a_customer_pauses_for_two_months_from_the_end_of_the_paid_period(
         datetime(2026, 3, 31, 9, 0, tzinfo=UTC),
     ):
         pause.clock.move_to(moment)
-        await run_due(pause.service.unit_of_work, pause.service.settings.policies())  # type: ignore[arg-type,attr-defined]
+        await pause.bus.handle(RunDuePauseMoments())
     kinds = [e["type"] for e in await pause.outbox()]
     assert kinds == ["pause.scheduled", "pause.started", "notification.requested", "pause.ended"]
     reminder = next(e for e in await pause.outbox() if e["type"] == "notification.requested")
@@ -186,7 +188,7 @@ async def test_a_third_pause_in_twelve_months_is_refused_with_a_reason(pause: Pa
             await pause.http.post(f"/v1/subscriptions/{subscription}/pause", json={"months": 1}, headers=me)
         ).json()
         pause.clock.move_to(PERIOD_END + timedelta(days=7 * month))
-        await run_due(pause.service.unit_of_work, pause.service.settings.policies())  # type: ignore[arg-type,attr-defined]
+        await pause.bus.handle(RunDuePauseMoments())
         ended = await pause.http.post(f"/v1/pauses/{created['id']}/resume", headers=me)
         assert ended.status_code == 200, ended.text
         assert ended.json()["status"] == "ended"
@@ -240,8 +242,7 @@ async def test_the_test_clock_is_told_each_pause_moment_and_what_is_due_at_it(
     """The clock stops at the start, the plan's own reminder lead and the resume date."""
     policy = {"version": 1, "plans": {"pro": {"reminder_before_resume_days": 3}}}
     async with pause_service(databases, PAUSE_POLICY=json.dumps(policy)) as pause:
-        policies = pause.service.settings.policies()  # type: ignore[attr-defined]
-        scheduler = PauseScheduler(pause.service.unit_of_work, policies)  # type: ignore[arg-type]
+        scheduler = PauseScheduler(pause.bus)
         customer, subscription = await pause.customer_with_subscription(1)
         me = pause.as_customer(customer)
         answer = await pause.http.post(
@@ -254,7 +255,7 @@ async def test_the_test_clock_is_told_each_pause_moment_and_what_is_due_at_it(
             before = await scheduler.due_work()
             pause.clock.move_to(moment)
             seen.append((moment, before, await scheduler.due_work()))
-            await run_due(pause.service.unit_of_work, policies)  # type: ignore[arg-type]
+            await pause.bus.handle(RunDuePauseMoments())
             assert await scheduler.due_work() == 0
         assert seen == [(PERIOD_END, 0, 1), (resumes - timedelta(days=3), 0, 1), (resumes, 0, 1)]
         assert [e["type"] for e in await pause.outbox()] == [

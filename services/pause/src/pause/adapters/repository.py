@@ -1,9 +1,8 @@
-"""Pause's repositories: beach pauses, cancel intents and the subscription replica."""
+"""Beach pauses and cancel intents in the service's database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,41 +10,30 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pause.adapters.orm import beach_pauses, cancel_intents, subscription_views
+from pause.adapters.records import pause_from, pause_values
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.pause import BeachPause, PauseStatus
-from pause.domain.subscription_view import SubscriptionView
-from shared.money import Money
+from pause.service_layer.repositories import PauseMoments
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
 
 
 def _pause(row: Row[Any]) -> BeachPause:
-    return _pause_from(dict(row._mapping))
+    return pause_from(row._mapping)
 
 
-def _pause_from(values: dict[str, Any]) -> BeachPause:
-    fee = Money.of(values.pop("fee_amount"), values.pop("fee_currency"))
-    return BeachPause(**values | {"status": PauseStatus(values["status"]), "fee_per_month": fee})
-
-
-def _pause_values(pause: BeachPause) -> dict[str, object]:
-    values = {k: v for k, v in pause.__dict__.items() if k not in ("events", "fee_per_month")}
-    values["status"] = pause.status.value
-    return values | {"fee_amount": pause.fee_per_month.amount, "fee_currency": pause.fee_per_month.currency}
-
-
-class PauseRepository:
+class SqlBeachPauses:
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session, self._track = session, track
 
     async def add(self, pause: BeachPause) -> None:
-        await self.session.execute(insert(beach_pauses).values(**_pause_values(pause)))
+        await self.session.execute(insert(beach_pauses).values(**pause_values(pause)))
         self._track(pause)
 
     async def save(self, pause: BeachPause) -> None:
         await self.session.execute(
-            update(beach_pauses).where(beach_pauses.c.id == pause.id).values(**_pause_values(pause))
+            update(beach_pauses).where(beach_pauses.c.id == pause.id).values(**pause_values(pause))
         )
         self._track(pause)
 
@@ -86,7 +74,7 @@ class PauseRepository:
         for row in await self.session.execute(query):
             values = dict(row._mapping)
             plan_code = values.pop("plan_code") or ""
-            pause = _pause_from(values)
+            pause = pause_from(values)
             self._track(pause)
             found.append((pause, plan_code))
         return found
@@ -112,41 +100,7 @@ class PauseRepository:
         )
 
 
-@dataclass(frozen=True)
-class PauseMoments:
-    first_start: datetime | None
-    first_resume: datetime | None
-    unreminded_resumes: dict[str, datetime]
-
-
-class SubscriptionViews:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, subscription_id: str) -> SubscriptionView | None:
-        row = (
-            await self.session.execute(
-                select(subscription_views).where(subscription_views.c.id == subscription_id)
-            )
-        ).first()
-        return view_of(row) if row else None
-
-
-def view_of(row: Row[Any]) -> SubscriptionView | None:
-    """The subscription as pause knows it; None until billing's `subscription.created` has
-    arrived (a later fact may come first), since only that one says its plan and price."""
-    values = dict(row._mapping)
-    for bookkeeping in ("status_sequence", "period_sequence", "paid_sequence"):
-        values.pop(bookkeeping)
-    if None in (values["price_amount"], values["status"], values["current_period_end"]):
-        return None
-    price = Money.of(values.pop("price_amount"), values.pop("price_currency"))
-    fee_amount, fee_currency = values.pop("beach_fee_amount"), values.pop("beach_fee_currency")
-    fee = Money.of(fee_amount, fee_currency) if fee_amount is not None else None
-    return SubscriptionView(**values, price=price, beach_fee=fee)
-
-
-class CancelIntentRepository:
+class SqlCancelIntents:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

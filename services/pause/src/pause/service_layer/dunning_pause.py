@@ -7,8 +7,6 @@ already chose one from the offer.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
 from pause.service_layer import subscription_replica
@@ -17,19 +15,18 @@ from shared.contracts.base import CloudEvent
 from shared.contracts.dunning import CaseOutcome, DunningCaseClosed
 
 
-def dunning_case_closed_handler(policies: PausePolicies) -> Any:
-    async def handle(event: CloudEvent[Any], work: PauseUnitOfWork) -> None:
-        data: DunningCaseClosed = event.data
-        if data.outcome is CaseOutcome.PAUSED:
-            view = await work.subscriptions.get(data.subscription_id)
-            pauses = await work.pauses.for_subscription(data.subscription_id)
-            live = any(p.status in (PauseStatus.SCHEDULED, PauseStatus.ACTIVE) for p in pauses)
-            if view is not None and view.status != "canceled" and not live:
-                policy = policies.for_plan(view.plan_code)
-                pause = BeachPause.schedule(
-                    view, min(policy.durations), work.clock.now(), policy, "dunning_offer"
-                )
-                await work.pauses.add(pause)
-        await subscription_replica.dunning_case_closed(event, work)
-
-    return handle
+async def dunning_case_closed(
+    event: CloudEvent[DunningCaseClosed], work: PauseUnitOfWork, policies: PausePolicies
+) -> None:
+    data = event.data
+    if data.outcome is CaseOutcome.PAUSED:
+        view = await work.subscriptions.get(data.subscription_id)
+        pauses = await work.pauses.for_subscription(data.subscription_id)
+        live = any(p.status in (PauseStatus.SCHEDULED, PauseStatus.ACTIVE) for p in pauses)
+        if view is not None and view.status != "canceled" and not live:
+            policy = policies.for_plan(view.plan_code)
+            pause = BeachPause.schedule(
+                view, min(policy.durations), work.clock.now(), policy, "dunning_offer"
+            )
+            await work.pauses.add(pause)
+    await subscription_replica.dunning_case_closed(event, work)

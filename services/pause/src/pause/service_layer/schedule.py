@@ -6,15 +6,13 @@ first regular charge after a break.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
+from pause.service_layer.messages import CountDuePauseMoments, NextPauseMoment, RunDuePauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.notifications import NotificationRequested
-
-UnitOfWorkFactory = Callable[[], PauseUnitOfWork]
 
 
 def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: str) -> bool:
@@ -32,36 +30,33 @@ async def _due_pauses(
     return [(pause, plan) for pause, plan in found if _due(pause, now, policies, plan)]
 
 
-async def count_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
-    async with uow().read_only() as work:
-        return len(await _due_pauses(work, policies, 10_000))
+async def count_due(query: CountDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies) -> int:
+    return len(await _due_pauses(work, policies, 10_000))
 
 
-async def next_due_at(uow: UnitOfWorkFactory, policies: PausePolicies) -> datetime | None:
-    """The next start, reminder or end of any pause: the test clock stops there."""
-    async with uow().read_only() as work:
-        found = await work.pauses.next_moments()
+async def next_due_at(
+    query: NextPauseMoment, work: PauseUnitOfWork, policies: PausePolicies
+) -> datetime | None:
+    found = await work.pauses.next_moments()
     moments = [m for m in (found.first_start, found.first_resume) if m is not None]
     for plan, resume in found.unreminded_resumes.items():
         moments.append(resume - policies.for_plan(plan).reminder_before_resume)
     return min(moments) if moments else None
 
 
-async def run_due(uow: UnitOfWorkFactory, policies: PausePolicies) -> int:
+async def run_due(command: RunDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies) -> int:
     done = 0
-    async with uow() as work:
-        now = work.clock.now()
-        for pause, plan in await _due_pauses(work, policies, 1000):
-            if pause.status is PauseStatus.SCHEDULED:
-                pause.start(now)
-            if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
-                pause.end(now)
-            elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policies.for_plan(plan)):
-                pause.mark_reminded(now)
-                await _remind(work, pause, now)
-            await work.pauses.save(pause)
-            done += 1
-        await work.commit()
+    now = work.clock.now()
+    for pause, plan in await _due_pauses(work, policies, 1000):
+        if pause.status is PauseStatus.SCHEDULED:
+            pause.start(now)
+        if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
+            pause.end(now)
+        elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policies.for_plan(plan)):
+            pause.mark_reminded(now)
+            await _remind(work, pause, now)
+        await work.pauses.save(pause)
+        done += 1
     return done
 
 

@@ -1,23 +1,31 @@
-"""Pause's unit of work."""
+"""Pause's unit of work: the repositories a use case may reach, whatever keeps them.
+
+`pause.adapters.unit_of_work.SqlPauseUnitOfWork` keeps them in the service's database;
+`pause.adapters.memory.InMemoryPauseUnitOfWork` keeps them in memory for use-case tests.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Callable
 
-from pause.adapters.orm import customer_profiles
-from pause.adapters.repository import CancelIntentRepository, PauseRepository, SubscriptionViews
-from shared.customer_directory import CustomerDirectory
-from shared.unit_of_work import SqlUnitOfWork
+from pause.service_layer.repositories import (
+    BeachFeePayments,
+    BeachPauses,
+    CancelIntents,
+    CardsOnFile,
+    Customers,
+    SubscriptionReplica,
+)
+from shared.unit_of_work import UnitOfWork
 
 
-class PauseUnitOfWork(SqlUnitOfWork):
-    customers: CustomerDirectory
-    pauses: PauseRepository
-    subscriptions: SubscriptionViews
-    cancel_intents: CancelIntentRepository
+class PauseUnitOfWork(UnitOfWork):
+    customers: Customers
+    pauses: BeachPauses
+    subscriptions: SubscriptionReplica
+    cancel_intents: CancelIntents
+    cards: CardsOnFile
+    fee_payments: BeachFeePayments
 
-    def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = CustomerDirectory(customer_profiles, session)
-        self.pauses = PauseRepository(session, self.track)
-        self.subscriptions = SubscriptionViews(session)
-        self.cancel_intents = CancelIntentRepository(session)
+
+UnitOfWorkFactory = Callable[[], PauseUnitOfWork]

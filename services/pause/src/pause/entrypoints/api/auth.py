@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from pause.service_layer.pausing import Principal
+from pause.service_layer.messages import Principal
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
 from shared.http.portal_auth import caller_customer

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from pause.domain.cancel_intent import CancelIntent
 from pause.domain.pause import BeachPause
-from pause.domain.policy import PausePolicies
-from pause.service_layer import pausing
-from pause.service_layer.pausing import PauseOptions, Principal, UnitOfWorkFactory
-from shared.http.errors import ApiError
+from pause.service_layer.handlers import Bus
+from pause.service_layer.messages import (
+    ConfirmCancel,
+    ExtendPause,
+    GetPauseOptions,
+    ListPauses,
+    PauseOptions,
+    PauseSubscription,
+    Principal,
+    RecordCancelIntent,
+    ResumeEarly,
+)
+from shared.bus import Command
 from shared.http.idempotency import IdempotentRequests
 from shared.money import Money
+
+R = TypeVar("R")
 
 
 class MonthsIn(BaseModel):
@@ -79,71 +92,81 @@ class CancelIntentOut(BaseModel):
     outcome: str
     offer: OptionsOut | None = None
 
+    @classmethod
+    def of(cls, intent: CancelIntent, offer: PauseOptions | None = None) -> CancelIntentOut:
+        return cls(
+            id=intent.id,
+            subscription_id=intent.subscription_id,
+            outcome=intent.outcome,
+            offer=OptionsOut.of(offer) if offer else None,
+        )
+
 
 class PauseList(BaseModel):
     data: list[PauseOut]
     next_cursor: str | None = None
 
 
-def pauses_router(
-    uow: UnitOfWorkFactory,
-    policies: PausePolicies,
-    who: Any,
-    idempotency: IdempotentRequests,
-) -> APIRouter:
-    router = APIRouter(tags=["pauses"])
-    caller = Depends(who)
+class Answer(Protocol):
+    async def __call__(
+        self, request: Request, status: int, command: Command[R], out: Callable[[R], BaseModel]
+    ) -> JSONResponse: ...
 
-    async def answer(request: Request, status: int, work: Any) -> JSONResponse:
+
+def _answers(bus: Bus, idempotency: IdempotentRequests) -> Answer:
+    """Handle a command once per idempotency key, and answer with its translation."""
+
+    async def answer(
+        request: Request, status: int, command: Command[R], out: Callable[[R], BaseModel]
+    ) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            return status, (await work()).model_dump(mode="json")
+            return status, out(await bus.handle(command)).model_dump(mode="json")
 
         return await idempotency.run(request, run)
 
+    return answer
+
+
+def pauses_router(bus: Bus, who: Any, idempotency: IdempotentRequests) -> APIRouter:
+    router = APIRouter(tags=["pauses"])
+    _pause_routes(router, bus, _answers(bus, idempotency), Depends(who))
+    _cancel_routes(router, _answers(bus, idempotency), Depends(who))
+    return router
+
+
+def _pause_routes(router: APIRouter, bus: Bus, answer: Answer, caller: Any) -> None:
     @router.get("/v1/subscriptions/{subscription_id}/pause-options")
     async def pause_options(subscription_id: str, principal: Principal = caller) -> OptionsOut:
-        return OptionsOut.of(await pausing.pause_options(subscription_id, principal, uow, policies))
+        return OptionsOut.of(await bus.handle(GetPauseOptions(subscription_id, principal)))
 
     @router.post("/v1/subscriptions/{subscription_id}/pause", status_code=201, response_model=PauseOut)
     async def pause(
         request: Request, subscription_id: str, body: MonthsIn, principal: Principal = caller
     ) -> JSONResponse:
-        async def work() -> PauseOut:
-            return PauseOut.of(
-                await pausing.pause_subscription(subscription_id, body.months, principal, uow, policies)
-            )
-
-        return await answer(request, 201, work)
+        return await answer(
+            request, 201, PauseSubscription(subscription_id, body.months, principal), PauseOut.of
+        )
 
     @router.post("/v1/pauses/{pause_id}/resume", response_model=PauseOut)
     async def resume(request: Request, pause_id: str, principal: Principal = caller) -> JSONResponse:
-        async def work() -> PauseOut:
-            return PauseOut.of(await pausing.resume_early(pause_id, principal, uow))
-
-        return await answer(request, 200, work)
+        return await answer(request, 200, ResumeEarly(pause_id, principal), PauseOut.of)
 
     @router.post("/v1/pauses/{pause_id}/extend", response_model=PauseOut)
     async def extend(
         request: Request, pause_id: str, body: MonthsIn, principal: Principal = caller
     ) -> JSONResponse:
         """`months` is how many months to add; the pause stays within the plan's limit."""
-
-        async def work() -> PauseOut:
-            return PauseOut.of(await pausing.extend_pause(pause_id, body.months, principal, uow, policies))
-
-        return await answer(request, 200, work)
+        return await answer(request, 200, ExtendPause(pause_id, body.months, principal), PauseOut.of)
 
     @router.get("/v1/pauses")
     async def list_pauses(
         customer_id: Annotated[str | None, Query(max_length=40)] = None, principal: Principal = caller
     ) -> PauseList:
-        target = customer_id or principal.customer_id
-        if target is None:
-            raise ApiError(422, "invalid_request", "customer_id: required with the admin key", "customer_id")
-        if not principal.may_see(target):
-            raise ApiError(404, "not_found", f"no customer {target}", "customer_id")
-        return PauseList(data=[PauseOut.of(p) for p in await pausing.list_pauses(target, principal, uow)])
+        pauses = await bus.handle(ListPauses(customer_id, principal))
+        return PauseList(data=[PauseOut.of(p) for p in pauses])
 
+
+def _cancel_routes(router: APIRouter, answer: Answer, caller: Any) -> None:
     @router.post(
         "/v1/subscriptions/{subscription_id}/cancel-intent", status_code=201, response_model=CancelIntentOut
     )
@@ -151,28 +174,9 @@ def pauses_router(
         request: Request, subscription_id: str, body: ReasonIn, principal: Principal = caller
     ) -> JSONResponse:
         """Records why, and answers with the beach offer before anything is canceled."""
-
-        async def work() -> CancelIntentOut:
-            intent, options = await pausing.record_cancel_intent(
-                subscription_id, body.reason, principal, uow, policies
-            )
-            return CancelIntentOut(
-                id=intent.id,
-                subscription_id=intent.subscription_id,
-                outcome=intent.outcome,
-                offer=OptionsOut.of(options),
-            )
-
-        return await answer(request, 201, work)
+        command = RecordCancelIntent(subscription_id, body.reason, principal)
+        return await answer(request, 201, command, lambda found: CancelIntentOut.of(*found))
 
     @router.post("/v1/cancel-intents/{intent_id}/confirm", response_model=CancelIntentOut)
     async def confirm(request: Request, intent_id: str, principal: Principal = caller) -> JSONResponse:
-        async def work() -> CancelIntentOut:
-            intent = await pausing.confirm_cancel(intent_id, principal, uow)
-            return CancelIntentOut(
-                id=intent.id, subscription_id=intent.subscription_id, outcome=intent.outcome
-            )
-
-        return await answer(request, 200, work)
-
-    return router
+        return await answer(request, 200, ConfirmCancel(intent_id, principal), CancelIntentOut.of)

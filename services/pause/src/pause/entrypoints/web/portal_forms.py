@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pause.entrypoints.web.page import esc
 from pause.entrypoints.web.portal_pages import options
-from pause.service_layer.pausing import PauseOptions
+from pause.service_layer.messages import PauseOptions
 
 REASONS = (
     "It costs too much right now",

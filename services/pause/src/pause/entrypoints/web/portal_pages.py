@@ -5,8 +5,7 @@ from __future__ import annotations
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.subscription_view import SubscriptionView
 from pause.entrypoints.web.page import day, esc, money
-from pause.service_layer.pausing import PauseOptions
-from pause.service_layer.portal_summary import PortalSummary
+from pause.service_layer.messages import PauseOptions, PortalSummary
 
 STATUS = {"active": "Active", "past_due": "Payment due", "paused": "On the beach", "canceled": "Canceled"}
 

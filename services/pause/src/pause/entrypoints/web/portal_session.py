@@ -1,0 +1,68 @@
+"""Who a portal request acts for, and the page it gets when the domain refuses.
+
+Every portal page but the link's first visit acts for the customer in the session
+cookie; without a valid one it is a 401 page. A refusal (`DomainError`) is shown on the
+portal's own error page rather than as the API's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from pause.entrypoints.web.page import CUSTOMER_ZONE, page
+from pause.service_layer.handlers import Bus
+from pause.service_layer.messages import CustomerTimezone, Principal
+from shared.clock import Clock
+from shared.errors import DomainError
+from shared.http.portal_auth import COOKIE
+from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
+
+EXPIRED = "This portal link has expired or is not valid. Please ask for a new link."
+BACK = '<p><a class="button secondary" href="/portal">Back to your subscription</a></p>'
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """Plain urlencoded forms; no multipart parser is needed for these few fields."""
+    fields = parse_qs((await request.body()).decode(), max_num_fields=10)
+    return {key: values[0] for key, values in fields.items()}
+
+
+async def months_in(request: Request) -> int:
+    return int((await form_of(request)).get("months", "0") or 0)
+
+
+def back(done: str) -> RedirectResponse:
+    return RedirectResponse(f"/portal?done={done}", status_code=303)
+
+
+def expired_page() -> Response:
+    return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
+
+
+class PortalSession:
+    def __init__(self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock) -> None:
+        self.bus, self.verifier, self.clock = bus, verifier, clock
+
+    def customer(self, token: str | None) -> str | None:
+        if token is None or self.verifier is None:
+            return None
+        try:
+            return self.verifier.customer_of(token, self.clock.now())
+        except InvalidPortalToken:
+            return None
+
+    async def guarded(
+        self, request: Request, title: str, work: Callable[[Principal], Awaitable[Response]]
+    ) -> Response:
+        customer_id = self.customer(request.cookies.get(COOKIE))
+        if customer_id is None:
+            return expired_page()
+        CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(customer_id)))
+        try:
+            return await work(Principal(customer_id=customer_id))
+        except DomainError as exc:
+            return page(title, BACK, status=409, error=str(exc))
