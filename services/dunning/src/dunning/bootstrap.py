@@ -12,7 +12,7 @@ from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.entrypoints.web.dashboard import dashboard_router
-from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from dunning.service_layer.unit_of_work import SqlDunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
@@ -29,7 +29,7 @@ def mailer_for(settings: DunningSettings) -> Mailer:
 
 def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
-    unit_of_work = infra.unit_of_work(DunningUnitOfWork)
+    unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
     links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
     scheduler = DunningScheduler(

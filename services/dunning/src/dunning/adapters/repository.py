@@ -98,7 +98,7 @@ def _case(row: Row[Any]) -> DunningCase:
     )
 
 
-class CaseRepository:
+class SqlCaseRepository:
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session, self._track = session, track
 
@@ -168,7 +168,7 @@ class CaseRepository:
         return int((await self.session.execute(query)).scalar_one())
 
 
-class SettledInvoices:
+class SqlSettledInvoices:
     """Invoices billing reported paid, whatever order their facts arrived in."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -186,7 +186,7 @@ class SettledInvoices:
         ).first() is not None
 
 
-class SubscriptionStates:
+class SqlSubscriptionStates:
     """The newest pause or cancel fact billing reported per subscription, with its sequence."""
 
     def __init__(self, session: AsyncSession) -> None:
