@@ -14,7 +14,8 @@ from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.entrypoints.web.dashboard import dashboard_router
-from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from dunning.service_layer.handlers import dunning_bus
+from dunning.service_layer.unit_of_work import SqlDunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customer_directory import customer_profiles_router
@@ -31,13 +32,12 @@ def mailer_for(settings: DunningSettings) -> Mailer:
 
 def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Service:
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
-    unit_of_work = infra.unit_of_work(DunningUnitOfWork)
+    unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
     queries = FinanceQueries(infra.engine)
     links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
-    scheduler = DunningScheduler(
-        unit_of_work, book, links, interval=0.5 if settings.clock == "test" else 30.0
-    )
+    bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
+    scheduler = DunningScheduler(bus, links, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(
         name="dunning",
         settings=settings,
@@ -45,8 +45,8 @@ def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Servi
         infra=infra,
         unit_of_work=unit_of_work,
         consumers=[
-            billing_events_consumer(unit_of_work, infra.dead_letters, book, links),
-            notifier_consumer(mailer_for(settings), infra.dead_letters, unit_of_work),
+            billing_events_consumer(bus, infra.dead_letters),
+            notifier_consumer(bus, infra.dead_letters),
         ],
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),

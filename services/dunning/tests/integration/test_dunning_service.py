@@ -15,12 +15,14 @@ from sqlalchemy import select
 
 from dunning.adapters.orm import messaging
 from dunning.bootstrap import bootstrap
-from dunning.service_layer.run import run_due
+from dunning.entrypoints.scheduler import DunningScheduler
+from dunning.service_layer.handlers import dunning_bus
 from dunning.settings import DunningSettings
 from shared.clock import TestClock
 from shared.contracts import encode_event, new_event
 from shared.contracts.base import EventData
 from shared.contracts.billing import CustomerCreated, PaymentFailed, PaymentMethodUpdated, PaymentSucceeded
+from shared.contracts.notifications import NotificationRequested
 from shared.db.migrations import upgrade
 from shared.messaging.consumer import SourceInfo
 from shared.money import Money
@@ -37,12 +39,19 @@ class StaticLinks:
         return f"http://portal.test/?customer={customer_id}"
 
 
+class NoMail:
+    async def send(self, note: NotificationRequested) -> None:
+        raise AssertionError("nothing is mailed in these tests")
+
+
 class Dunning:
     def __init__(self, service: Service, clock: TestClock) -> None:
         self.service, self.clock = service, clock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://d")
         self.offset = 0
-        self.book = service.settings.policy_book()  # type: ignore[attr-defined]
+        book = service.settings.policy_book()  # type: ignore[attr-defined]
+        bus = dunning_bus(service.unit_of_work, book=book, links=StaticLinks(), mailer=NoMail())  # type: ignore[arg-type]
+        self.scheduler = DunningScheduler(bus, StaticLinks())
 
     async def feed(self, *facts: EventData) -> list[str]:
         outcomes = []
@@ -82,14 +91,12 @@ class Dunning:
     async def run_until(self, end: datetime, step: timedelta = timedelta(hours=6)) -> None:
         """Like the test clock: steps of at most `step`, stopping at every due moment."""
         while self.clock.now() < end:
-            async with self.service.unit_of_work() as work:
-                due = await work.cases.next_due_at()  # type: ignore[attr-defined]
+            due = await self.scheduler.next_due_at()
             target = min(end, self.clock.now() + step)
             if due is not None and self.clock.now() < due < target:
                 target = due
             self.clock.move_to(target)
-            while await run_due(self.service.unit_of_work, self.book, StaticLinks()):  # type: ignore[arg-type]
-                pass
+            await self.scheduler.run_once()
 
     async def outbox(self) -> list[dict[str, Any]]:
         async with self.service.engine.connect() as conn:

@@ -12,6 +12,8 @@ import pytest
 from dunning.adapters.mailer import FileMailer, Mailer, MailServerUnavailable
 from dunning.bootstrap import bootstrap
 from dunning.entrypoints.notifier import notifier_consumer
+from dunning.service_layer.handlers import dunning_bus
+from dunning.service_layer.policy_book import PolicyBook
 from dunning.settings import DunningSettings
 from shared.backoff import Backoff
 from shared.contracts import encode_event, new_event
@@ -29,6 +31,11 @@ NOW = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 class NoDeadLetters:
     async def send(self, raw: bytes, source: SourceInfo, headers: dict[str, str]) -> None:
         raise AssertionError(f"unexpected dead letter: {headers}")
+
+
+class NoLinks:
+    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
+        raise AssertionError("the notifier asks for no links")
 
 
 def reminder() -> bytes:
@@ -70,7 +77,8 @@ async def dunning(databases: DatabaseFactory) -> AsyncIterator[Service]:
 
 
 def notifier(dunning: Service, mailer: Mailer) -> EventConsumer:
-    consumer = notifier_consumer(mailer, NoDeadLetters(), dunning.unit_of_work)  # type: ignore[arg-type]
+    bus = dunning_bus(dunning.unit_of_work, book=PolicyBook(), links=NoLinks(), mailer=mailer)  # type: ignore[arg-type]
+    consumer = notifier_consumer(bus, NoDeadLetters())
     consumer.backoff = Backoff(first=0.001, most=0.002)
     return consumer
 

@@ -139,17 +139,6 @@ def test_a_final_action_closes_without_a_recovered_amount() -> None:
     assert (closed.outcome, closed.recovered_amount) == (CaseOutcome.CANCELED, None)
 
 
-def test_pausing_twice_keeps_the_first_start_and_resuming_clears_it() -> None:
-    case = open_case()
-
-    case.customer_paused(FAILED_AT + timedelta(days=1))
-    case.customer_paused(FAILED_AT + timedelta(days=2))
-    assert case.paused_since == FAILED_AT + timedelta(days=1)
-
-    case.customer_resumed(FAILED_AT + timedelta(days=5))
-    assert case.paused_since is None
-
-
 @pytest.mark.parametrize(
     "action",
     [
@@ -157,8 +146,6 @@ def test_pausing_twice_keeps_the_first_start_and_resuming_clears_it() -> None:
         lambda case: case.record_reminder(FAILED_AT, "dunning.card_update.1"),
         lambda case: case.record_beach_offer(FAILED_AT, BEACH_OFFER_TEMPLATE),
         lambda case: case.card_updated(FAILED_AT),
-        lambda case: case.customer_paused(FAILED_AT),
-        lambda case: case.customer_resumed(FAILED_AT),
         lambda case: case.recover(FAILED_AT),
         lambda case: case.close(CaseOutcome.WRITTEN_OFF, FAILED_AT),
     ],

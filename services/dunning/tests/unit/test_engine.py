@@ -181,18 +181,6 @@ def test_the_expired_card_quiet_period_holds_back_the_first_reminder_three_days(
     assert decisions == [Remind("dunning.card_update.1", 1)]
 
 
-def test_no_reminder_reaches_a_paused_customer_until_the_pause_ends() -> None:
-    case = open_case("card_declined", datetime(2026, 6, 1, 12, 0, tzinfo=PARIS))
-    case.customer_paused(case.opened_at + HOUR)
-    case.record_retry(case.opened_at + DAY, RetryReason.SPACED)
-    later = case.opened_at + 6 * DAY
-
-    assert not any(isinstance(d, Remind) for d in decide(case, later, GENTLE))
-
-    case.customer_resumed(later)
-    assert Remind("dunning.card_update.1", 1) in decide(case, later, GENTLE)
-
-
 def test_the_beach_offer_comes_two_days_before_the_end_and_the_final_action_at_the_end() -> None:
     policy = dataclasses.replace(GENTLE, final_action=FinalAction.CANCEL)
     case = open_case("expired_card", datetime(2026, 6, 1, 12, 0, tzinfo=PARIS), policy)
@@ -217,15 +205,6 @@ def test_the_final_action_waits_for_a_new_card_retry_and_its_result() -> None:
     apply(case, Retry(RetryReason.CARD_UPDATED, 1), end)
     assert decide(case, end, GENTLE) == []
     assert next_due(case, end, GENTLE) == end + GENTLE.retry_result_wait
-
-
-def test_a_customer_paused_at_the_end_gets_the_final_action_without_an_offer() -> None:
-    case = open_case("expired_card", datetime(2026, 6, 1, 12, 0, tzinfo=PARIS))
-    case.customer_paused(case.opened_at + 10 * DAY)
-    end = case.opened_at + 21 * DAY
-
-    assert next_due(case, case.opened_at + 10 * DAY, GENTLE) == end
-    assert decide(case, end, GENTLE) == [Close(CaseOutcome.PAUSED)]
 
 
 def test_a_scheduler_back_after_the_end_offers_the_pause_before_acting_and_gives_a_day_to_answer() -> None:

@@ -115,7 +115,7 @@ def run_case(
     if wants_break is not None and wants_break[0] >= case.opened_at:
         events.append((wants_break[0], BREAK))
     heapq.heapify(events)
-    now, pause_months = case.opened_at, None
+    now = case.opened_at
     for _ in range(MAX_STEPS):
         due = next_due(case, now, policy)
         if due is None:
@@ -140,7 +140,7 @@ def run_case(
                     tally["retries"] += 1
                     if wallet.retry_decline(now) is None:
                         case.recover(now)
-                        return CaseResult(CaseOutcome.RECOVERED, now, pause_months)
+                        return CaseResult(CaseOutcome.RECOVERED, now)
                 case Remind(template_id=template):
                     tally["reminders"] += 1
                     for event in _react_to_reminder(wallet, case, case_number, template, now):
@@ -156,12 +156,12 @@ def run_case(
                         False,
                         wallet.assumptions,
                     )
-                    if answer.takes_offer:
-                        pause_months = answer.offer_months
-                        case.customer_paused(now)
+                    if answer.takes_offer:  # on the beach: billing's subscription.paused ends the case
                         tally["dunning_offer_taken"] += 1
+                        case.close(CaseOutcome.PAUSED, now)
+                        return CaseResult(CaseOutcome.PAUSED, now, answer.offer_months)
                 case Close(outcome=outcome):
-                    return CaseResult(outcome, now, pause_months or 1)
+                    return CaseResult(outcome, now, 1)
         case.events.clear()
     raise RuntimeError(f"dunning case {case.id} did not close in {MAX_STEPS} steps")
 

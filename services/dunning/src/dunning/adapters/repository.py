@@ -41,7 +41,6 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "reminders_sent": [moment.isoformat() for moment in case.reminders_sent],
         "beach_offer_sent_at": _iso(case.beach_offer_sent_at),
         "card_updated_at": _iso(case.card_updated_at),
-        "paused_since": _iso(case.paused_since),
         "failed_card": case.failed_card,
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
@@ -92,13 +91,12 @@ def _case(row: Row[Any]) -> DunningCase:
         reminders_sent=[datetime.fromisoformat(m) for m in state["reminders_sent"]],
         beach_offer_sent_at=_at(state["beach_offer_sent_at"]),
         card_updated_at=_at(state["card_updated_at"]),
-        paused_since=_at(state["paused_since"]),
         failed_card=state.get("failed_card"),
         version=row.version,
     )
 
 
-class CaseRepository:
+class SqlCaseRepository:
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session, self._track = session, track
 
@@ -168,7 +166,7 @@ class CaseRepository:
         return int((await self.session.execute(query)).scalar_one())
 
 
-class SettledInvoices:
+class SqlSettledInvoices:
     """Invoices billing reported paid, whatever order their facts arrived in."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -186,7 +184,7 @@ class SettledInvoices:
         ).first() is not None
 
 
-class SubscriptionStates:
+class SqlSubscriptionStates:
     """The newest pause or cancel fact billing reported per subscription, with its sequence."""
 
     def __init__(self, session: AsyncSession) -> None:

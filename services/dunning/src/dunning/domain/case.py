@@ -72,7 +72,6 @@ class DunningCase:
     reminders_sent: list[datetime] = field(default_factory=list)
     beach_offer_sent_at: datetime | None = None
     card_updated_at: datetime | None = None
-    paused_since: datetime | None = None
     failed_card: str | None = None
     """The gateway's id of the declined card, when billing said which one."""
     version: int = 0
@@ -218,16 +217,6 @@ class DunningCase:
             return False
         self.card_updated_at = as_utc(at)
         return True
-
-    def customer_paused(self, at: datetime) -> None:
-        """No reminder reaches a paused customer (retries and the final action still run)."""
-        self._require_open("pause")
-        if self.paused_since is None:
-            self.paused_since = as_utc(at)
-
-    def customer_resumed(self, at: datetime) -> None:
-        self._require_open("resume")
-        self.paused_since = None
 
     def recover(self, at: datetime, recovered_amount: Money | None = None) -> None:
         """`payment.succeeded` or `invoice.paid` for the case's invoice."""

@@ -94,7 +94,7 @@ def reminder_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> dat
     the retry it triggers may well succeed. The last reminder must leave a full gap
     before the beach offer (or the window's end), so that one does not crowd it.
     """
-    if case.paused_since is not None or case.beach_offer_sent_at is not None:
+    if case.beach_offer_sent_at is not None:
         return None
     hard = case.decline_class is DeclineClass.HARD_DECLINE
     cap = policy.hard_decline_max_reminders if hard else policy.max_reminders
@@ -117,7 +117,7 @@ def reminder_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> dat
 def beach_offer_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> datetime | None:
     """Once, before the final action; not to a customer who is already paused."""
     planned = beach_offer_at(case, policy)
-    if planned is None or case.beach_offer_sent_at is not None or case.paused_since is not None:
+    if planned is None or case.beach_offer_sent_at is not None:
         return None
     return _sendable(max(planned, now), case, policy)
 
@@ -130,7 +130,7 @@ def final_action_due(case: DunningCase, now: datetime, policy: DunningPolicy) ->
     """
     at = window_end(case, policy)
     lead = policy.beach_offer_before_end
-    if lead is not None and case.paused_since is None:
+    if lead is not None:
         if case.beach_offer_sent_at is None:
             return None
         at = max(at, case.beach_offer_sent_at + lead / 2)

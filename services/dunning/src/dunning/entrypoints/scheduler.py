@@ -1,37 +1,54 @@
-"""Dunning's background work: run the policy for every case whose moment has come."""
+"""Dunning's background work: run the policy for every case whose moment has come.
+
+A tick is a look at the due cases, the card-update links their reminders need (asked
+of billing with no transaction open), and the run of those cases: two messages on the
+bus with billing in between.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from dunning.adapters.portal_links import CardUpdateLinks
-from dunning.service_layer.policy_book import PolicyBook
-from dunning.service_layer.run import run_due
+from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.bus import MessageBus
+from shared.concurrency import bounded_map
 from shared.periodic import PeriodicWork
 
 
 class DunningScheduler(PeriodicWork):
     def __init__(
         self,
-        uow: Callable[[], DunningUnitOfWork],
-        book: PolicyBook,
+        bus: MessageBus[DunningUnitOfWork],
         links: CardUpdateLinks,
         *,
         interval: float = 30.0,
+        batch: int = 200,
     ) -> None:
         super().__init__("dunning cases", self._all_due, interval=interval)
-        self.uow, self.book, self.links = uow, book, links
+        self.bus, self.links, self.batch = bus, links, batch
 
     async def _all_due(self) -> None:
-        while await run_due(self.uow, self.book, self.links):
+        while await self.tick():
             pass
 
+    async def tick(self) -> int:
+        """One batch of due cases; answers how many decisions were carried out."""
+        due = await self.bus.handle(LookAtDueCases(self.batch))
+        if not due.count:
+            return 0
+        links = await self._links(due.customers_needing_links)
+        return await self.bus.handle(RunDueCases(due.now, links, self.batch))
+
+    async def _links(self, customer_ids: frozenset[str]) -> dict[str, str]:
+        """Each customer's card-update link, a few asked of billing at a time: a payday
+        brings reminders for many cases at the same moment."""
+        ordered = sorted(customer_ids)
+        return dict(zip(ordered, await bounded_map(self.links.link_for, ordered, at_once=8), strict=True))
+
     async def due_work(self) -> int:
-        async with self.uow().read_only() as work:
-            return await work.cases.count_due(work.clock.now()) + int(self.busy)
+        return await self.bus.handle(CountDueCases()) + int(self.busy)
 
     async def next_due_at(self) -> datetime | None:
-        async with self.uow().read_only() as work:
-            return await work.cases.next_due_at()
+        return await self.bus.handle(NextDueAt())

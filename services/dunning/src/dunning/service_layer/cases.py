@@ -11,7 +11,6 @@ the failure. We never nag a customer who paid.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.domain.case import DunningCase
@@ -22,9 +21,20 @@ from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.run import act, save
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
-from shared.contracts.billing import ChargeContext, CustomerCreated, PaymentFailed, PaymentMethodExpiring
+from shared.contracts.billing import (
+    ChargeContext,
+    CustomerCreated,
+    InvoicePaid,
+    PaymentFailed,
+    PaymentMethodExpiring,
+    PaymentMethodUpdated,
+    PaymentSucceeded,
+    SubscriptionCanceled,
+    SubscriptionPaused,
+)
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
+from shared.money import Money
 
 
 def new_case_id() -> str:
@@ -35,13 +45,13 @@ class CaseHandlers:
     def __init__(self, book: PolicyBook, links: CardUpdateLinks) -> None:
         self.book, self.links = book, links
 
-    async def card_expiring(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+    async def card_expiring(self, event: CloudEvent[PaymentMethodExpiring], work: DunningUnitOfWork) -> None:
         """Pre-dunning: one friendly heads-up before the card on file expires.
 
         Billing announces each card once; the notification id is the event's, so a
         redelivery writes the same message, not a second one.
         """
-        data: PaymentMethodExpiring = event.data
+        data = event.data
         customer = await work.customers.get(data.customer_id)
         if customer is None:
             return
@@ -61,8 +71,8 @@ class CaseHandlers:
             )
         )
 
-    async def payment_failed(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
-        data: PaymentFailed = event.data
+    async def payment_failed(self, event: CloudEvent[PaymentFailed], work: DunningUnitOfWork) -> None:
+        data = event.data
         if data.context is ChargeContext.BEACH_FEE:
             return  # a failed beach fee never starts dunning: the pause just continues
         if await work.cases.by_invoice(data.invoice_id) is not None:
@@ -87,17 +97,23 @@ class CaseHandlers:
         )
         await work.cases.add(case, next_due(case, work.clock.now(), policy))
 
-    async def paid(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
-        """`payment.succeeded` or `invoice.paid`: the case is recovered."""
-        data = event.data
-        await work.settled_invoices.remember(data.invoice_id, data.subscription_id, work.clock.now())
-        case = await work.cases.by_invoice(data.invoice_id)
+    async def payment_succeeded(self, event: CloudEvent[PaymentSucceeded], work: DunningUnitOfWork) -> None:
+        await self._paid(work, event.data.invoice_id, event.data.subscription_id, event.data.amount)
+
+    async def invoice_paid(self, event: CloudEvent[InvoicePaid], work: DunningUnitOfWork) -> None:
+        await self._paid(work, event.data.invoice_id, event.data.subscription_id, event.data.total)
+
+    async def _paid(
+        self, work: DunningUnitOfWork, invoice_id: str, subscription_id: str, amount: Money
+    ) -> None:
+        """Either fact of a payment recovers the case, whichever comes first."""
+        await work.settled_invoices.remember(invoice_id, subscription_id, work.clock.now())
+        case = await work.cases.by_invoice(invoice_id)
         if case is not None and case.is_open:
-            amount = getattr(event.data, "amount", None) or getattr(event.data, "total", None)
             case.recover(work.clock.now(), amount)
             await save(work, case, self.book, work.clock.now())
 
-    async def card_updated(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+    async def card_updated(self, event: CloudEvent[PaymentMethodUpdated], work: DunningUnitOfWork) -> None:
         """A new card on an open case: retry at once, the moment most likely to work."""
         now = work.clock.now()
         for case in await work.cases.open_for(customer_id=event.data.customer_id):
@@ -109,25 +125,36 @@ class CaseHandlers:
                     await act(work, case, decision, now, link="")
             await save(work, case, self.book, now)
 
-    async def subscription_canceled(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
-        await self._ended(event, work, "canceled", CaseOutcome.CANCELED)
+    async def subscription_canceled(
+        self, event: CloudEvent[SubscriptionCanceled], work: DunningUnitOfWork
+    ) -> None:
+        await self._ended(
+            work, event.data.subscription_id, event.data.sequence, "canceled", CaseOutcome.CANCELED
+        )
 
-    async def subscription_paused(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+    async def subscription_paused(
+        self, event: CloudEvent[SubscriptionPaused], work: DunningUnitOfWork
+    ) -> None:
         """On the beach while a case is open: that was the dunning offer, taken."""
-        await self._ended(event, work, "paused", CaseOutcome.PAUSED)
+        await self._ended(work, event.data.subscription_id, event.data.sequence, "paused", CaseOutcome.PAUSED)
 
     async def _ended(
-        self, event: CloudEvent[Any], work: DunningUnitOfWork, status: str, outcome: CaseOutcome
+        self,
+        work: DunningUnitOfWork,
+        subscription_id: str,
+        sequence: int | None,
+        status: str,
+        outcome: CaseOutcome,
     ) -> None:
-        now, subscription_id = work.clock.now(), event.data.subscription_id
-        await work.subscription_states.remember(subscription_id, status, event.data.sequence)
+        now = work.clock.now()
+        await work.subscription_states.remember(subscription_id, status, sequence)
         for case in await work.cases.open_for(subscription_id=subscription_id):
             case.close(outcome, now)
             await save(work, case, self.book, now)
 
-    async def customer_created(self, event: CloudEvent[Any], work: DunningUnitOfWork) -> None:
+    async def customer_created(self, event: CloudEvent[CustomerCreated], work: DunningUnitOfWork) -> None:
         """Remember the customer; a case opened before this arrived learns their timezone."""
-        data: CustomerCreated = event.data
+        data = event.data
         await work.customers.remember(data)
         now = work.clock.now()
         for case in await work.cases.open_for(customer_id=data.customer_id):

@@ -1,27 +1,24 @@
 """Dunning's scheduler step: ask the policy what is due for each case, and do it.
 
-Links for reminders come from billing (HTTP), so they are fetched before the
-transaction that records the reminders, never while it holds locks.
+Links for reminders come from billing (HTTP), so they are fetched between the look at
+the due cases and the transaction that records the reminders, never while it holds
+locks (see `commands`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
+from dunning.service_layer.commands import CountDueCases, DueCases, LookAtDueCases, NextDueAt, RunDueCases
 from dunning.service_layer.messages import body_for, subject_for
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
-from shared.concurrency import bounded_map
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
-
-UnitOfWorkFactory = Callable[[], DunningUnitOfWork]
 
 
 async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now: datetime) -> None:
@@ -78,35 +75,38 @@ async def act(
         )
 
 
-async def run_due(uow: UnitOfWorkFactory, book: PolicyBook, links: CardUpdateLinks, batch: int = 200) -> int:
-    async with uow().read_only() as work:  # which links to fetch; the cases are locked below
+class ScheduledCases:
+    """The scheduler's messages: look at the due cases, run them, say what is due when."""
+
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+
+    async def look(self, query: LookAtDueCases, work: DunningUnitOfWork) -> DueCases:
+        """Which customers a reminder is due for; the cases are locked only by `run`."""
         now = work.clock.now()
-        due = await work.cases.due(now, batch, lock=False)
+        due = await work.cases.due(now, query.batch, lock=False)
         needs_link = {
             case.customer_id
             for case in due
             if any(
                 isinstance(d, Remind | OfferBeach)
-                for d in decide(case, now, book.for_case(case.policy_version))
+                for d in decide(case, now, self.book.for_case(case.policy_version))
             )
         }
-    if not due:
-        return 0
-    urls = await _links(links, needs_link)
-    done = 0
-    async with uow() as work:
-        for case in await work.cases.due(now, batch):
-            policy = book.for_case(case.policy_version)
-            for decision in decide(case, now, policy):
-                await act(work, case, decision, now, urls.get(case.customer_id, ""))
+        return DueCases(now, len(due), frozenset(needs_link))
+
+    async def run(self, command: RunDueCases, work: DunningUnitOfWork) -> int:
+        done = 0
+        for case in await work.cases.due(command.now, command.batch):
+            policy = self.book.for_case(case.policy_version)
+            for decision in decide(case, command.now, policy):
+                await act(work, case, decision, command.now, command.links.get(case.customer_id, ""))
                 done += 1
-            await save(work, case, book, now)
-        await work.commit()
-    return done
+            await save(work, case, self.book, command.now)
+        return done
 
+    async def count_due(self, query: CountDueCases, work: DunningUnitOfWork) -> int:
+        return await work.cases.count_due(work.clock.now())
 
-async def _links(links: CardUpdateLinks, customer_ids: set[str]) -> dict[str, str]:
-    """Each customer's card-update link, a few asked of billing at a time: a payday
-    brings reminders for many cases at the same moment."""
-    ordered = sorted(customer_ids)
-    return dict(zip(ordered, await bounded_map(links.link_for, ordered, at_once=8), strict=True))
+    async def next_due_at(self, query: NextDueAt, work: DunningUnitOfWork) -> datetime | None:
+        return await work.cases.next_due_at()

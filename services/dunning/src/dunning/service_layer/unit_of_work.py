@@ -1,23 +1,76 @@
-"""Dunning's unit of work."""
+"""Dunning's unit of work: what a use case may read and change, whatever keeps it.
+
+`DunningUnitOfWork` is the seam the handlers see; its repositories are protocols, so
+the SQL unit of work below and the in-memory one in `dunning.adapters.memory` are
+interchangeable, and a service-layer test on the memory one needs no database.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import customer_profiles
-from dunning.adapters.repository import CaseRepository, SettledInvoices, SubscriptionStates
-from shared.customer_directory import CustomerDirectory
-from shared.unit_of_work import SqlUnitOfWork
+from dunning.adapters.repository import SqlCaseRepository, SqlSettledInvoices, SqlSubscriptionStates
+from dunning.domain.case import DunningCase
+from shared.contracts.billing import CustomerCreated
+from shared.customer_directory import CustomerDirectory, CustomerProfile
+from shared.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 
-class DunningUnitOfWork(SqlUnitOfWork):
-    customers: CustomerDirectory
+class CaseRepository(Protocol):
+    """Cases with the moment each next needs attention. `save` refuses a case read
+    before someone else saved it (`shared.failures.ConcurrentUpdate`)."""
+
+    async def add(self, case: DunningCase, next_due_at: datetime | None) -> None: ...
+
+    async def save(self, case: DunningCase, next_due_at: datetime | None) -> None: ...
+
+    async def by_invoice(self, invoice_id: str) -> DunningCase | None: ...
+
+    async def get(self, case_id: str) -> DunningCase | None: ...
+
+    async def open_for(
+        self, *, subscription_id: str | None = None, customer_id: str | None = None
+    ) -> list[DunningCase]: ...
+
+    async def due(self, now: datetime, limit: int, *, lock: bool = True) -> list[DunningCase]: ...
+
+    async def next_due_at(self) -> datetime | None: ...
+
+    async def count_due(self, now: datetime) -> int: ...
+
+
+class SettledInvoiceRepository(Protocol):
+    async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None: ...
+
+    async def is_paid(self, invoice_id: str) -> bool: ...
+
+
+class SubscriptionStateRepository(Protocol):
+    async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None: ...
+
+    async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None: ...
+
+
+class CustomerRepository(Protocol):
+    async def get(self, customer_id: str) -> CustomerProfile | None: ...
+
+    async def remember(self, data: CustomerCreated) -> None: ...
+
+
+class DunningUnitOfWork(UnitOfWork):
+    customers: CustomerRepository
     cases: CaseRepository
-    settled_invoices: SettledInvoices
-    subscription_states: SubscriptionStates
+    settled_invoices: SettledInvoiceRepository
+    subscription_states: SubscriptionStateRepository
 
+
+class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = CustomerDirectory(customer_profiles, session)
-        self.cases = CaseRepository(session, self.track)
-        self.settled_invoices = SettledInvoices(session)
-        self.subscription_states = SubscriptionStates(session)
+        self.cases = SqlCaseRepository(session, self.track)
+        self.settled_invoices = SqlSettledInvoices(session)
+        self.subscription_states = SqlSubscriptionStates(session)

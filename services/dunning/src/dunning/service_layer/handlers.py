@@ -1,0 +1,52 @@
+"""Every dunning use case on one bus: the events it consumes and the scheduler's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dunning.adapters.mailer import Mailer
+from dunning.adapters.portal_links import CardUpdateLinks
+from dunning.service_layer.cases import CaseHandlers
+from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
+from dunning.service_layer.notifications import NotificationDelivery
+from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.run import ScheduledCases
+from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.bus import MessageBus
+from shared.contracts.billing import (
+    CustomerCreated,
+    InvoicePaid,
+    PaymentFailed,
+    PaymentMethodExpiring,
+    PaymentMethodUpdated,
+    PaymentSucceeded,
+    SubscriptionCanceled,
+    SubscriptionPaused,
+)
+from shared.contracts.notifications import NotificationRequested
+
+
+def dunning_bus(
+    unit_of_work: Callable[[], DunningUnitOfWork],
+    *,
+    book: PolicyBook,
+    links: CardUpdateLinks,
+    mailer: Mailer,
+) -> MessageBus[DunningUnitOfWork]:
+    bus = MessageBus(unit_of_work)
+    cases = CaseHandlers(book, links)
+    bus.event(CustomerCreated, cases.customer_created)
+    bus.event(PaymentFailed, cases.payment_failed)
+    bus.event(PaymentSucceeded, cases.payment_succeeded)
+    bus.event(InvoicePaid, cases.invoice_paid)
+    bus.event(PaymentMethodUpdated, cases.card_updated)
+    bus.event(PaymentMethodExpiring, cases.card_expiring)
+    bus.event(SubscriptionCanceled, cases.subscription_canceled)
+    bus.event(SubscriptionPaused, cases.subscription_paused)
+    bus.event(NotificationRequested, NotificationDelivery(mailer, unit_of_work).deliver)
+    scheduled = ScheduledCases(book)
+    bus.command(LookAtDueCases, scheduled.look)
+    bus.command(RunDueCases, scheduled.run)
+    bus.command(CountDueCases, scheduled.count_due)
+    bus.command(NextDueAt, scheduled.next_due_at)
+    return bus

@@ -1,0 +1,235 @@
+"""One contract for dunning's repositories: the SQL ones and the in-memory ones.
+
+A service-layer test on the memory unit of work says something about the service only
+if the memory repositories keep the promises the SQL ones keep. So the same suite runs
+against both: a case is found by its invoice, id, subscription and customer; its
+timeline survives a save; due cases come oldest first; a stale save is refused; a paid
+invoice and the newest subscription fact are remembered, whatever order they came in.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from dunning.adapters.memory import InMemoryDunningUnitOfWork
+from dunning.adapters.orm import messaging
+from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.policy import DEFAULT_POLICY
+from dunning.service_layer.unit_of_work import DunningUnitOfWork, SqlDunningUnitOfWork
+from shared.clock import TestClock
+from shared.contracts.base import EventData
+from shared.contracts.billing import CustomerCreated
+from shared.contracts.codec import decode_event
+from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened
+from shared.db import create_engine
+from shared.db.migrations import upgrade
+from shared.failures import ConcurrentUpdate
+from shared.inbox import Inbox
+from shared.money import Money
+from shared.outbox import Outbox
+from shared.outbox.sequences import EventSequences
+from shared.testing.databases import DatabaseFactory
+from shared.testing.memory import MemoryStore
+
+T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def a_case(n: int, *, opened_at: datetime = T0, customer: str | None = None) -> DunningCase:
+    return DunningCase.open(
+        case_id=f"dc_{n}",
+        subscription_id=f"sub_{n}",
+        customer_id=customer or f"cus_{n}",
+        invoice_id=f"in_{n}",
+        amount_due=Money.of(1500, "EUR"),
+        decline_code="insufficient_funds",
+        failed_at=opened_at,
+        timezone="Europe/Paris",
+        policy=DEFAULT_POLICY,
+        failed_card="pm_old",
+    )
+
+
+class DunningRepositoryContract(ABC):
+    @abstractmethod
+    def new(self) -> DunningUnitOfWork: ...
+
+    @abstractmethod
+    async def published(self) -> list[EventData]: ...
+
+    async def add(self, *cases: tuple[DunningCase, datetime | None]) -> None:
+        async with self.new() as work:
+            for case, due in cases:
+                await work.cases.add(case, due)
+            await work.commit()
+
+    async def test_a_case_is_found_by_invoice_id_subscription_and_customer_once_committed(self) -> None:
+        async with self.new() as work:
+            await work.cases.add(a_case(1), T0)
+        async with self.new() as work:
+            assert await work.cases.by_invoice("in_1") is None
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            assert (await work.cases.by_invoice("in_1")) == a_case(1)
+            assert (await work.cases.get("dc_1")) == a_case(1)
+            assert [c.id for c in await work.cases.open_for(subscription_id="sub_1")] == ["dc_1"]
+            assert [c.id for c in await work.cases.open_for(customer_id="cus_1")] == ["dc_1"]
+            assert await work.cases.open_for(customer_id="cus_2") == []
+            assert await work.cases.get("dc_2") is None
+
+    async def test_a_saved_case_keeps_its_timeline_and_a_closed_one_is_no_longer_open(self) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            case = await work.cases.get("dc_1")
+            assert case is not None
+            case.record_retry(T0 + HOUR, RetryReason.PAYDAY)
+            case.record_reminder(T0 + 2 * HOUR, "dunning.card_update.1")
+            case.card_updated(T0 + 3 * HOUR, "pm_new")
+            case.customer_lives_in("Asia/Tokyo")
+            await work.cases.save(case, T0 + 4 * HOUR)
+            await work.commit()
+        async with self.new() as work:
+            again = await work.cases.get("dc_1")
+            assert again == case
+            assert again is not None
+            assert again.version == 1
+            again.close(CaseOutcome.CANCELED, T0 + 5 * HOUR)
+            await work.cases.save(again, None)
+            await work.commit()
+        async with self.new() as work:
+            assert await work.cases.open_for(customer_id="cus_1") == []
+            closed = await work.cases.by_invoice("in_1")
+            assert closed is not None
+            assert closed.outcome is CaseOutcome.CANCELED
+
+    async def test_a_save_of_a_case_someone_saved_since_it_was_read_is_refused(self) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            stale = await work.cases.get("dc_1")
+        async with self.new() as work:
+            fresh = await work.cases.get("dc_1")
+            assert fresh is not None
+            fresh.record_retry(T0 + HOUR, RetryReason.PAYDAY)
+            await work.cases.save(fresh, T0 + 2 * HOUR)
+            await work.commit()
+        assert stale is not None
+        stale.close(CaseOutcome.CANCELED, T0 + HOUR)
+        async with self.new() as work:
+            with pytest.raises(ConcurrentUpdate):
+                await work.cases.save(stale, None)
+        async with self.new() as work:
+            kept = await work.cases.get("dc_1")
+            assert kept is not None
+            assert kept.is_open
+            assert len(kept.retries) == 1
+
+    async def test_due_cases_are_the_open_ones_whose_moment_came_oldest_first(self) -> None:
+        closed = a_case(4, opened_at=T0 - 4 * HOUR)
+        closed.close(CaseOutcome.CANCELED, T0)
+        await self.add(
+            (a_case(1, opened_at=T0 - HOUR), T0 + HOUR),
+            (a_case(2, opened_at=T0 - 2 * HOUR), T0 + 2 * HOUR),
+            (a_case(3, opened_at=T0 - 3 * HOUR), T0 + 3 * HOUR),
+            (closed, None),
+            (a_case(5), None),
+        )
+        async with self.new().read_only() as work:
+            assert await work.cases.next_due_at() == T0 + HOUR
+            assert await work.cases.count_due(T0) == 0
+            assert await work.cases.count_due(T0 + 2 * HOUR) == 2
+            due = await work.cases.due(T0 + 3 * HOUR, limit=2, lock=False)
+            assert [c.id for c in due] == ["dc_3", "dc_2"]
+        async with self.new() as work:
+            assert [c.id for c in await work.cases.due(T0 + 9 * HOUR, limit=10)] == ["dc_3", "dc_2", "dc_1"]
+
+    async def test_a_cases_events_are_published_once_by_the_commit_that_saved_it(self) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            case = await work.cases.get("dc_1")
+            assert case is not None
+            case.close(CaseOutcome.CANCELED, T0 + HOUR)
+            await work.cases.save(case, None)
+            await work.commit()
+        async with self.new() as work:
+            await work.commit()
+        assert [type(e) for e in await self.published()] == [DunningCaseOpened, DunningCaseClosed]
+
+    async def test_a_paid_invoice_is_remembered_once(self) -> None:
+        async with self.new() as work:
+            await work.settled_invoices.remember("in_1", "sub_1", T0)
+            await work.settled_invoices.remember("in_1", "sub_1", T0 + HOUR)
+            await work.commit()
+        async with self.new() as work:
+            assert await work.settled_invoices.is_paid("in_1")
+            assert not await work.settled_invoices.is_paid("in_2")
+
+    async def test_only_the_newest_subscription_fact_counts_and_only_against_older_ones(self) -> None:
+        async with self.new() as work:
+            await work.subscription_states.remember("sub_1", "paused", 5)
+            await work.subscription_states.remember("sub_1", "canceled", 3)
+            await work.commit()
+        async with self.new() as work:
+            assert await work.subscription_states.ended_after("sub_1", 4) == "paused"
+            assert await work.subscription_states.ended_after("sub_1", 5) is None
+            assert await work.subscription_states.ended_after("sub_1", None) is None
+            assert await work.subscription_states.ended_after("sub_2", 1) is None
+            await work.subscription_states.remember("sub_1", "canceled", 7)
+            assert await work.subscription_states.ended_after("sub_1", 6) == "canceled"
+
+    async def test_a_customer_is_remembered_and_a_second_registration_replaces_the_first(self) -> None:
+        def created(timezone: str) -> CustomerCreated:
+            return CustomerCreated(
+                customer_id="cus_1", email="a@example.com", name="A", timezone=timezone, created_at=T0
+            )
+
+        async with self.new() as work:
+            assert await work.customers.get("cus_1") is None
+            await work.customers.remember(created("UTC"))
+            await work.customers.remember(created("Asia/Tokyo"))
+            await work.commit()
+        async with self.new() as work:
+            profile = await work.customers.get("cus_1")
+            assert profile is not None
+            assert (profile.email, profile.timezone) == ("a@example.com", "Asia/Tokyo")
+
+
+class TestSqlRepositories(DunningRepositoryContract):
+    @pytest.fixture(autouse=True)
+    async def database(self, each_database: DatabaseFactory) -> AsyncIterator[None]:
+        self.engine: AsyncEngine = create_engine(await each_database.new("dunning_repositories"))
+        await upgrade(self.engine, "dunning")
+        yield
+        await self.engine.dispose()
+
+    def new(self) -> DunningUnitOfWork:
+        clock = TestClock(T0)
+        return SqlDunningUnitOfWork(
+            async_sessionmaker(self.engine),
+            outbox=Outbox(messaging.outbox),
+            inbox=Inbox(messaging.inbox, clock),
+            sequences=EventSequences(messaging.sequences),
+            clock=clock,
+            source="/dunning",
+        )
+
+    async def published(self) -> list[EventData]:
+        async with self.engine.connect() as conn:
+            rows = await Outbox(messaging.outbox).next_batch(conn, limit=100)
+        return [decode_event(row.payload).data for row in rows]
+
+
+class TestMemoryRepositories(DunningRepositoryContract):
+    @pytest.fixture(autouse=True)
+    def store(self) -> None:
+        self.store = MemoryStore()
+
+    def new(self) -> DunningUnitOfWork:
+        return InMemoryDunningUnitOfWork(self.store, clock=TestClock(T0), source="/dunning")
+
+    async def published(self) -> list[EventData]:
+        return self.store.published()
