@@ -18,7 +18,7 @@ from dunning.service_layer.handlers import dunning_bus
 from dunning.service_layer.unit_of_work import SqlDunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
-from shared.customer_directory import customer_profiles_router
+from shared.customers.routes import customer_profiles_router
 from shared.infrastructure import build_infrastructure
 from shared.service import Service
 from shared.test_clock import http_registration

@@ -17,7 +17,7 @@ from pause.entrypoints.web.portal import portal_router
 from pause.service_layer.handlers import pause_bus
 from pause.settings import PauseSettings
 from shared.clock import Clock
-from shared.customer_directory import customer_profiles_router
+from shared.customers.routes import customer_profiles_router
 from shared.http.idempotency import IdempotentRequests
 from shared.infrastructure import build_infrastructure
 from shared.portal_tokens import PortalTokenVerifier

@@ -14,8 +14,7 @@ from datetime import datetime
 
 from dunning.domain.case import DunningCase
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
-from shared.contracts.billing import CustomerCreated
-from shared.customer_directory import CustomerProfile
+from shared.customers.memory import MemoryCustomerDirectory
 from shared.failures import ConcurrentUpdate
 from shared.testing.memory import InMemoryUnitOfWork, MemoryTable
 
@@ -123,27 +122,6 @@ class MemorySubscriptionStates:
         if stored is None or sequence is None or stored[1] <= sequence:
             return None
         return stored[0]
-
-
-class MemoryCustomerDirectory:
-    """The customers billing registered, as `shared.customer_directory` keeps them."""
-
-    def __init__(self, work: InMemoryUnitOfWork) -> None:
-        self.work = work
-
-    async def get(self, customer_id: str) -> CustomerProfile | None:
-        found: CustomerProfile | None = self.work.table("customer_profiles").get(customer_id)
-        return found
-
-    async def remember(self, data: CustomerCreated) -> None:
-        profile = CustomerProfile(
-            id=data.customer_id,
-            email=data.email,
-            name=data.name,
-            timezone=data.timezone,
-            registered_at=data.created_at,
-        )
-        self.work.table("customer_profiles").put(data.customer_id, profile)
 
 
 class InMemoryDunningUnitOfWork(InMemoryUnitOfWork, DunningUnitOfWork):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
-from shared.customer_directory import customer_profiles_table
+from shared.customers.tables import customer_profiles_table
 from shared.db import new_metadata
 from shared.db.metadata import UtcDateTime
 from shared.db.tables import messaging_tables

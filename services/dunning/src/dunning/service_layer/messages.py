@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.customer_directory import CustomerProfile
+from shared.customers.profiles import CustomerProfile
 from shared.money import Money
 
 CARD_EXPIRING_TEMPLATE = "dunning.card_expiring"

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dunning.adapters.orm import customer_profiles
 from dunning.adapters.repository import SqlCaseRepository, SqlSettledInvoices, SqlSubscriptionStates
 from dunning.domain.case import DunningCase
-from shared.contracts.billing import CustomerCreated
-from shared.customer_directory import CustomerDirectory, CustomerProfile
+from shared.customers.directory import CustomerDirectory
+from shared.customers.profiles import CustomerProfiles
 from shared.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 
@@ -55,14 +55,8 @@ class SubscriptionStateRepository(Protocol):
     async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None: ...
 
 
-class CustomerRepository(Protocol):
-    async def get(self, customer_id: str) -> CustomerProfile | None: ...
-
-    async def remember(self, data: CustomerCreated) -> None: ...
-
-
 class DunningUnitOfWork(UnitOfWork):
-    customers: CustomerRepository
+    customers: CustomerProfiles
     cases: CaseRepository
     settled_invoices: SettledInvoiceRepository
     subscription_states: SubscriptionStateRepository

@@ -17,8 +17,7 @@ from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.service_layer.repositories import PauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
-from shared.contracts.billing import CustomerCreated
-from shared.customer_directory import CustomerProfile
+from shared.customers.memory import MemoryCustomerDirectory
 from shared.money import Money
 from shared.testing.memory import InMemoryUnitOfWork, MemoryTable
 
@@ -139,22 +138,9 @@ class MemoryBeachFeePayments:
         self.work.table("fee_payments").put(invoice_id, (subscription_id, total, paid_at))
 
 
-class MemoryCustomers:
-    def __init__(self, work: InMemoryUnitOfWork) -> None:
-        self.work = work
-
-    async def get(self, customer_id: str) -> CustomerProfile | None:
-        found: CustomerProfile | None = self.work.table("customer_profiles").get(customer_id)
-        return found
-
-    async def remember(self, data: CustomerCreated) -> None:
-        profile = CustomerProfile(data.customer_id, data.email, data.name, data.timezone, data.created_at)
-        self.work.table("customer_profiles").put(data.customer_id, profile)
-
-
 class InMemoryPauseUnitOfWork(InMemoryUnitOfWork, PauseUnitOfWork):
     def _open_repositories(self) -> None:
-        self.customers = MemoryCustomers(self)
+        self.customers = MemoryCustomerDirectory(self)
         self.pauses = MemoryBeachPauses(self)
         self.subscriptions = MemorySubscriptionReplica(self)
         self.cancel_intents = MemoryCancelIntents(self)

@@ -9,7 +9,7 @@ from pause.adapters.orm import customer_profiles
 from pause.adapters.repository import SqlBeachPauses, SqlCancelIntents
 from pause.adapters.subscription_replica import SqlSubscriptionReplica
 from pause.service_layer.unit_of_work import PauseUnitOfWork
-from shared.customer_directory import CustomerDirectory
+from shared.customers.directory import CustomerDirectory
 from shared.unit_of_work import SqlUnitOfWork
 
 

@@ -20,7 +20,7 @@ from pause.service_layer.portal_summary import customer_timezone, portal_summary
 from pause.service_layer.unit_of_work import PauseUnitOfWork, UnitOfWorkFactory
 from shared.bus import MessageBus
 from shared.contracts import billing, dunning
-from shared.contracts.base import CloudEvent
+from shared.customers.profiles import remember_customer
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -34,11 +34,6 @@ def _given(
         return await handler(message, work, policies)
 
     return handle
-
-
-async def customer_created(event: CloudEvent[billing.CustomerCreated], work: PauseUnitOfWork) -> None:
-    """The shared customer directory's `customer.created` rule, on this unit of work."""
-    await work.customers.remember(event.data)
 
 
 def pause_bus(unit_of_work: UnitOfWorkFactory, policies: PausePolicies) -> Bus:
@@ -65,7 +60,7 @@ def _use_cases(bus: Bus, policies: PausePolicies) -> None:
 
 
 def _billing_events(bus: Bus) -> None:
-    bus.event(billing.CustomerCreated, customer_created)
+    bus.event(billing.CustomerCreated, remember_customer)
     bus.event(billing.PaymentMethodUpdated, payment_method_updated)
     bus.event(billing.SubscriptionCreated, replica.subscription_created)
     bus.event(billing.SubscriptionRenewed, replica.subscription_renewed)

@@ -15,8 +15,6 @@ from pause.domain.cancel_intent import CancelIntent
 from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause
 from pause.domain.subscription_view import SubscriptionView
-from shared.contracts.billing import CustomerCreated
-from shared.customer_directory import CustomerProfile
 from shared.money import Money
 
 
@@ -126,9 +124,3 @@ class BeachFeePayments(Protocol):
     async def paid(self, invoice_id: str, subscription_id: str, total: Money, paid_at: datetime) -> None:
         """Once per invoice, however often its payment is heard of."""
         ...
-
-
-class Customers(Protocol):
-    async def get(self, customer_id: str) -> CustomerProfile | None: ...
-
-    async def remember(self, data: CustomerCreated) -> None: ...

@@ -13,14 +13,14 @@ from pause.service_layer.repositories import (
     BeachPauses,
     CancelIntents,
     CardsOnFile,
-    Customers,
     SubscriptionReplica,
 )
+from shared.customers.profiles import CustomerProfiles
 from shared.unit_of_work import UnitOfWork
 
 
 class PauseUnitOfWork(UnitOfWork):
-    customers: Customers
+    customers: CustomerProfiles
     pauses: BeachPauses
     subscriptions: SubscriptionReplica
     cancel_intents: CancelIntents

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared.customer_directory import create_customer_profiles_table
+from shared.customers.tables import create_customer_profiles_table
 from shared.db.migration_ops import create_messaging_tables, drop_messaging_tables
 
 revision: str = "0001"
