@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters import orm
 from billing.adapters.gateways.port import CardUpdater, PaymentGateway
+from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.adapters.webhook_log import WebhookLog
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.customers import customers_router
@@ -24,7 +25,7 @@ from billing.entrypoints.consumers import billing_consumers
 from billing.entrypoints.scheduler import BillingScheduler
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.registry import billing_bus
-from billing.service_layer.unit_of_work import BillingUnitOfWork, SqlBillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.settings import BillingSettings
 from shared.bus import MessageBus
 from shared.clock import Clock

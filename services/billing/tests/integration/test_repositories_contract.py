@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from billing.adapters.memory import InMemoryBillingUnitOfWork
 from billing.adapters.orm import messaging
+from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice, InvoiceLine
 from billing.domain.payment import Lease, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription
-from billing.service_layer.unit_of_work import BillingUnitOfWork, SqlBillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import TestClock
 from shared.contracts.billing import ChargeContext
 from shared.db import create_engine

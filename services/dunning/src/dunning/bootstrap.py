@@ -9,13 +9,13 @@ from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
 from dunning.adapters.portal_links import BillingPortalLinks
+from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.entrypoints.web.dashboard import dashboard_router
 from dunning.service_layer.handlers import dunning_bus
-from dunning.service_layer.unit_of_work import SqlDunningUnitOfWork
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router

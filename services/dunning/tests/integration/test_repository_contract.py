@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from dunning.adapters.memory import InMemoryDunningUnitOfWork
 from dunning.adapters.orm import messaging
+from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.policy import DEFAULT_POLICY
-from dunning.service_layer.unit_of_work import DunningUnitOfWork, SqlDunningUnitOfWork
+from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.clock import TestClock
 from shared.contracts.base import EventData
 from shared.contracts.billing import CustomerCreated

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pause.domain.calendar_months import add_months, as_utc
+from shared.calendar import add_months, as_utc
 from shared.errors import DomainError
 
 

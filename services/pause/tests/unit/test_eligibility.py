@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pause.domain.calendar_months import add_months
 from pause.domain.eligibility import Eligibility, check_eligibility, pauses_in_last_12_months
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionStatus, SubscriptionView
+from shared.calendar import add_months
 from shared.money import Money
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Dunning's unit of work: what a use case may read and change, whatever keeps it.
 
 `DunningUnitOfWork` is the seam the handlers see; its repositories are protocols, so
-the SQL unit of work below and the in-memory one in `dunning.adapters.memory` are
+the SQL unit of work in `dunning.adapters.unit_of_work` and the in-memory one in `dunning.adapters.memory` are
 interchangeable, and a service-layer test on the memory one needs no database.
 """
 
@@ -10,14 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from dunning.adapters.orm import customer_profiles
-from dunning.adapters.repository import SqlCaseRepository, SqlSettledInvoices, SqlSubscriptionStates
 from dunning.domain.case import DunningCase
-from shared.customers.directory import CustomerDirectory
 from shared.customers.profiles import CustomerProfiles
-from shared.unit_of_work import SqlUnitOfWork, UnitOfWork
+from shared.unit_of_work import UnitOfWork
 
 
 class CaseRepository(Protocol):
@@ -60,11 +55,3 @@ class DunningUnitOfWork(UnitOfWork):
     cases: CaseRepository
     settled_invoices: SettledInvoiceRepository
     subscription_states: SubscriptionStateRepository
-
-
-class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
-    def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = CustomerDirectory(customer_profiles, session)
-        self.cases = SqlCaseRepository(session, self.track)
-        self.settled_invoices = SqlSettledInvoices(session)
-        self.subscription_states = SqlSubscriptionStates(session)

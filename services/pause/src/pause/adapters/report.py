@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pause.adapters.orm import beach_pauses, cancel_intents, fee_payments, subscription_views
-from pause.domain.calendar_months import add_months
+from shared.calendar import add_months
 from shared.db.engine import reading
 from shared.http.report_period import ReportPeriod
 from shared.money import Money

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pause.domain.calendar_months import as_utc
+from shared.calendar import as_utc
 from shared.errors import DomainError
 
 CancelOutcome = Literal["pending", "paused", "canceled"]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pause.domain.calendar_months import add_months, as_utc
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
+from shared.calendar import add_months, as_utc
 
 Reason = Literal[
     "unknown_subscription",

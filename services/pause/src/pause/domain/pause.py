@@ -15,9 +15,9 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Final, Literal, get_args
 
-from pause.domain.calendar_months import add_months, as_utc
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
+from shared.calendar import add_months, as_utc
 from shared.contracts.base import EventData
 from shared.contracts.pause import (
     PauseCanceled,

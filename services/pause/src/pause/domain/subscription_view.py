@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal, get_args
 
-from pause.domain.calendar_months import as_utc
+from shared.calendar import as_utc
 from shared.errors import DomainError
 from shared.money import Money
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pause.domain.calendar_months import add_months
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.eligibility import Eligibility, check_eligibility
 from pause.domain.pause import BeachPause
@@ -27,6 +26,7 @@ from pause.service_layer.messages import (
     ResumeEarly,
 )
 from pause.service_layer.unit_of_work import PauseUnitOfWork
+from shared.calendar import add_months
 from shared.contracts.commands import CancelSubscription
 from shared.errors import Conflict, DomainError, NotFound
 
