@@ -57,7 +57,8 @@ def run_model_engine(args: argparse.Namespace, console: Console) -> Results:
 
 
 def run_stack_engine(args: argparse.Namespace, console: Console) -> Results:
-    from simulator.stack.driver import StackRun, run_stack
+    from simulator.stack.actions import StackRun
+    from simulator.stack.driver import run_stack
 
     if args.seeds > 1:
         console.print("[yellow]--seeds applies to the model engine; the stack runs one seed.[/yellow]")

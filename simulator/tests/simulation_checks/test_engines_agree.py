@@ -32,7 +32,8 @@ from simulator.assumptions import DEFAULT_ASSUMPTIONS
 from simulator.metrics import summarize
 from simulator.model.runner import ModelRun, run_model
 from simulator.population import RUN_START
-from simulator.stack.driver import StackRun, drive
+from simulator.stack.actions import StackRun
+from simulator.stack.driver import drive
 
 TOLERANCE = 0.35
 DECEMBER_FIRST = datetime(2026, 12, 1, 13, 48, tzinfo=UTC)

@@ -93,6 +93,64 @@ def _wants_break(
     return CaseResult(LEFT_DURING_CASE, at, break_taken=True)
 
 
+@dataclass
+class _CaseRun:
+    """One case between its customer's doings and the policy's decisions."""
+
+    wallet: Wallet
+    case: DunningCase
+    policy: DunningPolicy
+    tally: Tally
+    case_number: int
+    events: list[tuple[datetime, str]]
+
+    def customer_acts(self, kind: str, now: datetime) -> CaseResult | None:
+        if kind == ANNOYED:
+            self.case.close(CaseOutcome.CANCELED, now)
+            return CaseResult(ANNOYED, now)
+        self.wallet.new_card(now)
+        self.case.card_updated(now)
+        return None
+
+    def policy_acts(self, now: datetime) -> CaseResult | None:
+        for decision in decide(self.case, now, self.policy):
+            apply(self.case, decision, now)
+            if (ended := self._follow(decision, now)) is not None:
+                return ended
+        return None
+
+    def _follow(self, decision: object, now: datetime) -> CaseResult | None:
+        case, tally = self.case, self.tally
+        match decision:
+            case Retry():
+                tally["retries"] += 1
+                if self.wallet.retry_decline(now) is None:
+                    case.recover(now)
+                    return CaseResult(CaseOutcome.RECOVERED, now)
+            case Remind(template_id=template):
+                tally["reminders"] += 1
+                for event in _react_to_reminder(self.wallet, case, self.case_number, template, now):
+                    heapq.heappush(self.events, event)
+            case OfferBeach(template_id=template):
+                tally["beach_offers"] += 1
+                answer = reaction(
+                    self.wallet.seed,
+                    self.wallet.customer.index,
+                    (self.case_number, case.contacts),
+                    template,
+                    case.decline_code,
+                    False,
+                    self.wallet.assumptions,
+                )
+                if answer.takes_offer:  # on the beach: billing's subscription.paused ends the case
+                    tally["dunning_offer_taken"] += 1
+                    case.close(CaseOutcome.PAUSED, now)
+                    return CaseResult(CaseOutcome.PAUSED, now, answer.offer_months)
+            case Close(outcome=outcome):
+                return CaseResult(outcome, now, 1)
+        return None
+
+
 def run_case(
     wallet: Wallet,
     case: DunningCase,
@@ -115,6 +173,7 @@ def run_case(
     if wants_break is not None and wants_break[0] >= case.opened_at:
         events.append((wants_break[0], BREAK))
     heapq.heapify(events)
+    run = _CaseRun(wallet, case, policy, tally, case_number, events)
     now = case.opened_at
     for _ in range(MAX_STEPS):
         due = next_due(case, now, policy)
@@ -123,45 +182,15 @@ def run_case(
         if events and events[0][0] <= due:
             at, kind = heapq.heappop(events)
             now = max(now, at)
-            if kind == ANNOYED:
-                case.close(CaseOutcome.CANCELED, now)
-                return CaseResult(ANNOYED, now)
             if kind == BREAK:
                 assert wants_break is not None
                 return _wants_break(case, now, wants_break[1], tally, eligible)
-            wallet.new_card(now)
-            case.card_updated(now)
+            if (ended := run.customer_acts(kind, now)) is not None:
+                return ended
             continue
         now = due
-        for decision in decide(case, now, policy):
-            apply(case, decision, now)
-            match decision:
-                case Retry():
-                    tally["retries"] += 1
-                    if wallet.retry_decline(now) is None:
-                        case.recover(now)
-                        return CaseResult(CaseOutcome.RECOVERED, now)
-                case Remind(template_id=template):
-                    tally["reminders"] += 1
-                    for event in _react_to_reminder(wallet, case, case_number, template, now):
-                        heapq.heappush(events, event)
-                case OfferBeach():
-                    tally["beach_offers"] += 1
-                    answer = reaction(
-                        wallet.seed,
-                        wallet.customer.index,
-                        (case_number, case.contacts),
-                        decision.template_id,
-                        case.decline_code,
-                        False,
-                        wallet.assumptions,
-                    )
-                    if answer.takes_offer:  # on the beach: billing's subscription.paused ends the case
-                        tally["dunning_offer_taken"] += 1
-                        case.close(CaseOutcome.PAUSED, now)
-                        return CaseResult(CaseOutcome.PAUSED, now, answer.offer_months)
-                case Close(outcome=outcome):
-                    return CaseResult(outcome, now, 1)
+        if (ended := run.policy_acts(now)) is not None:
+            return ended
         case.events.clear()
     raise RuntimeError(f"dunning case {case.id} did not close in {MAX_STEPS} steps")
 

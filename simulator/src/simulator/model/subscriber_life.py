@@ -27,7 +27,7 @@ from shared.contracts.dunning import CaseOutcome
 from shared.contracts.pause import PauseSource
 from shared.money import Money
 from simulator.assumptions import Assumptions
-from simulator.model.dunning_run import ANNOYED, LEFT_DURING_CASE, record_case, run_case
+from simulator.model.dunning_run import ANNOYED, LEFT_DURING_CASE, CaseResult, record_case, run_case
 from simulator.model.tally import Tally, add_money
 from simulator.model.wallet import Wallet
 from simulator.population import RUN_START, Customer
@@ -137,25 +137,58 @@ def _dunning(
         eligible=eligible,
     )
     record_case(sub.tally, case, result, sub.price)
+    return _after_case(sub, view, result, end), result.break_taken or result.outcome == LEFT_DURING_CASE
+
+
+def _after_case(
+    sub: Subscriber, view: SubscriptionView, result: CaseResult, end: datetime
+) -> datetime | None:
+    """When billing next charges once the case closed (None: the subscription ended)."""
     if result.outcome == ANNOYED:
         sub.tally["churn_voluntary"] += 1
         sub.tally["churn_annoyed"] += 1
-        return None, result.break_taken
+        return None
     if result.outcome == LEFT_DURING_CASE:
         sub.tally["churn_voluntary"] += 1
         sub.tally["churn_declined_pause"] += 1
-        return None, True
+        return None
     if result.outcome == CaseOutcome.RECOVERED:
         sub.unpaid = False
         add_money(sub.tally, "revenue", sub.price.currency, sub.price.amount)
-        return end, result.break_taken
+        return end
     sub.unpaid = True
     if result.outcome != CaseOutcome.PAUSED:
-        return None, result.break_taken
+        return None
     if not check_eligibility(view, sub.pauses, result.closed_at, PAUSE_POLICY, dunning_offer=True).eligible:
-        return None, result.break_taken
+        return None
     sub.tally["dunning_pauses"] += 1
-    return sub.pause(view, result.pause_months or 1, result.closed_at, "dunning_offer"), result.break_taken
+    return sub.pause(view, result.pause_months or 1, result.closed_at, "dunning_offer")
+
+
+def _next_period_after_case(
+    sub: Subscriber,
+    next_charge: datetime | None,
+    break_taken: bool,
+    at: tuple[datetime, int],
+    end: datetime,
+    run_end: datetime,
+) -> tuple[datetime, int] | None:
+    """The (anchor, index) billing goes on from after a case; None when the run ends for
+    this customer (they left, or are still paused when it ends)."""
+    if (
+        break_taken
+        and next_charge is not None
+        and next_charge != end
+        and not _after_break(sub, next_charge, run_end)
+    ):
+        return None
+    if next_charge is None:
+        return None
+    if next_charge >= run_end and next_charge != end:
+        sub.tally["paused_at_end"] += 1
+        return None
+    anchor, index = at
+    return (anchor, index + 1) if next_charge == end else (next_charge, 0)
 
 
 def live(
@@ -169,14 +202,8 @@ def live(
     """The customer's whole run under one policy; their luck is their own, the same
     under every policy (`simulator.luck`)."""
     plan = customer.plan
-    sub = Subscriber(
-        customer,
-        policy,
-        assumptions,
-        Wallet(customer, assumptions, seed),
-        Tally(),
-        Money.of(plan.amount, plan.currency),
-    )
+    price = Money.of(plan.amount, plan.currency)
+    sub = Subscriber(customer, policy, assumptions, Wallet(customer, assumptions, seed), Tally(), price)
     run_end, anchor, index = add_months(start, months), customer.anchor, 1
     break_pending = customer.wants_break_at is not None
     sub.tally["customers"] += 1
@@ -201,18 +228,10 @@ def live(
             continue
         break_at = customer.wants_break_at if break_pending else None
         next_charge, break_taken = _dunning(sub, code, start, start, end, break_at)
-        if break_taken:
-            break_pending = False
-            if next_charge is not None and next_charge != end and not _after_break(sub, next_charge, run_end):
-                break
-        if next_charge is None:
+        break_pending = break_pending and not break_taken
+        moved = _next_period_after_case(sub, next_charge, break_taken, (anchor, index), end, run_end)
+        if moved is None:
             break
-        if next_charge >= run_end and next_charge != end:
-            sub.tally["paused_at_end"] += 1
-            break
-        if next_charge == end:
-            index += 1
-        else:
-            anchor, index = next_charge, 0
+        anchor, index = moved
     sub.tally["churn_involuntary"] += sub.unpaid
     return sub.tally
