@@ -34,7 +34,13 @@ class MessagingTables:
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
-    outbox = Table(
+    return MessagingTables(
+        _outbox(metadata), _inbox(metadata), *_counters(metadata), *_clock_and_broker(metadata)
+    )
+
+
+def _outbox(metadata: MetaData) -> Table:
+    return Table(
         "outbox_messages",
         metadata,
         Column("id", _Id, primary_key=True, autoincrement=True),
@@ -48,7 +54,10 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("first_published_at", UtcDateTime, nullable=True),
         Index("ix_outbox_messages_unpublished", "published_at", "id"),
     )
-    inbox = Table(
+
+
+def _inbox(metadata: MetaData) -> Table:
+    return Table(
         "inbox_messages",
         metadata,
         Column("consumer", String(100), primary_key=True),
@@ -57,6 +66,9 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("processed_at", UtcDateTime, nullable=False),
         Column("dead_lettered", Boolean, nullable=False, server_default=false()),
     )
+
+
+def _counters(metadata: MetaData) -> tuple[Table, Table]:
     sequences = Table(
         "event_sequences",
         metadata,
@@ -69,6 +81,10 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("name", String(200), primary_key=True),
         Column("count", BigInteger, nullable=False),
     )
+    return sequences, counts
+
+
+def _clock_and_broker(metadata: MetaData) -> tuple[Table, Table]:
     clock = Table(
         "clock_state",
         metadata,
@@ -84,4 +100,4 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_id", String(36), nullable=False),
         Column("batch_base", BigInteger, nullable=False),
     )
-    return MessagingTables(outbox, inbox, sequences, counts, clock, broker_marks)
+    return clock, broker_marks

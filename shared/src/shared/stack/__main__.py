@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from shared.messaging.topics import ensure_topics, load_topics
@@ -36,25 +37,54 @@ def main() -> None:
     for name, port in ports.items():
         if port_is_open("127.0.0.1", port):
             sys.exit(f"port {port} is already in use; stop what is using it or set {name.upper()}_PORT")
-
-    broker = None
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        broker = EmbeddedBroker(log_file=var / "log" / "broker.log")
-        try:
-            broker.start()
-        except RuntimeError as exc:
-            sys.exit(str(exc))
-        bootstrap = broker.bootstrap_servers
+    broker, bootstrap = _broker(var)
     created = asyncio.run(ensure_topics(bootstrap, load_topics()))
+    processes = _service_processes(ports, bootstrap, var)
+    shut_down = _shut_down(processes, broker)
+    signal.signal(signal.SIGINT, shut_down)
+    signal.signal(signal.SIGTERM, shut_down)
+    try:
+        for process in processes:
+            process.migrate()
+            process.start()
+        for process in processes:
+            process.wait_ready()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        shut_down()
+    _banner(bootstrap, created, processes, var, embedded=broker is not None)
+    while True:
+        time.sleep(1)
+        for process in processes:
+            if process.process and process.process.poll() is not None:
+                print(f"{process.name} stopped unexpectedly; see {process.log_file}", file=sys.stderr)
+                shut_down()
 
+
+def _broker(var: Path) -> tuple[EmbeddedBroker | None, str]:
+    """The embedded broker, unless KAFKA_BOOTSTRAP_SERVERS names one already running."""
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return None, bootstrap
+    broker = EmbeddedBroker(log_file=var / "log" / "broker.log")
+    try:
+        broker.start()
+    except RuntimeError as exc:
+        sys.exit(str(exc))
+    return broker, broker.bootstrap_servers
+
+
+def _service_processes(ports: dict[str, int], bootstrap: str, var: Path) -> list[ServiceProcess]:
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, **dev_portal_keys(var / "keys")}
     for name in ports:
         env.setdefault(f"{name.upper()}_DATABASE_URL", os.environ.get(
             f"{name.upper()}_DATABASE_URL", f"sqlite:///{var.resolve()}/{name}.db"))  # fmt: skip
-    processes = [
+    return [
         ServiceProcess(name, port, env, log_file=var / "log" / f"{name}.log") for name, port in ports.items()
     ]
+
+
+def _shut_down(processes: list[ServiceProcess], broker: EmbeddedBroker | None) -> Callable[..., None]:
+    """Stop everything once, in reverse order, whether asked by a signal or by a failure."""
     stopping = False
 
     def shut_down(*_: object) -> None:
@@ -70,25 +100,7 @@ def main() -> None:
         print("stopped.")
         sys.exit(0)
 
-    signal.signal(signal.SIGINT, shut_down)
-    signal.signal(signal.SIGTERM, shut_down)
-    try:
-        for process in processes:
-            process.migrate()
-            process.start()
-        for process in processes:
-            process.wait_ready()
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        shut_down()
-
-    _banner(bootstrap, created, processes, var, embedded=broker is not None)
-    while True:
-        time.sleep(1)
-        for process in processes:
-            if process.process and process.process.poll() is not None:
-                print(f"{process.name} stopped unexpectedly; see {process.log_file}", file=sys.stderr)
-                shut_down()
+    return shut_down
 
 
 def _pages(processes: list[ServiceProcess]) -> list[str]:

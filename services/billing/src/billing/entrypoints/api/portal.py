@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.entrypoints.api.context import ApiContext
 from billing.service_layer.customers import FindCustomer
 from shared.http.errors import ApiError
-from shared.portal_tokens import PortalTokenSigner
+from shared.portal_tokens import PortalSession, PortalTokenSigner
 
 
 class PortalSessionIn(BaseModel):
@@ -36,33 +36,41 @@ class PortalSessionOut(BaseModel):
     expires_at: datetime
 
 
-def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: str) -> APIRouter:
-    router = APIRouter(tags=["portal"])
+class PortalSessions:
+    def __init__(self, ctx: ApiContext, signer: PortalTokenSigner | None, base_url: str) -> None:
+        self.ctx, self.signer, self.base_url = ctx, signer, base_url
 
-    @router.post(
-        "/v1/portal-sessions",
-        status_code=201,
-        dependencies=[Depends(ctx.keys.require("admin"))],
-        response_model=PortalSessionOut,
-    )
-    async def create_portal_session(request: Request, body: PortalSessionIn) -> JSONResponse:
+    async def create(self, request: Request, body: PortalSessionIn) -> JSONResponse:
+        signer = self.signer
         if signer is None:
             raise ApiError(503, "not_configured", "portal sessions need PORTAL_SIGNING_KEY")
 
         async def run() -> tuple[int, Any]:
-            customer = await ctx.bus.handle(FindCustomer(body.customer_id))
-            assert signer is not None
-            session = signer.mint(customer.id, ctx.clock.now())
-            query = {"token": session.token} | ({"return_url": body.return_url} if body.return_url else {})
-            out = PortalSessionOut(
-                id=session.id,
-                customer_id=customer.id,
-                url=f"{base_url}?{urlencode(query)}",
-                token=session.token,
-                expires_at=session.expires_at,
-            )
-            return 201, out.model_dump(mode="json")
+            customer = await self.ctx.bus.handle(FindCustomer(body.customer_id))
+            session = signer.mint(customer.id, self.ctx.clock.now())
+            return 201, self._answer(session, body.return_url).model_dump(mode="json")
 
-        return await ctx.idempotency.run(request, run)
+        return await self.ctx.idempotency.run(request, run)
 
+    def _answer(self, session: PortalSession, return_url: str | None) -> PortalSessionOut:
+        query = {"token": session.token} | ({"return_url": return_url} if return_url else {})
+        return PortalSessionOut(
+            id=session.id,
+            customer_id=session.customer_id,
+            url=f"{self.base_url}?{urlencode(query)}",
+            token=session.token,
+            expires_at=session.expires_at,
+        )
+
+
+def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: str) -> APIRouter:
+    router = APIRouter(tags=["portal"])
+    router.add_api_route(
+        "/v1/portal-sessions",
+        PortalSessions(ctx, signer, base_url).create,
+        methods=["POST"],
+        status_code=201,
+        dependencies=[Depends(ctx.keys.require("admin"))],
+        response_model=PortalSessionOut,
+    )
     return router
