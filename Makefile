@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := -e shared -e services/billing -e services/dunning -e services/pause -e simulator
 PYTEST_ARGS ?=
+# What `make lint` type-checks: every package's code and every test.
+TYPED := shared/src services/billing/src services/dunning/src services/pause/src simulator/src \
+	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
+	tests benchmarks conftest.py
 
 .PHONY: install run test lint format schemas bench simulate clean
 
@@ -28,7 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src services/billing/src services/dunning/src services/pause/src simulator/src
+	$(BIN)/mypy $(TYPED)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

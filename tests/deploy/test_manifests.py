@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,9 @@ SECRET_VARS = {"ADMIN_API_KEY", "FINANCE_API_KEY", "STRIPE_API_KEY", "STRIPE_WEB
 CONTRACT_TOPICS = {"billing.events", "billing.commands", "dunning.events", "pause.events", "notifications"}
 
 
+Yaml = dict[str, Any]  # a mapping as read from a YAML file
+
+
 def db_var(service: str) -> str:
     return f"{service.upper()}_DATABASE_URL"
 
@@ -37,8 +41,9 @@ def port_var(service: str) -> str:
 
 
 @cache
-def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def compose() -> Yaml:
+    document: Yaml = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return document
 
 
 def compose_env(service: str) -> dict[str, str]:
@@ -49,29 +54,31 @@ def compose_env(service: str) -> dict[str, str]:
 
 
 @cache
-def k8s_objects() -> list[dict]:
-    objects = []
+def k8s_objects() -> list[Yaml]:
+    objects: list[Yaml] = []
     for path in sorted(K8S.glob("*.yaml")):
         if path.name != "kustomization.yaml":
             objects += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
     return objects
 
 
-def k8s(kind: str, name: str) -> dict:
+def k8s(kind: str, name: str) -> Yaml:
     matches = [o for o in k8s_objects() if o["kind"] == kind and o["metadata"]["name"] == name]
     assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
     return matches[0]
 
 
-def pod_spec(service: str) -> dict:
-    return k8s("Deployment", service)["spec"]["template"]["spec"]
+def pod_spec(service: str) -> Yaml:
+    spec: Yaml = k8s("Deployment", service)["spec"]["template"]["spec"]
+    return spec
 
 
-def all_containers(spec: dict) -> list[dict]:
-    return spec.get("initContainers", []) + spec["containers"]
+def all_containers(spec: Yaml) -> list[Yaml]:
+    containers: list[Yaml] = spec.get("initContainers", []) + spec["containers"]
+    return containers
 
 
-def main_container(service: str) -> dict:
+def main_container(service: str) -> Yaml:
     return next(c for c in pod_spec(service)["containers"] if c["name"] == service)
 
 
@@ -81,7 +88,7 @@ def secret_values() -> dict[str, str]:
     return {k: str(v) for k, v in secret["stringData"].items()}
 
 
-def resolved_env(container: dict) -> dict[str, str]:
+def resolved_env(container: Yaml) -> dict[str, str]:
     """The container's environment, with ConfigMap and Secret references looked up."""
     config = k8s("ConfigMap", "beach-config")["data"]
     secret = secret_values()
@@ -110,19 +117,24 @@ def resolved_env(container: dict) -> dict[str, str]:
 def dockerfile_instructions() -> list[tuple[str, str]]:
     text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
-    return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
+    return [
+        cast("tuple[str, str]", tuple(line.split(None, 1)))
+        for line in lines
+        if line and not line.startswith("#")
+    ]
 
 
 @cache
-def topics_file() -> dict:
-    return yaml.safe_load((ROOT / "deploy" / "topics.yaml").read_text())
+def topics_file() -> Yaml:
+    document: Yaml = yaml.safe_load((ROOT / "deploy" / "topics.yaml").read_text())
+    return document
 
 
 # ---- environment ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_compose_service_sets_the_variables_it_needs(service):
+def test_every_compose_service_sets_the_variables_it_needs(service: str) -> None:
     env = compose_env(service)
     for var in [*COMMON_VARS, db_var(service), port_var(service)]:
         assert env.get(var), f"compose {service} lacks {var}"
@@ -131,7 +143,7 @@ def test_every_compose_service_sets_the_variables_it_needs(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_k8s_container_sets_the_variables_it_needs(service):
+def test_every_k8s_container_sets_the_variables_it_needs(service: str) -> None:
     for container in all_containers(pod_spec(service)):
         env = resolved_env(container)
         for var in [*COMMON_VARS, db_var(service), port_var(service)]:
@@ -140,7 +152,7 @@ def test_every_k8s_container_sets_the_variables_it_needs(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_service_gets_its_own_database_url_and_no_other(service):
+def test_every_service_gets_its_own_database_url_and_no_other(service: str) -> None:
     k8s_envs = [resolved_env(c) for c in all_containers(pod_spec(service))]
     for env in [compose_env(service), *k8s_envs]:
         url = urlsplit(env[db_var(service)])
@@ -150,7 +162,7 @@ def test_every_service_gets_its_own_database_url_and_no_other(service):
         assert not {db_var(other) for other in SERVICES if other != service} & env.keys()
 
 
-def test_compose_runs_in_development_and_k8s_in_production():
+def test_compose_runs_in_development_and_k8s_in_production() -> None:
     assert {compose_env(s)["APP_ENV"] for s in SERVICES} == {"development"}
     assert "production must set real keys" in (ROOT / "docker-compose.yml").read_text()
     assert {resolved_env(main_container(s))["APP_ENV"] for s in SERVICES} == {"production"}
@@ -160,7 +172,7 @@ def test_compose_runs_in_development_and_k8s_in_production():
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_ports_are_8001_8002_8003_everywhere(service):
+def test_ports_are_8001_8002_8003_everywhere(service: str) -> None:
     port = PORTS[service]
     assert compose_env(service)[port_var(service)] == str(port)
     assert compose()["services"][service]["ports"] == [f"127.0.0.1:{port}:{port}"]
@@ -172,7 +184,7 @@ def test_ports_are_8001_8002_8003_everywhere(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_probes_point_at_healthz_and_readyz(service):
+def test_probes_point_at_healthz_and_readyz(service: str) -> None:
     container = main_container(service)
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
@@ -181,7 +193,7 @@ def test_probes_point_at_healthz_and_readyz(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_k8s_services_route_to_their_own_pods(service):
+def test_k8s_services_route_to_their_own_pods(service: str) -> None:
     selector = k8s("Service", service)["spec"]["selector"]
     labels = k8s("Deployment", service)["spec"]["template"]["metadata"]["labels"]
     assert selector.items() <= labels.items()
@@ -192,7 +204,7 @@ def test_k8s_services_route_to_their_own_pods(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_migrations_run_before_each_service_serves(service):
+def test_migrations_run_before_each_service_serves(service: str) -> None:
     command = compose()["services"][service]["command"]
     assert re.search(rf"python -m {service} migrate && (exec )?python -m {service} serve", " ".join(command))
     [init] = pod_spec(service)["initContainers"]
@@ -201,7 +213,7 @@ def test_migrations_run_before_each_service_serves(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_compose_services_wait_for_kafka_postgres_and_topics(service):
+def test_compose_services_wait_for_kafka_postgres_and_topics(service: str) -> None:
     assert compose()["services"][service]["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
@@ -209,7 +221,7 @@ def test_compose_services_wait_for_kafka_postgres_and_topics(service):
     }
 
 
-def test_compose_runs_kafka_in_kraft_mode_as_kafka_9092_and_postgres_15():
+def test_compose_runs_kafka_in_kraft_mode_as_kafka_9092_and_postgres_15() -> None:
     services = compose()["services"]
     kafka = services["kafka"]
     assert kafka["image"] == "apache/kafka:3.8.0"
@@ -220,7 +232,7 @@ def test_compose_runs_kafka_in_kraft_mode_as_kafka_9092_and_postgres_15():
     assert services["postgres"]["image"].startswith("postgres:15")
 
 
-def test_postgres_init_creates_the_three_databases():
+def test_postgres_init_creates_the_three_databases() -> None:
     sql = " ".join(p.read_text() for p in (ROOT / "deploy" / "postgres-init").glob("*.sql"))
     for service in SERVICES:
         assert re.search(rf"CREATE DATABASE {service}\b", sql, re.IGNORECASE)
@@ -231,7 +243,7 @@ def test_postgres_init_creates_the_three_databases():
 # ---- topics ---------------------------------------------------------------------------
 
 
-def test_topics_file_defines_every_contract_topic_and_dead_letters():
+def test_topics_file_defines_every_contract_topic_and_dead_letters() -> None:
     spec = topics_file()
     for topic in spec["topics"]:
         assert set(topic) >= {"name", "partitions", "retention_ms"}
@@ -242,7 +254,7 @@ def test_topics_file_defines_every_contract_topic_and_dead_letters():
     assert spec["dlq"]["retention_ms"] > 0
 
 
-def test_every_topic_is_reachable_from_the_topics_jobs_command():
+def test_every_topic_is_reachable_from_the_topics_jobs_command() -> None:
     # The image carries the file at TOPICS_FILE_IN_IMAGE; both jobs create what it lists.
     assert ("COPY", f"deploy/topics.yaml {TOPICS_FILE_IN_IMAGE}") in dockerfile_instructions()
     expected = ["python", "-m", "shared.messaging.topics", "--file", TOPICS_FILE_IN_IMAGE]
@@ -264,7 +276,7 @@ REAL_LOOKING = re.compile(
 )
 
 
-def test_the_k8s_secret_holds_only_placeholders():
+def test_the_k8s_secret_holds_only_placeholders() -> None:
     values = secret_values()
     assert SECRET_VARS | {db_var(s) for s in SERVICES} <= values.keys()
     for key, value in values.items():
@@ -274,7 +286,7 @@ def test_the_k8s_secret_holds_only_placeholders():
             assert urlsplit(value).password == "REPLACE_ME"
 
 
-def test_secrets_reach_containers_only_through_the_secret():
+def test_secrets_reach_containers_only_through_the_secret() -> None:
     secret_names = SECRET_VARS | {db_var(s) for s in SERVICES}
     assert not secret_names & k8s("ConfigMap", "beach-config")["data"].keys()
     for service in SERVICES:
@@ -286,7 +298,7 @@ def test_secrets_reach_containers_only_through_the_secret():
         assert not SECRET_VARS & compose_env(service).keys(), "compose must not carry API keys"
 
 
-def test_kustomize_applies_every_manifest_but_never_the_secret_template():
+def test_kustomize_applies_every_manifest_but_never_the_secret_template() -> None:
     resources = yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
     manifests = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", "secret.template.yaml"}
     assert set(resources) == manifests
@@ -295,7 +307,7 @@ def test_kustomize_applies_every_manifest_but_never_the_secret_template():
     }
 
 
-def test_every_k8s_pod_runs_as_non_root_with_limits_and_no_service_links():
+def test_every_k8s_pod_runs_as_non_root_with_limits_and_no_service_links() -> None:
     specs = [pod_spec(s) for s in SERVICES] + [k8s("Job", "create-topics")["spec"]["template"]["spec"]]
     for spec in specs:
         assert spec["securityContext"]["runAsNonRoot"] is True
@@ -306,7 +318,7 @@ def test_every_k8s_pod_runs_as_non_root_with_limits_and_no_service_links():
             assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
 
 
-def test_dockerfile_installs_with_constraints_and_does_not_run_as_root():
+def test_dockerfile_installs_with_constraints_and_does_not_run_as_root() -> None:
     instructions = dockerfile_instructions()
     assert {args.split()[0] for op, args in instructions if op == "FROM"} == {"python:3.11-slim"}
     pip = [args for op, args in instructions if op == "RUN" and "pip install" in args]

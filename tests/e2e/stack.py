@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ class Billing:
         self.url, self.client = url, client
         self.dunning_url, self.pause_url = dunning_url, pause_url
 
-    async def post(self, path: str, body: dict[str, object], **headers: str) -> httpx.Response:
+    async def post(self, path: str, body: Mapping[str, object], **headers: str) -> httpx.Response:
         return await self.client.post(f"{self.url}{path}", json=body, headers={**ADMIN, **headers})
 
     async def get(self, path: str) -> httpx.Response:

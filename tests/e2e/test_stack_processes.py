@@ -74,7 +74,8 @@ async def stack(
         process.env[f"{process.name.upper()}_PORT"] = str(process.port)
     try:
         await asyncio.to_thread(_start, processes)
-        yield RunningStack(*processes, databases=urls, env=env, logs=tmp_path)
+        billing, dunning, pause = processes
+        yield RunningStack(billing, dunning, pause, databases=urls, env=env, logs=tmp_path)
     finally:
         for process in processes:
             process.stop()

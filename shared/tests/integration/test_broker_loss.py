@@ -84,7 +84,7 @@ async def test_a_broker_restarted_empty_gets_every_kept_event_again_and_readines
         await relay.publish_once()
         assert not relay.healing, "healed once everything kept went out again"
         again = await read_all(servers, "billing.events")
-        assert sorted(e["data"]["customer_id"] for e in again) == [f"cus_{n}" for n in range(5)]  # type: ignore[index]
+        assert sorted(e["data"]["customer_id"] for e in again) == [f"cus_{n}" for n in range(5)]
         async with engine.connect() as conn:
             counts = await DeliveryCounts(messaging.counts).read(conn)
         assert counts["published:billing.events"] == 5, "republished, not counted twice"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from types import ModuleType
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from sqlalchemy import Table, func, select
 
 from billing.adapters.orm import customers
 from billing.bootstrap import bootstrap as billing_bootstrap
@@ -22,6 +23,8 @@ from pause.adapters import orm as pause_orm
 from pause.bootstrap import bootstrap as pause_bootstrap
 from pause.settings import PauseSettings
 from shared.messaging.topics import ensure_topics, load_topics
+from shared.outbox.broker_marks import Placed
+from shared.outbox.relay import BatchPublisher
 from shared.outbox.store import OutboxRow
 from shared.service import Service
 from shared.testing.databases import DatabaseFactory
@@ -39,7 +42,7 @@ class Stack:
     def http(self, service: Service) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://test")
 
-    async def count(self, service: Service, table) -> int:  # type: ignore[no-untyped-def]
+    async def count(self, service: Service, table: Table) -> int:
         async with service.engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
@@ -87,10 +90,10 @@ async def test_a_customer_created_in_billing_reaches_dunning_and_pause(stack: St
 class CrashingPublisher:
     """Publishes half a batch, then dies before the relay can mark anything published."""
 
-    def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, real: BatchPublisher) -> None:
         self.real = real
 
-    async def publish_batch(self, rows: list[OutboxRow]) -> None:
+    async def publish_batch(self, rows: list[OutboxRow]) -> list[Placed]:
         await self.real.publish_batch(rows[: len(rows) // 2])
         raise ConnectionResetError("relay killed mid-batch")
 
@@ -117,7 +120,7 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
 
     for service, orm in ((stack.dunning, dunning_orm), (stack.pause, pause_orm)):
 
-        async def state(service: Service = service, orm=orm) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        async def state(service: Service = service, orm: ModuleType = orm) -> tuple[int, int]:
             return (
                 await stack.count(service, orm.customer_profiles),
                 await stack.count(service, orm.messaging.inbox),
@@ -159,7 +162,7 @@ async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stac
     )
     await dlq.start()
     try:
-        seen: list = []  # type: ignore[type-arg]
+        seen: list[ConsumerRecord] = []
 
         async def dead_letters() -> int:
             batch = await dlq.getmany(timeout_ms=500)

@@ -134,7 +134,7 @@ class TestSqlUnitOfWork(UnitOfWorkContract):
 
 class TestInMemoryUnitOfWork(UnitOfWorkContract):
     @pytest.fixture(autouse=True)
-    def store(self) -> None:
+    def fresh_store(self) -> None:
         self.store = MemoryStore()
 
     def new(self) -> UnitOfWork:

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from shared.contracts import decode_event, encode_event, new_event
-from shared.contracts.base import Topic
+from shared.contracts.base import EventData, Topic
 from shared.contracts.billing import CustomerCreated, PaymentFailed
 from shared.contracts.codec import MalformedMessage, UnknownEventType
 from shared.contracts.compat import breaking_changes
@@ -69,7 +69,8 @@ DESIGN_TOPICS: dict[str, Topic] = {
 
 
 def committed(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())
+    schema: dict[str, Any] = json.loads(path.read_text())
+    return schema
 
 
 # --- committed schemas --------------------------------------------------------------
@@ -129,7 +130,8 @@ def payment_failed() -> dict[str, Any]:
 
 
 def data_model_of(schema: dict[str, Any]) -> dict[str, Any]:
-    return schema["$defs"]["PaymentFailed"]
+    model: dict[str, Any] = schema["$defs"]["PaymentFailed"]
+    return model
 
 
 def test_an_unchanged_schema_has_no_breaking_changes() -> None:
@@ -230,7 +232,7 @@ def test_every_registered_type_has_a_distinct_event_type() -> None:
 
 
 @pytest.mark.parametrize("cls", ALL_TYPES, ids=lambda cls: cls.event_type)
-def test_every_registered_type_is_on_a_known_topic(cls: type) -> None:
+def test_every_registered_type_is_on_a_known_topic(cls: type[EventData]) -> None:
     assert isinstance(cls.topic, Topic), "a Topic member, not a bare string"
 
 
@@ -345,7 +347,9 @@ def test_money_is_serialised_as_an_integer_amount_and_a_currency() -> None:
 
 
 def valid_document() -> dict[str, Any]:
-    return json.loads(encode_event(new_event(failed_payment(), source="/billing", time=T0)))
+    event = new_event(failed_payment(), source="/billing", time=T0)
+    document: dict[str, Any] = json.loads(encode_event(event))
+    return document
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe not json", b"{not json", b""], ids=["binary", "broken", "empty"])

@@ -10,7 +10,8 @@ from shared.metrics import HTTP_REQUESTS
 
 
 def counted(method: str, route: str, status: str) -> float:
-    return HTTP_REQUESTS.labels(method, route, status)._value.get()
+    count: float = HTTP_REQUESTS.labels(method, route, status)._value.get()
+    return count
 
 
 async def test_requests_are_counted_by_their_route_template_and_status() -> None:

@@ -233,7 +233,7 @@ async def test_a_crashed_holders_charge_is_sent_again_with_its_key_once_the_leas
     crashed = ChargeLeases(owner="billing-dead", length=timedelta(seconds=60), clock=wall)
     survivor = ChargeLeases(owner="billing-alive", length=timedelta(seconds=60), clock=wall)
     async with billing.service.unit_of_work() as work:
-        [held] = await work.attempts.claim_pending(crashed.new(), wall.now(), 10)
+        [held] = await work.attempts.claim_pending(crashed.new(), wall.now(), 10)  # type: ignore[attr-defined]
         await work.commit()
     sends_before = len(billing.gateway.sends)
 
@@ -243,7 +243,7 @@ async def test_a_crashed_holders_charge_is_sent_again_with_its_key_once_the_leas
 
     assert billing.gateway.sends[sends_before:] == [held]
     async with billing.service.unit_of_work() as work:
-        [attempt] = await work.attempts.get_many([held])
+        [attempt] = await work.attempts.get_many([held])  # type: ignore[attr-defined]
     assert attempt.status.value == "succeeded"
     assert attempt.lease_owner == "billing-alive"
 

@@ -158,7 +158,8 @@ class DunningRepositoryContract(ABC):
             await work.commit()
         async with self.new() as work:
             await work.commit()
-        assert [type(e) for e in await self.published()] == [DunningCaseOpened, DunningCaseClosed]
+        opened_then_closed: list[type[EventData]] = [DunningCaseOpened, DunningCaseClosed]
+        assert [type(e) for e in await self.published()] == opened_then_closed
 
     async def test_a_paid_invoice_is_remembered_once(self) -> None:
         async with self.new() as work:
@@ -226,7 +227,7 @@ class TestSqlRepositories(DunningRepositoryContract):
 
 class TestMemoryRepositories(DunningRepositoryContract):
     @pytest.fixture(autouse=True)
-    def store(self) -> None:
+    def fresh_store(self) -> None:
         self.store = MemoryStore()
 
     def new(self) -> DunningUnitOfWork:

@@ -51,7 +51,11 @@ async def test_a_refusal_or_a_garbled_answer_means_no_figures() -> None:
     refused, garbled = httpx.Response(403, json={"error": {}}), httpx.Response(200, text="<html>")
 
     for answer in (refused, garbled):
-        client, _ = pause_answering(lambda _, answer=answer: answer)
+
+        def answering(_: httpx.Request, answer: httpx.Response = answer) -> httpx.Response:
+            return answer
+
+        client, _ = pause_answering(answering)
         assert await client.report("finance-key-123", MARCH) is None
 
 

@@ -84,7 +84,7 @@ class Run:
         return self.case.opened_at + self.policy.window
 
 
-Event = tuple[datetime, Callable[[DunningCase, datetime], None]]
+Event = tuple[datetime, Callable[[DunningCase, datetime], object]]  # what it returns is ignored
 
 
 def open_case(code: str, failed_at: datetime, zone: str, policy: DunningPolicy = GENTLE) -> DunningCase:

@@ -43,7 +43,7 @@ class Pause:
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://p")
         self.signer = PortalTokenSigner(PRIVATE, ttl=timedelta(days=400))
         self.offset = 0
-        self.bus = pause_bus(service.unit_of_work, service.settings.policies())  # type: ignore[attr-defined]
+        self.bus = pause_bus(service.unit_of_work, service.settings.policies())  # type: ignore[arg-type, attr-defined]
 
     def as_customer(self, customer_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.signer.mint(customer_id, self.clock.now()).token}"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -131,7 +131,11 @@ class PauseRepositoriesContract(ABC):
         old = CancelIntent.record("sub_1", "cus_1", "too busy", T0 - timedelta(days=40))
         fresh = CancelIntent.record("sub_1", "cus_1", "too dear", T0)
         for intent in (old, fresh):
-            await self.committed(lambda work, i=intent: work.cancel_intents.add(i))
+
+            async def add(work: PauseUnitOfWork, i: CancelIntent = intent) -> None:
+                await work.cancel_intents.add(i)
+
+            await self.committed(add)
         since = T0 - timedelta(days=30)
         assert await self.read(lambda work: work.cancel_intents.pending_for("sub_1", since)) == [fresh]
         fresh.confirmed(T0)
@@ -200,7 +204,11 @@ class PauseRepositoriesContract(ABC):
                 await work.subscriptions.invoice_paid(f"sub_{n}", paid)
 
             await self.committed(facts)
-            view = await self.read(lambda work, n=n: work.subscriptions.get(f"sub_{n}"))
+
+            async def view_of(work: PauseUnitOfWork, n: int = n) -> SubscriptionView | None:
+                return await work.subscriptions.get(f"sub_{n}")
+
+            view = await self.read(view_of)
             assert view is not None
             assert view.status == expected, n
 
@@ -230,7 +238,7 @@ class PauseRepositoriesContract(ABC):
 
     async def test_dunning_flags_follow_every_case_and_a_case_only_moves_forward(self) -> None:
         await self.subscription(1)
-        steps = [
+        steps: list[tuple[dict[str, Any], tuple[bool, bool]]] = [
             ({"case_id": "dc_1", "offered": True}, (True, True)),
             ({"case_id": "dc_1"}, (True, True)),  # the opening, heard late, undoes nothing
             ({"case_id": "dc_2"}, (True, True)),
@@ -239,7 +247,11 @@ class PauseRepositoriesContract(ABC):
             ({"case_id": "dc_2", "offered": True}, (False, False)),
         ]
         for step, flags in steps:
-            await self.committed(lambda work, s=step: work.subscriptions.dunning_case("sub_1", **s))
+
+            async def record(work: PauseUnitOfWork, s: dict[str, Any] = step) -> None:
+                await work.subscriptions.dunning_case("sub_1", **s)
+
+            await self.committed(record)
             view = await self.read(lambda work: work.subscriptions.get("sub_1"))
             assert view is not None
             assert (view.open_dunning_case, view.dunning_offer_open) == flags, step
@@ -294,7 +306,7 @@ class TestSqlPauseRepositories(PauseRepositoriesContract):
 
 class TestInMemoryPauseRepositories(PauseRepositoriesContract):
     @pytest.fixture(autouse=True)
-    def store(self) -> None:
+    def fresh_store(self) -> None:
         self.store = MemoryStore()
 
     def new(self) -> PauseUnitOfWork:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 from uuid import UUID
 
 from shared.clock import Clock
@@ -24,6 +24,7 @@ from shared.unit_of_work import UnitOfWork
 
 K = TypeVar("K")
 V = TypeVar("V")
+E = TypeVar("E", bound=EventData)
 
 
 @dataclass
@@ -35,7 +36,11 @@ class MemoryStore:
     outbox: list[CloudEvent[Any]] = field(default_factory=list)
     sequences: Counter[str] = field(default_factory=Counter)
 
-    def published(self, kind: type[EventData] | None = None) -> list[EventData]:
+    @overload
+    def published(self) -> list[EventData]: ...
+    @overload
+    def published(self, kind: type[E]) -> list[E]: ...
+    def published(self, kind: type[E] | None = None) -> list[E] | list[EventData]:
         """What the committed units of work published, oldest first."""
         return [e.data for e in self.outbox if kind is None or isinstance(e.data, kind)]
 
