@@ -7,7 +7,8 @@ change state and queue charges; the collector makes the gateway calls afterwards
 
 from __future__ import annotations
 
-from billing.domain.subscription import Subscription, SubscriptionStatus
+from billing.domain import pause_facts
+from billing.domain.subscription import Subscription
 from billing.service_layer.charging import queue_attempt, queue_first_attempts
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.subscriptions import cancel_subscription
@@ -47,49 +48,22 @@ async def _newest_pause_fact(
     return subscription
 
 
-OPEN_TO_A_PAUSE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
-
-
 async def pause_started(event: CloudEvent[PauseStarted], work: BillingUnitOfWork) -> None:
-    data = event.data
-    subscription = await _newest_pause_fact(work, data)
-    if subscription is None:
-        return
-    if subscription.status in OPEN_TO_A_PAUSE:  # not canceled meanwhile, nor already paused
-        subscription.pause(
-            pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at, fee=data.fee_per_month
-        )
-    await work.subscriptions.save(subscription)
+    if subscription := await _newest_pause_fact(work, event.data):
+        pause_facts.pause_started(subscription, event.data)
+        await work.subscriptions.save(subscription)
 
 
 async def pause_scheduled(event: CloudEvent[PauseScheduled], work: BillingUnitOfWork) -> None:
-    data = event.data
-    subscription = await _newest_pause_fact(work, data)
-    if subscription is None:
-        return
-    if subscription.status in OPEN_TO_A_PAUSE:
-        subscription.schedule_pause(data.pause_id, data.starts_at)
-    await work.subscriptions.save(subscription)
+    if subscription := await _newest_pause_fact(work, event.data):
+        pause_facts.pause_scheduled(subscription, event.data)
+        await work.subscriptions.save(subscription)
 
 
 async def pause_extended(event: CloudEvent[PauseExtended], work: BillingUnitOfWork) -> None:
-    """Longer on the beach. The event says the whole pause, so if it is the newest fact
-    while its `pause.started` is still on its way, it starts the pause itself."""
-    data = event.data
-    subscription = await _newest_pause_fact(work, data)
-    if subscription is None:
-        return
-    running = data.running and data.starts_at is not None
-    if running and subscription.status in OPEN_TO_A_PAUSE:
-        assert data.starts_at is not None
-        subscription.pause(
-            pause_id=data.pause_id, at=data.starts_at, resumes_at=data.resumes_at, fee=data.fee_per_month
-        )
-    elif data.running is False and data.starts_at and subscription.status in OPEN_TO_A_PAUSE:
-        subscription.schedule_pause(data.pause_id, data.starts_at)
-    if subscription.status is SubscriptionStatus.PAUSED:
-        subscription.extend_pause(data.pause_id, data.resumes_at)
-    await work.subscriptions.save(subscription)
+    if subscription := await _newest_pause_fact(work, event.data):
+        pause_facts.pause_extended(subscription, event.data)
+        await work.subscriptions.save(subscription)
 
 
 async def pause_ended(
@@ -97,17 +71,13 @@ async def pause_ended(
 ) -> None:
     """Back from the beach: a new period starts on the resume date, charged at once."""
     data = event.data
-    subscription = await _newest_pause_fact(work, data)
-    if subscription is None:
-        return
-    if subscription.status is not SubscriptionStatus.PAUSED or subscription.pause_id != data.pause_id:
-        subscription.drop_scheduled_pause(data.pause_id)  # called off before it began, or not this one
-        await work.subscriptions.save(subscription)
+    if not (subscription := await _newest_pause_fact(work, data)):
         return
     at = data.ended_at if isinstance(data, PauseEnded) else data.canceled_at
-    subscription.resume(at=at, pause_id=data.pause_id)
+    resumed = pause_facts.pause_ended(subscription, data.pause_id, at)
     await work.subscriptions.save(subscription)
-    invoice = await issue_period_invoice(
-        work, subscription, subscription.current_period_start, subscription.current_period_end
-    )
-    await queue_first_attempts(work, [(invoice, "resume")])
+    if resumed:
+        start, end = subscription.current_period_start, subscription.current_period_end
+        await queue_first_attempts(
+            work, [(await issue_period_invoice(work, subscription, start, end), "resume")]
+        )
