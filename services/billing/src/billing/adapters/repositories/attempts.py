@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 
 from billing.adapters.orm import payment_attempts
 from billing.adapters.repositories.base import _money, _money_columns, _Repository
@@ -37,12 +37,15 @@ class PaymentAttemptRepository(_Repository):
         """
         if not attempts:
             return
-        statement = update(payment_attempts).where(
-            payment_attempts.c.id == bindparam("match_id"),
-            payment_attempts.c.status == AttemptStatus.PENDING.value,
-        )
+        t = payment_attempts
         rows = [self._values(attempt) | {"match_id": attempt.id} for attempt in attempts]
-        await self._update_many(statement, rows, "payment attempt")
+        await self._update_many(
+            t,
+            rows,
+            "payment attempt",
+            matching={"match_id": t.c.id},
+            where=[t.c.status == AttemptStatus.PENDING.value],
+        )
         for attempt in attempts:
             self._track(attempt)
 

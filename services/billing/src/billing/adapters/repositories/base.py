@@ -7,10 +7,10 @@ that lost a race raises instead of overwriting another process's change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Table, Update, select
+from sqlalchemy import Column, ColumnElement, Row, Table, bindparam, cast, column, select, update, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.failures import ConcurrentUpdate
@@ -33,18 +33,49 @@ class _Repository:
         self.session = session
         self._track = track
 
-    async def _update_many(self, statement: Update, rows: list[dict[str, object]], what: str) -> None:
-        """One executemany of a guarded update; raises if any row's guard did not hold.
+    async def _update_many(
+        self,
+        table: Table,
+        rows: list[dict[str, object]],
+        what: str,
+        *,
+        matching: Mapping[str, Column[Any]],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> None:
+        """Write many rows with one guarded statement; raise if any row's guard did not hold.
 
-        Where the driver cannot count the rows an executemany changed, each row is
-        written and counted on its own.
+        Each row says its new values and, under the keys of `matching`, what its row must
+        still hold (its id, its version); `where` adds guards on the stored row (still
+        pending). A renewal day saves thousands of rows per batch, so this is one
+        statement per table: an executemany where the driver counts what it changed
+        (SQLite), and on PostgreSQL, where asyncpg cannot, one `UPDATE … FROM (VALUES …)
+        RETURNING` whose returned rows are counted.
         """
-        counts_many = self.session.get_bind().dialect.supports_sane_multi_rowcount
-        for batch in [rows] if len(rows) == 1 or counts_many else [[row] for row in rows]:
-            result = await self.session.execute(statement, batch)
-            if result.rowcount != len(batch):  # type: ignore[attr-defined]
-                named = batch[0]["match_id"] if len(batch) == 1 else f"in a batch of {len(batch)}"
-                raise ConcurrentUpdate(f"{what} {named} changed concurrently")
+        if self.session.get_bind().dialect.name == "postgresql" and len(rows) > 1:
+            changed = await self._update_from_values(table, rows, matching, where)
+        else:
+            guards = [column == bindparam(key) for key, column in matching.items()]
+            result = await self.session.execute(update(table).where(*guards, *where), rows)
+            changed = result.rowcount  # type: ignore[attr-defined]
+        if changed != len(rows):
+            named = rows[0][next(iter(matching))] if len(rows) == 1 else f"in a batch of {len(rows)}"
+            raise ConcurrentUpdate(f"{what} {named} changed concurrently")
+
+    async def _update_from_values(
+        self,
+        table: Table,
+        rows: list[dict[str, object]],
+        matching: Mapping[str, Column[Any]],
+        where: Sequence[ColumnElement[bool]],
+    ) -> int:
+        keys = list(rows[0])
+        typed = [column(key, matching[key].type if key in matching else table.c[key].type) for key in keys]
+        changes = values(*typed, name="changes").data([tuple(row[key] for key in keys) for row in rows])
+        # Cast, or a column whose values are all NULL in this batch arrives typed as text.
+        assignments = {key: cast(changes.c[key], table.c[key].type) for key in keys if key not in matching}
+        guards = [stored == cast(changes.c[key], stored.type) for key, stored in matching.items()]
+        statement = update(table).values(assignments).where(*guards, *where).returning(table.c.id)
+        return len((await self.session.execute(statement)).all())
 
     async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
         query = select(table).where(*where)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.adapters.orm import (
@@ -77,9 +77,8 @@ class InvoiceRepository(_Repository):
 
     async def save_many(self, many: list[Invoice]) -> None:
         if many:
-            statement = update(invoices).where(invoices.c.id == bindparam("match_id"))
             rows = [self._values(invoice) | {"match_id": invoice.id} for invoice in many]
-            await self._update_many(statement, rows, "invoice")
+            await self._update_many(invoices, rows, "invoice", matching={"match_id": invoices.c.id})
 
     def _values(self, invoice: Invoice) -> dict[str, object]:
         return {

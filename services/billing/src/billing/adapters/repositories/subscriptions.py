@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, func, insert, select
 
 from billing.adapters.orm import subscriptions
 from billing.adapters.repositories.base import _money, _money_columns, _Repository
@@ -96,14 +96,13 @@ class SubscriptionRepository(_Repository):
         """Write each subscription if nobody changed it since it was read; one statement."""
         if not many:
             return
-        statement = update(subscriptions).where(
-            subscriptions.c.id == bindparam("match_id"), subscriptions.c.version == bindparam("match_version")
-        )
+        t = subscriptions
         rows = [
             _subscription_values(s) | {"version": s.version + 1, "match_id": s.id, "match_version": s.version}
             for s in many
         ]
-        await self._update_many(statement, rows, "subscription")
+        matching = {"match_id": t.c.id, "match_version": t.c.version}
+        await self._update_many(t, rows, "subscription", matching=matching)
         for subscription in many:
             subscription.version += 1
 
