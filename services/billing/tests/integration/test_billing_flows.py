@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from billing.adapters.gateways.port import (
@@ -350,3 +351,19 @@ async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on
         ("subscription", 1500, "paid"),
     ]
     assert invoices[-1]["lines"][0]["period_start"].startswith("2026-04-28")
+
+
+async def test_a_renewal_day_says_how_it_is_going_after_each_batch(
+    billing: Billing, caplog: pytest.LogCaptureFixture
+) -> None:
+    for n in range(5):
+        await billing.subscribe(
+            {"code": f"pro-{n}", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+        )
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    with caplog.at_level("INFO", logger="billing.service_layer.billing_run"):
+        report = await run_until_done(billing.service.unit_of_work, batch_size=2)  # type: ignore[arg-type]
+    batches = [r for r in caplog.records if r.getMessage() == "billing run batch"]
+    assert report.renewals == 5
+    assert [(r.done, r.to_do) for r in batches] == [(2, 3), (4, 1), (5, 0)]  # type: ignore[attr-defined]
+    assert REGISTRY.get_sample_value("billing_run_to_do") == 0

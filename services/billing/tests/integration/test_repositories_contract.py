@@ -165,7 +165,7 @@ class RepositoriesContract(ABC):
             assert await work.invoices.next_numbers(2026, 1) == ["2026-000003"]
             assert await work.invoices.next_numbers(2027, 1) == ["2027-000001"]
 
-    async def test_claim_due_takes_what_the_domain_says_is_due_in_id_order(self) -> None:
+    async def test_claim_due_takes_what_the_domain_says_is_due_renewals_first(self) -> None:
         later = T0 + timedelta(days=40)
         due = [subscription() for _ in range(3)]
         paused, canceled = subscription(), subscription()
@@ -176,7 +176,7 @@ class RepositoriesContract(ABC):
             for s in [*due, paused, canceled, not_yet]:
                 await work.subscriptions.add(s)
             await work.commit()
-        expected = sorted([*(s.id for s in due), paused.id])
+        expected = [*sorted(s.id for s in due), paused.id]  # same period end: by id; then the fee
         async with self.new() as work:
             assert await work.subscriptions.count_due(later) == 4
             assert [s.id for s in await work.subscriptions.claim_due(later, limit=3)] == expected[:3]

@@ -153,8 +153,13 @@ class MemorySubscriptions(_MemoryRepository):
             self._put(subscription.id, subscription)
 
     def _due(self, now: datetime) -> list[Subscription]:
-        rows = sorted(self.table.values(), key=lambda s: s.id)
-        return [s for s in rows if s.is_due_for_renewal(now) or s.beach_fee_due(now)]
+        """Oldest due first, renewals before beach fees, as the SQL one claims them."""
+        rows = list(self.table.values())
+        renewals = sorted(
+            (s for s in rows if s.is_due_for_renewal(now)), key=lambda s: (s.current_period_end, s.id)
+        )
+        fees = [s for s in rows if s.beach_fee_due(now) and s.next_beach_fee_at is not None]
+        return renewals + sorted(fees, key=lambda s: (s.next_beach_fee_at or now, s.id))
 
     async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
         return [self._tracked(s) for s in self._due(now)[:limit]]

@@ -87,6 +87,7 @@ subscriptions = Table(
     Column("version", Integer, nullable=False),
     Column("pause_events_applied", BigInteger, nullable=False, server_default="0"),
     Index("ix_subscriptions_due", "status", "current_period_end"),
+    Index("ix_subscriptions_beach_fee_due", "status", "next_beach_fee_at"),
 )
 
 invoice_counters = Table(

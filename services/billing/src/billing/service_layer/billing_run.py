@@ -8,10 +8,13 @@ then charges them outside any transaction.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from billing.metrics import RENEWAL_DAY_DONE, RENEWAL_DAY_TO_DO
 from billing.service_layer.charging import queue_first_attempts
 from billing.service_layer.invoicing import Charge, beach_fee_charge, issue, period_charge
 from billing.service_layer.unit_of_work import BillingUnitOfWork
@@ -19,6 +22,7 @@ from shared.bus import Command, Query
 from shared.contracts.billing import ChargeContext
 
 UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,7 +98,11 @@ async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
 
 
 async def run_until_done(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:
-    total = RunReport()
+    """Batch after batch until nothing is due; a renewal day says how it is going after
+    each batch (a log line and the `billing_run_*` metrics): done, to do, and the rate."""
+    total, started = RunReport(), time.monotonic()
+    async with uow().read_only() as work:
+        due_at_start = await work.subscriptions.count_due(work.clock.now())
     while True:
         report = await run_batch(uow, batch_size)
         total.renewals += report.renewals
@@ -103,3 +111,16 @@ async def run_until_done(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunRe
         total.queued_attempts += report.queued_attempts
         if not (report.renewals or report.beach_fees or report.expiry_notices):
             return total
+        _progress(report, total, due_at_start, time.monotonic() - started)
+
+
+def _progress(batch: RunReport, total: RunReport, due_at_start: int, elapsed: float) -> None:
+    RENEWAL_DAY_DONE.labels("renewal").inc(batch.renewals)
+    RENEWAL_DAY_DONE.labels("beach_fee").inc(batch.beach_fees)
+    done = total.renewals + total.beach_fees
+    to_do = max(due_at_start - done, 0)
+    RENEWAL_DAY_TO_DO.set(to_do)
+    log.info(
+        "billing run batch",
+        extra={"done": done, "to_do": to_do, "per_second": round(done / elapsed, 1) if elapsed else None},
+    )

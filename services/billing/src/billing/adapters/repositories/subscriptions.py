@@ -34,17 +34,22 @@ def _subscription_values(subscription: Subscription) -> dict[str, object]:
     )
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Renewal due (and no pause agreed to begin instead), or a beach fee due."""
+def _renewal_due(now: datetime) -> ColumnElement[bool]:
+    """Active, the period over, and no pause agreed to begin instead."""
     t = subscriptions
     no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
         t.c.scheduled_pause_starts_at > t.c.current_period_end
     )
-    due_renewal = (
-        (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now) & no_pause_ahead
-    )
-    due_fee = _fee_owed() & (t.c.next_beach_fee_at <= now)
-    return due_renewal | due_fee
+    return (t.c.status == SubscriptionStatus.ACTIVE.value) & (t.c.current_period_end <= now) & no_pause_ahead
+
+
+def _fee_due(now: datetime) -> ColumnElement[bool]:
+    return _fee_owed() & (subscriptions.c.next_beach_fee_at <= now)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Renewal due, or a beach fee due."""
+    return _renewal_due(now) | _fee_due(now)
 
 
 def _fee_owed() -> ColumnElement[bool]:
@@ -107,13 +112,25 @@ class SubscriptionRepository(_Repository):
             subscription.version += 1
 
     async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
-        """Subscriptions with work due: renewal or a beach fee.
+        """Subscriptions with work due, oldest due first: renewals, then beach fees.
 
-        On PostgreSQL the rows stay locked until commit and rows another runner holds
-        are skipped, so two billing runners never renew the same subscription.
+        Each is one walk of its index in due order (`ix_subscriptions_due`,
+        `ix_subscriptions_beach_fee_due`) that stops after `limit` rows, so a batch late in
+        a renewal day costs what the first one did. On PostgreSQL the rows stay locked
+        until commit and rows another runner holds are skipped, so two billing runners
+        never renew the same subscription. The domain then decides what each one owes.
         """
         t = subscriptions
-        query = select(t).where(_due(now)).order_by(t.c.id).limit(limit)
+        renewals = await self._claim(_renewal_due(now), (t.c.current_period_end, t.c.id), limit)
+        if len(renewals) == limit:
+            return renewals
+        fees = await self._claim(_fee_due(now), (t.c.next_beach_fee_at, t.c.id), limit - len(renewals))
+        return renewals + fees
+
+    async def _claim(
+        self, due: ColumnElement[bool], order: tuple[ColumnElement[Any], ...], limit: int
+    ) -> list[Subscription]:
+        query = select(subscriptions).where(due).order_by(*order).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return [self._loaded(row) for row in await self.session.execute(query)]
