@@ -12,6 +12,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from shared.db.migrations import upgrade
 from shared.logs import configure_logging
@@ -23,7 +24,7 @@ from shared.settings import ServiceSettings
 def run_cli(
     name: str,
     load: Callable[[], ServiceSettings],
-    bootstrap: Callable[[ServiceSettings], Service],
+    bootstrap: Callable[[ServiceSettings], Service[Any]],
     argv: list[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=name, description=f"The {name} service.")
@@ -57,7 +58,10 @@ def run_cli(
 
 
 def _redrive(
-    parser: argparse.ArgumentParser, service: Service, settings: ServiceSettings, args: argparse.Namespace
+    parser: argparse.ArgumentParser,
+    service: Service[Any],
+    settings: ServiceSettings,
+    args: argparse.Namespace,
 ) -> None:
     consumers = [c.name for c in service.consumers if c.topic.value == args.topic]
     if not consumers:
@@ -68,13 +72,13 @@ def _redrive(
     print(f"{count} dead letters of {args.topic} published back to it")
 
 
-async def _migrate(service: Service, package: str) -> None:
+async def _migrate(service: Service[Any], package: str) -> None:
     await upgrade(service.engine, package)
     await service.engine.dispose()
     print(f"{package}: database is at the latest schema")
 
 
-async def _relay_only(service: Service) -> None:
+async def _relay_only(service: Service[Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -87,7 +91,7 @@ async def _relay_only(service: Service) -> None:
         await service.engine.dispose()
 
 
-async def _republish(service: Service, since: datetime) -> int:
+async def _republish(service: Service[Any], since: datetime) -> int:
     async with service.engine.begin() as conn:
         count = await service.relay.outbox.republish_since(conn, since)
     await service.engine.dispose()

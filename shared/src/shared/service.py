@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -47,13 +47,19 @@ fetching goes on in the background meanwhile (`KAFKA_FETCH_MAX_WAIT_MS`): a shor
 here costs a cheap wake-up, not a request to the broker."""
 
 
+W = TypeVar("W", bound=SqlUnitOfWork)
+
+
 @dataclass
-class Service:
+class Service(Generic[W]):
+    """`W` is the service's own unit of work, so a test that drives a use case with
+    `service.unit_of_work` is type-checked against that service's repositories."""
+
     name: str
     settings: ServiceSettings
     port: int
     infra: Infrastructure
-    unit_of_work: Callable[[], SqlUnitOfWork]
+    unit_of_work: Callable[[], W]
     consumers: Sequence[EventConsumer] = ()
     routers: Sequence[APIRouter] = ()
     workers: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()

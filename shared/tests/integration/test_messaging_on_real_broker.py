@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -36,13 +37,13 @@ pytestmark = pytest.mark.broker
 
 
 class Stack:
-    def __init__(self, billing: Service, dunning: Service, pause: Service) -> None:
+    def __init__(self, billing: Service[Any], dunning: Service[Any], pause: Service[Any]) -> None:
         self.billing, self.dunning, self.pause = billing, dunning, pause
 
-    def http(self, service: Service) -> httpx.AsyncClient:
+    def http(self, service: Service[Any]) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://test")
 
-    async def count(self, service: Service, table: Table) -> int:
+    async def count(self, service: Service[Any], table: Table) -> int:
         async with service.engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
@@ -107,7 +108,7 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
     for n in range(1000):
         async with stack.billing.unit_of_work() as work:
             command = RegisterCustomer(email=f"c{n}@example.com", name=f"Customer {n}", timezone="UTC")
-            await register_customer(command, work)  # type: ignore[arg-type]
+            await register_customer(command, work)
             await work.commit()
     assert await stack.count(stack.billing, customers) == 1000
 
@@ -120,7 +121,7 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
 
     for service, orm in ((stack.dunning, dunning_orm), (stack.pause, pause_orm)):
 
-        async def state(service: Service = service, orm: ModuleType = orm) -> tuple[int, int]:
+        async def state(service: Service[Any] = service, orm: ModuleType = orm) -> tuple[int, int]:
             return (
                 await stack.count(service, orm.customer_profiles),
                 await stack.count(service, orm.messaging.inbox),

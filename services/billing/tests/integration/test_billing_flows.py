@@ -82,7 +82,7 @@ class ScriptedGateway:
 
 class Billing:
     def __init__(
-        self, service: Service, gateway: ScriptedGateway, clock: TestClock, leases: ChargeLeases
+        self, service: Service[Any], gateway: ScriptedGateway, clock: TestClock, leases: ChargeLeases
     ) -> None:
         self.service, self.gateway, self.clock, self.leases = service, gateway, clock, leases
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://b")
@@ -113,12 +113,12 @@ class Billing:
         return answer.json()["data"]  # type: ignore[no-any-return]
 
     async def run(self) -> None:
-        await run_until_done(self.service.unit_of_work)  # type: ignore[arg-type]
+        await run_until_done(self.service.unit_of_work)
         await self.collect()
 
     async def collect(self, leases: ChargeLeases | None = None) -> int:
         """The collector of a billing process (this one, or another one's `leases`)."""
-        return await collect_pending(self.service.unit_of_work, self.gateway, leases or self.leases)  # type: ignore[arg-type]
+        return await collect_pending(self.service.unit_of_work, self.gateway, leases or self.leases)
 
     async def outbox_types(self) -> list[str]:
         async with self.service.engine.connect() as conn:
@@ -188,10 +188,10 @@ async def test_an_unknown_gateway_outcome_is_charged_again_with_the_same_key(bil
     subscription = await billing.subscribe()
     billing.gateway.unavailable = 1
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
-    report = await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    report = await run_until_done(billing.service.unit_of_work)
     [attempt_id] = report.queued_attempts
     assert await billing.collect() == 0, "the answer is unknown: the attempt stays pending"
-    settled = await collect([attempt_id], billing.service.unit_of_work, billing.gateway, billing.leases)  # type: ignore[arg-type]
+    settled = await collect([attempt_id], billing.service.unit_of_work, billing.gateway, billing.leases)
     assert settled == 1
     assert [i["status"] for i in await billing.invoices(subscription["id"])] == ["paid", "paid"]
     assert len(billing.gateway.charges) == 2  # the first period and this renewal, each once
@@ -208,7 +208,7 @@ async def test_two_billing_processes_racing_for_a_pending_charge_send_it_once(bi
     calls the gateway, and the other one never sends it."""
     subscription = await billing.subscribe()
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
-    await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    await run_until_done(billing.service.unit_of_work)
     sends_before = len(billing.gateway.sends)
     other = ChargeLeases(owner="billing-2")
 
@@ -229,12 +229,12 @@ async def test_a_crashed_holders_charge_is_sent_again_with_its_key_once_the_leas
     sends it with the same key, which the gateway answers with its first outcome."""
     await billing.subscribe()
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
-    await run_until_done(billing.service.unit_of_work)  # type: ignore[arg-type]
+    await run_until_done(billing.service.unit_of_work)
     wall = TestClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     crashed = ChargeLeases(owner="billing-dead", length=timedelta(seconds=60), clock=wall)
     survivor = ChargeLeases(owner="billing-alive", length=timedelta(seconds=60), clock=wall)
     async with billing.service.unit_of_work() as work:
-        [held] = await work.attempts.claim_pending(crashed.new(), wall.now(), 10)  # type: ignore[attr-defined]
+        [held] = await work.attempts.claim_pending(crashed.new(), wall.now(), 10)
         await work.commit()
     sends_before = len(billing.gateway.sends)
 
@@ -244,7 +244,7 @@ async def test_a_crashed_holders_charge_is_sent_again_with_its_key_once_the_leas
 
     assert billing.gateway.sends[sends_before:] == [held]
     async with billing.service.unit_of_work() as work:
-        [attempt] = await work.attempts.get_many([held])  # type: ignore[attr-defined]
+        [attempt] = await work.attempts.get_many([held])
     assert attempt.status.value == "succeeded"
     assert attempt.lease_owner == "billing-alive"
 
@@ -324,7 +324,7 @@ async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on
     )  # fmt: skip
     billing.clock.move_to(starts)
     async with billing.service.unit_of_work() as work:
-        await commands.pause_started(new_event(started, source="/pause", time=starts), work)  # type: ignore[arg-type]
+        await commands.pause_started(new_event(started, source="/pause", time=starts), work)
         await work.commit()
     for day in range(0, 90, 3):
         moment = starts + timedelta(days=day)
@@ -339,7 +339,7 @@ async def test_a_two_month_pause_charges_two_beach_fees_then_a_regular_period_on
         ended_at=resumes, reason="scheduled",
     )  # fmt: skip
     async with billing.service.unit_of_work() as work:
-        await commands.pause_ended(new_event(ended, source="/pause", time=resumes), work)  # type: ignore[arg-type]
+        await commands.pause_ended(new_event(ended, source="/pause", time=resumes), work)
         await work.commit()
     await billing.run()
     await billing.collect()
@@ -362,7 +362,7 @@ async def test_a_renewal_day_says_how_it_is_going_after_each_batch(
         )
     billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
     with caplog.at_level("INFO", logger="billing.service_layer.billing_run"):
-        report = await run_until_done(billing.service.unit_of_work, batch_size=2)  # type: ignore[arg-type]
+        report = await run_until_done(billing.service.unit_of_work, batch_size=2)
     batches = [r for r in caplog.records if r.getMessage() == "billing run batch"]
     assert report.renewals == 5
     assert [(r.done, r.to_do) for r in batches] == [(2, 3), (4, 1), (5, 0)]  # type: ignore[attr-defined]

@@ -50,7 +50,7 @@ class NoGateway:
         raise AssertionError("the billing run only queues charges")
 
 
-async def service_on(url: str, clock: TestClock, **env: str) -> Service:
+async def service_on(url: str, clock: TestClock, **env: str) -> Service[Any]:
     service = bootstrap(
         settings_for(BillingSettings, BILLING_DATABASE_URL=url, **env), clock=clock, gateway=NoGateway()
     )
@@ -58,7 +58,7 @@ async def service_on(url: str, clock: TestClock, **env: str) -> Service:
     return service
 
 
-async def outbox_types(service: Service) -> list[str]:
+async def outbox_types(service: Service[Any]) -> list[str]:
     async with service.engine.connect() as conn:
         rows = await conn.execute(select(messaging.outbox.c.event_type))
         return [row.event_type for row in rows]
@@ -72,13 +72,13 @@ async def test_two_billing_runners_at_once_renew_each_subscription_exactly_once(
     async with first.unit_of_work() as work:
         for _ in range(60):
             work.track(subscription := Subscription.start(customer_id="cus_1", plan=PLAN, now=START))
-            await work.subscriptions.add(subscription)  # type: ignore[attr-defined]
+            await work.subscriptions.add(subscription)
         await work.commit()
     clock.move_to(START + timedelta(days=31))
 
     reports = await asyncio.gather(
-        run_until_done(first.unit_of_work, batch_size=7),  # type: ignore[arg-type]
-        run_until_done(second.unit_of_work, batch_size=7),  # type: ignore[arg-type]
+        run_until_done(first.unit_of_work, batch_size=7),
+        run_until_done(second.unit_of_work, batch_size=7),
     )
     assert sum(r.renewals for r in reports) == 60
     async with first.engine.connect() as conn:
@@ -104,22 +104,22 @@ async def test_a_batch_save_refuses_the_whole_batch_if_one_subscription_changed_
     async with service.unit_of_work() as work:
         started = [Subscription.start(customer_id="cus_1", plan=PLAN, now=START) for _ in range(3)]
         for subscription in started:
-            await work.subscriptions.add(subscription)  # type: ignore[attr-defined]
+            await work.subscriptions.add(subscription)
         await work.commit()
     ids = [s.id for s in started]
     async with service.unit_of_work() as work:
-        stale = list((await work.subscriptions.get_many(ids)).values())  # type: ignore[attr-defined]
+        stale = list((await work.subscriptions.get_many(ids)).values())
     async with service.unit_of_work() as work:
-        other = await work.subscriptions.get(ids[1])  # type: ignore[attr-defined]
+        other = await work.subscriptions.get(ids[1])
         other.cancel_reason = "changed by another process"
-        await work.subscriptions.save(other)  # type: ignore[attr-defined]
+        await work.subscriptions.save(other)
         await work.commit()
 
     for subscription in stale:
         subscription.cancel_reason = "stale write"
     async with service.unit_of_work() as work:
         with pytest.raises(ConcurrentUpdate, match=r"subscription .* changed concurrently"):
-            await work.subscriptions.save_many(stale)  # type: ignore[attr-defined]
+            await work.subscriptions.save_many(stale)
     async with service.engine.connect() as conn:
         rows = (await conn.execute(select(subscriptions.c.id, subscriptions.c.cancel_reason))).all()
     assert dict(rows) == {ids[0]: None, ids[1]: "changed by another process", ids[2]: None}
@@ -133,12 +133,12 @@ def stripe_signature(body: bytes, secret: str = SECRET, at: int | None = None) -
 
 
 @pytest.fixture
-async def billing(databases: DatabaseFactory) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
+async def billing(databases: DatabaseFactory) -> AsyncIterator[tuple[Service[Any], httpx.AsyncClient]]:
     service = await service_on(
         await databases.new("webhooks"), TestClock(START), STRIPE_WEBHOOK_SECRET=SECRET
     )
     async with service.unit_of_work() as work:
-        customer = await work.customers.get("cus_x")  # type: ignore[attr-defined]
+        customer = await work.customers.get("cus_x")
         assert customer is None
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://b")
     yield service, http
@@ -164,7 +164,7 @@ def card_updated_event(event_id: str, customer: str) -> bytes:
 
 
 async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once(
-    billing: tuple[Service, httpx.AsyncClient],
+    billing: tuple[Service[Any], httpx.AsyncClient],
 ) -> None:
     service, http = billing
     created = await http.post(
@@ -174,7 +174,7 @@ async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once
     )
     customer_id = created.json()["id"]
     async with service.unit_of_work() as work:
-        await work.customers.set_gateway_customer(customer_id, "cus_stripe_1")  # type: ignore[attr-defined]
+        await work.customers.set_gateway_customer(customer_id, "cus_stripe_1")
         await work.commit()
 
     body = card_updated_event("evt_1", "cus_stripe_1")
@@ -196,7 +196,7 @@ async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once
     [None, "t=1,v1=deadbeef", stripe_signature(b"other body"), stripe_signature(b"{}", secret="whsec_wrong")],
 )
 async def test_a_webhook_without_a_valid_signature_is_refused_kept_and_changes_nothing(
-    billing: tuple[Service, httpx.AsyncClient], signature: str | None
+    billing: tuple[Service[Any], httpx.AsyncClient], signature: str | None
 ) -> None:
     service, http = billing
     body = card_updated_event("evt_2", "cus_stripe_1")
@@ -222,11 +222,11 @@ async def test_a_card_about_to_expire_is_announced_once(databases: DatabaseFacto
     clock = TestClock(datetime(2026, 5, 1, tzinfo=UTC))
     service = await service_on(await databases.new("expiring"), clock)
     async with service.unit_of_work() as work:
-        await work.payment_methods.add_default(default_card("cus_1", 6, 2026, clock))  # type: ignore[attr-defined]
+        await work.payment_methods.add_default(default_card("cus_1", 6, 2026, clock))
         await work.commit()
     for day in (0, 10, 31, 35, 45, 60):
         clock.move_to(datetime(2026, 5, 1, tzinfo=UTC) + timedelta(days=day))
-        await run_until_done(service.unit_of_work)  # type: ignore[arg-type]
+        await run_until_done(service.unit_of_work)
     types = await outbox_types(service)
     assert types.count("payment_method.expiring") == 1
     async with service.engine.connect() as conn:
@@ -249,12 +249,12 @@ async def test_cards_that_expired_long_ago_do_not_crowd_out_one_about_to_expire(
     service = await service_on(await databases.new("crowded"), clock)
     async with service.unit_of_work() as work:
         for n in range(150):  # more than a batch (100) of cards that expired in 2024
-            await work.payment_methods.add_default(default_card(f"cus_old_{n}", 1, 2024, clock))  # type: ignore[attr-defined]
-        await work.payment_methods.add_default(default_card("cus_1", 5, 2026, clock))  # type: ignore[attr-defined]
+            await work.payment_methods.add_default(default_card(f"cus_old_{n}", 1, 2024, clock))
+        await work.payment_methods.add_default(default_card("cus_1", 5, 2026, clock))
         await work.commit()
 
     clock.move_to(datetime(2026, 5, 5, tzinfo=UTC))  # within 30 days of the end of May
-    await run_until_done(service.unit_of_work)  # type: ignore[arg-type]
+    await run_until_done(service.unit_of_work)
 
     assert (await outbox_types(service)).count("payment_method.expiring") == 1
     await service.engine.dispose()

@@ -103,14 +103,15 @@ async def pause_state(url: str, subscription_id: str, batches: list[list[Message
         async with service.unit_of_work() as work:
             subscription = Subscription.start(customer_id="cus_1", plan=PRO, now=START)
             subscription.id = subscription_id
-            await work.subscriptions.add(subscription)  # type: ignore[attr-defined]
+            await work.subscriptions.add(subscription)
             await work.commit()
         offset = 0
         for batch in batches:
             await consumer.process_batch(sources(batch, offset))
             offset += len(batch)
         async with service.unit_of_work().read_only() as work:
-            final = await work.subscriptions.get(subscription_id)  # type: ignore[attr-defined]
+            final = await work.subscriptions.get(subscription_id)
+        assert final is not None
         return {
             "status": final.status.value,
             "pause_id": final.pause_id,

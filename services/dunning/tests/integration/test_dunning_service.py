@@ -45,12 +45,12 @@ class NoMail:
 
 
 class Dunning:
-    def __init__(self, service: Service, clock: TestClock) -> None:
+    def __init__(self, service: Service[Any], clock: TestClock) -> None:
         self.service, self.clock = service, clock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://d")
         self.offset = 0
         book = service.settings.policy_book()  # type: ignore[attr-defined]
-        bus = dunning_bus(service.unit_of_work, book=book, links=StaticLinks(), mailer=NoMail())  # type: ignore[arg-type]
+        bus = dunning_bus(service.unit_of_work, book=book, links=StaticLinks(), mailer=NoMail())
         self.scheduler = DunningScheduler(bus, StaticLinks())
 
     async def feed(self, *facts: EventData) -> list[str]:
