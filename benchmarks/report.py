@@ -76,7 +76,7 @@ def table(runs: list[Repetition]) -> list[str]:
 
 def machine(postgres: str) -> list[str]:
     return [
-        f"- machine: `{' '.join(platform.uname())}`",
+        f"- machine: `{' '.join(os.uname())}`",
         f"- CPUs: {os.cpu_count()}",
         f"- Python: {platform.python_version()}",
         f"- PostgreSQL: {postgres}",
