@@ -41,8 +41,9 @@ format: $(STAMP)
 schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
 	$(BIN)/python -m shared.contracts.schema contracts/schemas
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+BENCH_ARGS ?=
+bench: $(STAMP)  ## messaging path and billing run (PostgreSQL at 127.0.0.1:5432 or BENCH_DATABASE_URL); see docs/benchmarks.md
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 SIMULATE_ARGS ?= --engine model --customers 10000 --months 12 --seeds 3
 simulate: $(STAMP)  ## compare dunning policies on a synthetic subscriber base (see README, Simulator)
