@@ -121,3 +121,65 @@ async def test_card_entry_in_the_browser_is_refused_clearly_under_the_simulated_
     assert "PAYMENT_GATEWAY=stripe" in answer.json()["error"]["message"]
     assert (await client.post("/v1/customers/cus_missing/card-setups", headers=ADMIN)).status_code == 404
     assert (await client.post(f"/v1/customers/{customer['id']}/card-setups")).status_code == 401
+
+
+PLAN = {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"email": "ada@example.com", ', "body"),  # cut short
+        (b"\xff\xfe", "body"),  # not UTF-8
+    ],
+)
+async def test_a_body_that_is_not_json_is_refused_naming_the_body(
+    client: httpx.AsyncClient, body: bytes, field: str
+) -> None:
+    answer = await client.post(
+        "/v1/customers", content=body, headers=ADMIN | {"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Ada\u202eecalevoL", "Ada\u2066L", "\t"])
+async def test_control_characters_in_a_name_are_refused_naming_it(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    answer = await client.post("/v1/customers", json=ADA | {"name": name}, headers=ADMIN)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "name"
+
+
+PERSIAN_WITH_ZWNJ = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+
+
+async def test_a_name_keeps_the_joiners_real_scripts_need(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/v1/customers", json=ADA | {"name": PERSIAN_WITH_ZWNJ}, headers=ADMIN)
+    assert answer.status_code == 201
+    assert answer.json()["name"] == PERSIAN_WITH_ZWNJ
+
+
+@pytest.mark.parametrize(
+    ("field", "amount"),
+    [("amount", 2**63), ("amount", 2**63 - 1), ("amount", 10**9 + 1), ("beach_fee_amount", 2**70)],
+)
+async def test_amounts_beyond_ten_million_of_the_currency_are_refused_naming_the_field(
+    client: httpx.AsyncClient, field: str, amount: int
+) -> None:
+    answer = await client.post("/v1/plans", json=PLAN | {field: amount}, headers=ADMIN)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == field
+
+
+async def test_ten_million_dollars_is_still_a_price(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/v1/plans", json=PLAN | {"amount": 10**9}, headers=ADMIN)
+    assert answer.status_code == 201
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "2026-", "0.5", "2026-00000x"])
+async def test_an_invoice_cursor_that_no_page_gave_is_refused(client: httpx.AsyncClient, cursor: str) -> None:
+    answer = await client.get(f"/v1/invoices?subscription_id=sub_1&cursor={cursor}", headers=ADMIN)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "cursor"

@@ -50,8 +50,17 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _detail(error: Any) -> dict[str, str]:
+    """A body that is not JSON is the body's fault, not a field's: FastAPI puts the
+    character position where the field name goes."""
+    if error.get("type") == "json_invalid":
+        position = error["loc"][-1] if len(error["loc"]) > 1 else "?"
+        return {"field": "body", "message": f"not valid JSON (at character {position})"}
+    return {"field": _field_name(tuple(error["loc"])), "message": error["msg"]}
+
+
 async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    details = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    details = [_detail(e) for e in exc.errors()]
     first = details[0] if details else {"field": "body", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}"
     return JSONResponse(error_body("invalid_request", message, first["field"], details), status_code=422)

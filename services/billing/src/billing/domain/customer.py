@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from shared.contracts.base import EventData
 from shared.contracts.billing import CustomerCreated
 from shared.errors import DomainError
+from shared.text import plain_text
 
 
 class InvalidCustomer(DomainError):
@@ -61,12 +62,10 @@ class Customer:
 
     @classmethod
     def register(cls, *, email: str, name: str, timezone: str, now: datetime) -> Customer:
-        if not name.strip():
-            raise InvalidCustomer("name", "must not be empty")
         customer = cls(
             id=new_customer_id(),
-            email=check_email(email),
-            name=name.strip(),
+            email=check_email(plain_text("email", email, InvalidCustomer)),
+            name=plain_text("name", name, InvalidCustomer),
             timezone=check_timezone(timezone),
             created_at=now,
         )

@@ -8,9 +8,21 @@ from typing import Literal
 
 from shared.errors import DomainError
 from shared.money import Money, currency_exponent
+from shared.text import plain_text
 
 Interval = Literal["month", "year"]
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+MAX_MAJOR_UNITS = 10_000_000
+"""The most a plan may charge per period, in the currency's major unit (ten million
+dollars, yen or dinars): far above any real price, and far below what a 64-bit column
+holds, so no total or report can overflow."""
+
+
+def max_amount(currency: str) -> int:
+    """The largest amount of `currency` a plan may charge, in minor units."""
+    return int(MAX_MAJOR_UNITS * 10 ** currency_exponent(currency))
 
 
 def default_beach_fee(currency: str) -> Money:
@@ -39,8 +51,7 @@ class Plan:
     ) -> Plan:
         if not _CODE.fullmatch(code):
             raise DomainError("code", "use 1-64 lower-case letters, digits, '-' or '_'")
-        if not name.strip():
-            raise DomainError("name", "must not be empty")
+        name = plain_text("name", name)
         if interval not in ("month", "year"):
             raise DomainError("interval", "must be 'month' or 'year'")
         try:
@@ -49,10 +60,14 @@ class Plan:
             raise DomainError("currency", f"unknown ISO 4217 currency {currency!r}") from None
         if amount <= 0:
             raise DomainError("amount", "must be a positive number of minor units")
+        if amount > max_amount(currency):
+            raise DomainError("amount", f"at most {max_amount(currency)} minor units of {currency}")
         fee = (
             default_beach_fee(currency) if beach_fee_amount is None else Money.of(beach_fee_amount, currency)
         )
         if fee.amount < 0:
             raise DomainError("beach_fee_amount", "must not be negative")
+        if fee.amount > max_amount(currency):
+            raise DomainError("beach_fee_amount", f"at most {max_amount(currency)} minor units of {currency}")
         price = Money.of(amount, currency)
         return cls(code=code, name=name.strip(), price=price, interval=interval, beach_fee=fee)  # type: ignore[arg-type]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from billing.domain.invoice import Invoice
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.bus import Query
-from shared.errors import NotFound
+from shared.errors import DomainError, NotFound
+
+INVOICE_NUMBER = re.compile(r"\d{4}-\d{6,}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class ShowInvoice(Query[Invoice]):
 
 
 async def list_invoices(query: ListInvoices, work: BillingUnitOfWork) -> InvoicePage:
+    if query.cursor is not None and not INVOICE_NUMBER.fullmatch(query.cursor):
+        raise DomainError("cursor", "not a next_cursor from a previous page")
     found = await work.invoices.for_subscription(
         query.subscription_id, after=query.cursor, limit=query.limit + 1
     )

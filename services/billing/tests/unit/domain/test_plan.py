@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.domain.plan import Plan, default_beach_fee
+from billing.domain.plan import MAX_MAJOR_UNITS, Plan, default_beach_fee, max_amount
 from shared.errors import DomainError
 from shared.money import Money
 
@@ -106,11 +106,20 @@ def test_the_default_beach_fee_is_one_unit_of_the_currency_in_its_minor_units(
     assert default_beach_fee(currency) == Money.of(fee, currency)
 
 
-@given(fee=st.integers(0, 10**9), currency=st.sampled_from(["JPY", "USD", "KWD"]))
+@given(fee=st.integers(0, MAX_MAJOR_UNITS), currency=st.sampled_from(["JPY", "USD", "KWD"]))
 def test_a_given_beach_fee_amount_is_used_in_the_plan_currency(fee: int, currency: str) -> None:
     plan = define(currency=currency, beach_fee_amount=fee)
 
     assert plan.beach_fee == Money.of(fee, currency)
+
+
+@pytest.mark.parametrize(("currency", "most"), [("JPY", 10**7), ("USD", 10**9), ("KWD", 10**10)])
+def test_a_plan_charges_at_most_ten_million_of_its_currency(currency: str, most: int) -> None:
+    assert max_amount(currency) == most
+    assert define(currency=currency, amount=most).price == Money.of(most, currency)
+    with pytest.raises(DomainError) as refused:
+        define(currency=currency, amount=most + 1)
+    assert refused.value.field == "amount"
 
 
 def test_a_free_month_on_the_beach_is_allowed() -> None:
