@@ -18,6 +18,7 @@ from pause.service_layer.handlers import Bus
 from pause.service_layer.messages import CustomerTimezone, Principal
 from shared.clock import Clock
 from shared.errors import DomainError
+from shared.http.errors import api_error_of
 from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
@@ -32,7 +33,11 @@ async def form_of(request: Request) -> dict[str, str]:
 
 
 async def months_in(request: Request) -> int:
-    return int((await form_of(request)).get("months", "0") or 0)
+    """The form's whole number of months; anything else is the customer's to fix."""
+    raw = (await form_of(request)).get("months", "").strip()
+    if not raw.isdigit() or len(raw) > 3:
+        raise DomainError("months", "choose how many months, as a whole number")
+    return int(raw)
 
 
 def back(done: str) -> RedirectResponse:
@@ -64,5 +69,5 @@ class PortalSession:
         CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(customer_id)))
         try:
             return await work(Principal(customer_id=customer_id))
-        except DomainError as exc:
-            return page(title, BACK, status=409, error=str(exc))
+        except DomainError as exc:  # the same status the API gives: 404, 409, or 422 for bad input
+            return page(title, BACK, status=api_error_of(exc).status, error=str(exc))
