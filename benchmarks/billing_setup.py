@@ -23,7 +23,7 @@ from billing.domain.customer import Customer
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription
-from billing.service_layer.billing_run import UnitOfWorkFactory
+from billing.service_layer.unit_of_work import UnitOfWorkFactory
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 2, 3, tzinfo=UTC)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing.metrics import RENEWAL_DAY_DONE, RENEWAL_DAY_TO_DO
 from billing.service_layer.charging import queue_first_attempts
 from billing.service_layer.invoicing import Charge, beach_fee_charge, issue, period_charge
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import Command, Query
 from shared.contracts.billing import ChargeContext
 
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 log = logging.getLogger(__name__)
 
 
@@ -101,8 +99,7 @@ async def run_until_done(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunRe
     """Batch after batch until nothing is due; a renewal day says how it is going after
     each batch (a log line and the `billing_run_*` metrics): done, to do, and the rate."""
     total, started = RunReport(), time.monotonic()
-    async with uow().read_only() as work:
-        due_at_start = await work.subscriptions.count_due(work.clock.now())
+    due_at_start: int | None = None  # counted once a batch found work, not on every idle tick
     while True:
         report = await run_batch(uow, batch_size)
         total.renewals += report.renewals
@@ -111,6 +108,10 @@ async def run_until_done(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunRe
         total.queued_attempts += report.queued_attempts
         if not (report.renewals or report.beach_fees or report.expiry_notices):
             return total
+        if due_at_start is None:
+            async with uow().read_only() as work:
+                due_at_start = report.renewals + report.beach_fees
+                due_at_start += await work.subscriptions.count_due(work.clock.now())
         _progress(report, total, due_at_start, time.monotonic() - started)
 
 

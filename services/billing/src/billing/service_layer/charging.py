@@ -12,7 +12,6 @@ with the same key, and the gateway answers with the first outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TypeVar
 
 from billing.adapters.gateways.port import (
@@ -24,7 +23,6 @@ from billing.domain.payment import Lease, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 NO_PAYMENT_METHOD = "no_payment_method"
 CONFLICT_TRIES = 3
 T = TypeVar("T")

@@ -18,9 +18,9 @@ from billing.adapters.gateways.port import ChargeRequest, ChargeResult, GatewayU
 from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.settlement import GatewayAnswer, settle_charge
-from billing.service_layer.charging import NO_PAYMENT_METHOD, UnitOfWorkFactory, charge_request
+from billing.service_layer.charging import NO_PAYMENT_METHOD, charge_request
 from billing.service_layer.leases import ChargeLeases
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import Command
 from shared.concurrency import bounded_map
 from shared.failures import ConcurrentUpdate

@@ -7,17 +7,15 @@ already gave us, and applying the network's card update, are one transaction eac
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from billing.adapters.gateways.port import CardDetails, PaymentGateway
 from billing.domain.payment_method import PaymentMethod
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import Command
 from shared.errors import NotFound
 
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 CardSource = Literal["customer", "admin", "card_updater"]
 
 

@@ -16,7 +16,6 @@ from billing.service_layer.billing_run import (
     next_due_at,
     run_due_work,
 )
-from billing.service_layer.charging import UnitOfWorkFactory
 from billing.service_layer.collection import Collector, CollectPending
 from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
 from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice, list_invoices, show_invoice
@@ -36,7 +35,7 @@ from billing.service_layer.subscriptions import (
     SubscriptionHandlers,
     show_subscription,
 )
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import MessageBus
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted

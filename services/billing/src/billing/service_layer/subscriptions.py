@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -13,11 +12,9 @@ from billing.service_layer.charging import charge_request, queue_first_attempts
 from billing.service_layer.collection import collect
 from billing.service_layer.invoicing import issue_period_invoice
 from billing.service_layer.leases import ChargeLeases
-from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import Command, Query
 from shared.errors import DomainError, NotFound
-
-UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ them in the database (what `bootstrap` builds); `billing.adapters.memory` keeps 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from billing.service_layer.repositories import (
     Customers,
     Invoices,
@@ -25,3 +27,7 @@ class BillingUnitOfWork(UnitOfWork):
     subscriptions: Subscriptions
     invoices: Invoices
     attempts: PaymentAttempts
+
+
+UnitOfWorkFactory = Callable[[], BillingUnitOfWork]
+"""What a process (one that owns its transactions) is given: a new unit of work per call."""
