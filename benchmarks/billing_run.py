@@ -72,20 +72,26 @@ async def timed(step: Callable[[], Awaitable[T]]) -> tuple[T, float, float]:
     return answer, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _service(database_url: str) -> tuple[Service[SqlBillingUnitOfWork], BillingSettings, TestClock]:
+def _service(
+    database_url: str,
+) -> tuple[Service[SqlBillingUnitOfWork, BillingSettings], BillingSettings, TestClock]:
     settings = settings_for(BillingSettings, BILLING_DATABASE_URL=database_url)
     clock = TestClock(NOW)
     return bootstrap(settings, clock=clock), settings, clock
 
 
-async def _paid(service: Service[SqlBillingUnitOfWork]) -> int:
+async def _paid(service: Service[SqlBillingUnitOfWork, BillingSettings]) -> int:
     async with service.engine.connect() as conn:
         query = select(func.count()).where(invoices.c.status == "paid")
         return int((await conn.execute(query)).scalar_one())
 
 
 async def _measure(
-    service: Service[SqlBillingUnitOfWork], settings: BillingSettings, clock: TestClock, n: int, sample: int
+    service: Service[SqlBillingUnitOfWork, BillingSettings],
+    settings: BillingSettings,
+    clock: TestClock,
+    n: int,
+    sample: int,
 ) -> Repetition:
     load_before = os.getloadavg()
     uow = service.infra.unit_of_work(SqlBillingUnitOfWork)

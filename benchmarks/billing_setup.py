@@ -44,7 +44,7 @@ def monthly_plan() -> Plan:
 
 
 def _row(thing: Customer | PaymentMethod) -> dict[str, object]:
-    """What `CustomerRepository.add` and `PaymentMethodRepository.add_default` insert."""
+    """What `SqlCustomerRepository.add` and `SqlPaymentMethodRepository.add_default` insert."""
     return {k: v for k, v in thing.__dict__.items() if k != "events"}
 
 

@@ -24,7 +24,7 @@ from shared.settings import ServiceSettings
 def run_cli(
     name: str,
     load: Callable[[], ServiceSettings],
-    bootstrap: Callable[[ServiceSettings], Service[Any]],
+    bootstrap: Callable[[ServiceSettings], Service[Any, Any]],
     argv: list[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=name, description=f"The {name} service.")
@@ -59,7 +59,7 @@ def run_cli(
 
 def _redrive(
     parser: argparse.ArgumentParser,
-    service: Service[Any],
+    service: Service[Any, Any],
     settings: ServiceSettings,
     args: argparse.Namespace,
 ) -> None:
@@ -72,13 +72,13 @@ def _redrive(
     print(f"{count} dead letters of {args.topic} published back to it")
 
 
-async def _migrate(service: Service[Any], package: str) -> None:
+async def _migrate(service: Service[Any, Any], package: str) -> None:
     await upgrade(service.engine, package)
     await service.engine.dispose()
     print(f"{package}: database is at the latest schema")
 
 
-async def _relay_only(service: Service[Any]) -> None:
+async def _relay_only(service: Service[Any, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -91,7 +91,7 @@ async def _relay_only(service: Service[Any]) -> None:
         await service.engine.dispose()
 
 
-async def _republish(service: Service[Any], since: datetime) -> int:
+async def _republish(service: Service[Any, Any], since: datetime) -> int:
     async with service.engine.begin() as conn:
         count = await service.relay.outbox.republish_since(conn, since)
     await service.engine.dispose()

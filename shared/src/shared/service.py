@@ -48,15 +48,17 @@ here costs a cheap wake-up, not a request to the broker."""
 
 
 W = TypeVar("W", bound=SqlUnitOfWork)
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass
-class Service(Generic[W]):
-    """`W` is the service's own unit of work, so a test that drives a use case with
-    `service.unit_of_work` is type-checked against that service's repositories."""
+class Service(Generic[W, S]):
+    """`W` is the service's own unit of work and `S` its own settings, so a test that
+    drives a use case with `service.unit_of_work`, or reads `service.settings`, is
+    type-checked against that service's repositories and fields."""
 
     name: str
-    settings: ServiceSettings
+    settings: S
     port: int
     infra: Infrastructure
     unit_of_work: Callable[[], W]

@@ -37,13 +37,15 @@ pytestmark = pytest.mark.broker
 
 
 class Stack:
-    def __init__(self, billing: Service[Any], dunning: Service[Any], pause: Service[Any]) -> None:
+    def __init__(
+        self, billing: Service[Any, Any], dunning: Service[Any, Any], pause: Service[Any, Any]
+    ) -> None:
         self.billing, self.dunning, self.pause = billing, dunning, pause
 
-    def http(self, service: Service[Any]) -> httpx.AsyncClient:
+    def http(self, service: Service[Any, Any]) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://test")
 
-    async def count(self, service: Service[Any], table: Table) -> int:
+    async def count(self, service: Service[Any, Any], table: Table) -> int:
         async with service.engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
@@ -121,7 +123,7 @@ async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twi
 
     for service, orm in ((stack.dunning, dunning_orm), (stack.pause, pause_orm)):
 
-        async def state(service: Service[Any] = service, orm: ModuleType = orm) -> tuple[int, int]:
+        async def state(service: Service[Any, Any] = service, orm: ModuleType = orm) -> tuple[int, int]:
             return (
                 await stack.count(service, orm.customer_profiles),
                 await stack.count(service, orm.messaging.inbox),

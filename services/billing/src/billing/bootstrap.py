@@ -61,7 +61,7 @@ def card_updater_of(gateway: PaymentGateway) -> CardUpdater | None:
 
 def bootstrap(
     settings: BillingSettings, *, clock: Clock | None = None, gateway: PaymentGateway | None = None
-) -> Service[SqlBillingUnitOfWork]:
+) -> Service[SqlBillingUnitOfWork, BillingSettings]:
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlBillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
@@ -116,7 +116,10 @@ def _routers(
 
 
 def _coordinate_the_test_clock(
-    service: Service[SqlBillingUnitOfWork], settings: BillingSettings, infra: Infrastructure, owner: str
+    service: Service[SqlBillingUnitOfWork, BillingSettings],
+    settings: BillingSettings,
+    infra: Infrastructure,
+    owner: str,
 ) -> None:
     """Billing moves the test clock for everyone: it holds the advance record and asks
     every registered participant, replicas included, to follow."""

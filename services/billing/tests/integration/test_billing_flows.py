@@ -82,7 +82,7 @@ class ScriptedGateway:
 
 class Billing:
     def __init__(
-        self, service: Service[Any], gateway: ScriptedGateway, clock: TestClock, leases: ChargeLeases
+        self, service: Service[Any, Any], gateway: ScriptedGateway, clock: TestClock, leases: ChargeLeases
     ) -> None:
         self.service, self.gateway, self.clock, self.leases = service, gateway, clock, leases
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://b")

@@ -50,7 +50,7 @@ class NoGateway:
         raise AssertionError("the billing run only queues charges")
 
 
-async def service_on(url: str, clock: TestClock, **env: str) -> Service[Any]:
+async def service_on(url: str, clock: TestClock, **env: str) -> Service[Any, Any]:
     service = bootstrap(
         settings_for(BillingSettings, BILLING_DATABASE_URL=url, **env), clock=clock, gateway=NoGateway()
     )
@@ -58,7 +58,7 @@ async def service_on(url: str, clock: TestClock, **env: str) -> Service[Any]:
     return service
 
 
-async def outbox_types(service: Service[Any]) -> list[str]:
+async def outbox_types(service: Service[Any, Any]) -> list[str]:
     async with service.engine.connect() as conn:
         rows = await conn.execute(select(messaging.outbox.c.event_type))
         return [row.event_type for row in rows]
@@ -133,7 +133,7 @@ def stripe_signature(body: bytes, secret: str = SECRET, at: int | None = None) -
 
 
 @pytest.fixture
-async def billing(databases: DatabaseFactory) -> AsyncIterator[tuple[Service[Any], httpx.AsyncClient]]:
+async def billing(databases: DatabaseFactory) -> AsyncIterator[tuple[Service[Any, Any], httpx.AsyncClient]]:
     service = await service_on(
         await databases.new("webhooks"), TestClock(START), STRIPE_WEBHOOK_SECRET=SECRET
     )
@@ -164,7 +164,7 @@ def card_updated_event(event_id: str, customer: str) -> bytes:
 
 
 async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once(
-    billing: tuple[Service[Any], httpx.AsyncClient],
+    billing: tuple[Service[Any, Any], httpx.AsyncClient],
 ) -> None:
     service, http = billing
     created = await http.post(
@@ -196,7 +196,7 @@ async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once
     [None, "t=1,v1=deadbeef", stripe_signature(b"other body"), stripe_signature(b"{}", secret="whsec_wrong")],
 )
 async def test_a_webhook_without_a_valid_signature_is_refused_kept_and_changes_nothing(
-    billing: tuple[Service[Any], httpx.AsyncClient], signature: str | None
+    billing: tuple[Service[Any, Any], httpx.AsyncClient], signature: str | None
 ) -> None:
     service, http = billing
     body = card_updated_event("evt_2", "cus_stripe_1")

@@ -24,7 +24,7 @@ ADA = {"email": "ada@example.com", "name": "Ada Lovelace", "timezone": "Europe/L
 
 
 @pytest.fixture
-async def billing(databases: DatabaseFactory) -> AsyncIterator[Service[Any]]:
+async def billing(databases: DatabaseFactory) -> AsyncIterator[Service[Any, Any]]:
     service = bootstrap(settings_for(BillingSettings, BILLING_DATABASE_URL=await databases.new("billing")))
     await upgrade(service.engine, "billing")
     yield service
@@ -32,14 +32,14 @@ async def billing(databases: DatabaseFactory) -> AsyncIterator[Service[Any]]:
 
 
 @pytest.fixture
-async def client(billing: Service[Any]) -> AsyncIterator[httpx.AsyncClient]:
+async def client(billing: Service[Any, Any]) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=billing.app())
     async with httpx.AsyncClient(transport=transport, base_url="http://billing") as client:
         yield client
 
 
 async def test_creating_a_customer_stores_it_with_its_event_in_the_outbox(
-    client: httpx.AsyncClient, billing: Service[Any]
+    client: httpx.AsyncClient, billing: Service[Any, Any]
 ) -> None:
     response = await client.post("/v1/customers", json=ADA, headers=ADMIN)
     assert response.status_code == 201
@@ -64,7 +64,7 @@ async def test_creating_a_customer_stores_it_with_its_event_in_the_outbox(
     assert fetched.json() == body
 
 
-async def test_writes_need_the_admin_key(client: httpx.AsyncClient, billing: Service[Any]) -> None:
+async def test_writes_need_the_admin_key(client: httpx.AsyncClient, billing: Service[Any, Any]) -> None:
     missing = await client.post("/v1/customers", json=ADA)
     wrong = await client.post("/v1/customers", json=ADA, headers={"Authorization": "Bearer guess-me-please"})
     finance = await client.post("/v1/customers", json=ADA, headers=FINANCE)

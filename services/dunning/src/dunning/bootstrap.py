@@ -30,7 +30,9 @@ def mailer_for(settings: DunningSettings) -> Mailer:
     return FileMailer(Path(settings.mail_dir), settings.mail_from)
 
 
-def bootstrap(settings: DunningSettings, *, clock: Clock | None = None) -> Service[SqlDunningUnitOfWork]:
+def bootstrap(
+    settings: DunningSettings, *, clock: Clock | None = None
+) -> Service[SqlDunningUnitOfWork, DunningSettings]:
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()

@@ -45,11 +45,11 @@ class NoMail:
 
 
 class Dunning:
-    def __init__(self, service: Service[Any], clock: TestClock) -> None:
+    def __init__(self, service: Service[Any, Any], clock: TestClock) -> None:
         self.service, self.clock = service, clock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://d")
         self.offset = 0
-        book = service.settings.policy_book()  # type: ignore[attr-defined]
+        book = service.settings.policy_book()
         bus = dunning_bus(service.unit_of_work, book=book, links=StaticLinks(), mailer=NoMail())
         self.scheduler = DunningScheduler(bus, StaticLinks())
 

@@ -70,21 +70,21 @@ class CountingMailer:
 
 
 @pytest.fixture
-async def dunning(databases: DatabaseFactory) -> AsyncIterator[Service[Any]]:
+async def dunning(databases: DatabaseFactory) -> AsyncIterator[Service[Any, Any]]:
     service = bootstrap(settings_for(DunningSettings, DUNNING_DATABASE_URL=await databases.new("notifier")))
     await upgrade(service.engine, "dunning")
     yield service
     await service.engine.dispose()
 
 
-def notifier(dunning: Service[Any], mailer: Mailer) -> EventConsumer:
+def notifier(dunning: Service[Any, Any], mailer: Mailer) -> EventConsumer:
     bus = dunning_bus(dunning.unit_of_work, book=PolicyBook(), links=NoLinks(), mailer=mailer)
     consumer = notifier_consumer(bus, NoDeadLetters())
     consumer.backoff = Backoff(first=0.001, most=0.002)
     return consumer
 
 
-async def test_a_redelivered_notification_is_not_sent_again(dunning: Service[Any]) -> None:
+async def test_a_redelivered_notification_is_not_sent_again(dunning: Service[Any, Any]) -> None:
     mailer = CountingMailer()
     first_process, after_a_restart = notifier(dunning, mailer), notifier(dunning, mailer)
 
@@ -94,7 +94,9 @@ async def test_a_redelivered_notification_is_not_sent_again(dunning: Service[Any
     assert mailer.sent == ["ntf_1"]
 
 
-async def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(dunning: Service[Any]) -> None:
+async def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(
+    dunning: Service[Any, Any],
+) -> None:
     mailer = CountingMailer(down_for=2)
     consumer = notifier(dunning, mailer)
     message = reminder()
@@ -109,7 +111,7 @@ async def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(dunni
 
 
 async def test_a_notification_becomes_one_eml_file_with_the_card_update_link(
-    tmp_path: Path, dunning: Service[Any]
+    tmp_path: Path, dunning: Service[Any, Any]
 ) -> None:
     consumer = notifier(dunning, FileMailer(tmp_path, "Billing <billing@example.com>"))
     message = reminder()

@@ -25,7 +25,9 @@ from shared.service import Service
 from shared.test_clock import http_registration
 
 
-def bootstrap(settings: PauseSettings, *, clock: Clock | None = None) -> Service[SqlPauseUnitOfWork]:
+def bootstrap(
+    settings: PauseSettings, *, clock: Clock | None = None
+) -> Service[SqlPauseUnitOfWork, PauseSettings]:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlPauseUnitOfWork)
     bus = pause_bus(unit_of_work, settings.policies())

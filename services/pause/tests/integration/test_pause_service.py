@@ -38,12 +38,12 @@ ADMIN = {"Authorization": "Bearer dev-admin-key"}
 
 
 class Pause:
-    def __init__(self, service: Service[Any], clock: TestClock) -> None:
+    def __init__(self, service: Service[Any, Any], clock: TestClock) -> None:
         self.service, self.clock = service, clock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://p")
         self.signer = PortalTokenSigner(PRIVATE, ttl=timedelta(days=400))
         self.offset = 0
-        self.bus = pause_bus(service.unit_of_work, service.settings.policies())  # type: ignore[attr-defined]
+        self.bus = pause_bus(service.unit_of_work, service.settings.policies())
 
     def as_customer(self, customer_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.signer.mint(customer_id, self.clock.now()).token}"}

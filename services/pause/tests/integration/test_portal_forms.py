@@ -24,7 +24,7 @@ PRIVATE, PUBLIC = generate_key_pair()
 
 
 @pytest.fixture
-async def pause(databases: DatabaseFactory) -> AsyncIterator[Service[Any]]:
+async def pause(databases: DatabaseFactory) -> AsyncIterator[Service[Any, Any]]:
     settings = settings_for(
         PauseSettings, PAUSE_DATABASE_URL=await databases.new("pause"), PORTAL_PUBLIC_KEY=PUBLIC
     )
@@ -36,7 +36,7 @@ async def pause(databases: DatabaseFactory) -> AsyncIterator[Service[Any]]:
 
 @pytest.mark.parametrize("months", ["abc", "1.5", "", "-1", "9" * 40])
 async def test_a_number_of_months_that_is_not_a_whole_number_gets_a_page_naming_it(
-    pause: Service[Any], months: str
+    pause: Service[Any, Any], months: str
 ) -> None:
     token = PortalTokenSigner(PRIVATE, timedelta(minutes=60)).mint("cus_1", SystemClock().now()).token
     transport = httpx.ASGITransport(app=pause.app())

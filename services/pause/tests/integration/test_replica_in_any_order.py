@@ -175,7 +175,7 @@ class Life:
         return None
 
 
-async def replica(service: Service[Any], subscription: str, customer: str) -> dict[str, Any]:
+async def replica(service: Service[Any, Any], subscription: str, customer: str) -> dict[str, Any]:
     """Everything pause keeps about this customer and subscription."""
     async with service.engine.connect() as conn:
         view = (

@@ -22,7 +22,7 @@ def settings_for(cls: type[S], **env: str) -> S:
 
 
 @asynccontextmanager
-async def running(service: Service[Any], package: str) -> AsyncIterator[Service[Any]]:
+async def running(service: Service[Any, Any], package: str) -> AsyncIterator[Service[Any, Any]]:
     """Migrate, start consumers and the relay, and stop everything afterwards."""
     await upgrade(service.engine, package)
     await service.start()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.repositories import (
-    CustomerRepository,
-    InvoiceRepository,
-    PaymentAttemptRepository,
-    PaymentMethodRepository,
-    PlanRepository,
-    SubscriptionRepository,
+    SqlCustomerRepository,
+    SqlInvoiceRepository,
+    SqlPaymentAttemptRepository,
+    SqlPaymentMethodRepository,
+    SqlPlanRepository,
+    SqlSubscriptionRepository,
 )
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.unit_of_work import SqlUnitOfWork
@@ -18,9 +18,9 @@ from shared.unit_of_work import SqlUnitOfWork
 
 class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
     def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = CustomerRepository(session, self.track)
-        self.plans = PlanRepository(session, self.track)
-        self.payment_methods = PaymentMethodRepository(session, self.track)
-        self.subscriptions = SubscriptionRepository(session, self.track)
-        self.invoices = InvoiceRepository(session, self.track)
-        self.attempts = PaymentAttemptRepository(session, self.track)
+        self.customers = SqlCustomerRepository(session, self.track)
+        self.plans = SqlPlanRepository(session, self.track)
+        self.payment_methods = SqlPaymentMethodRepository(session, self.track)
+        self.subscriptions = SqlSubscriptionRepository(session, self.track)
+        self.invoices = SqlInvoiceRepository(session, self.track)
+        self.attempts = SqlPaymentAttemptRepository(session, self.track)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from billing.adapters.repositories.attempts import PaymentAttemptRepository
-from billing.adapters.repositories.customers import CustomerRepository
-from billing.adapters.repositories.invoices import InvoiceRepository
-from billing.adapters.repositories.payment_methods import PaymentMethodRepository
-from billing.adapters.repositories.plans import PlanRepository
-from billing.adapters.repositories.subscriptions import SubscriptionRepository
+from billing.adapters.repositories.attempts import SqlPaymentAttemptRepository
+from billing.adapters.repositories.customers import SqlCustomerRepository
+from billing.adapters.repositories.invoices import SqlInvoiceRepository
+from billing.adapters.repositories.payment_methods import SqlPaymentMethodRepository
+from billing.adapters.repositories.plans import SqlPlanRepository
+from billing.adapters.repositories.subscriptions import SqlSubscriptionRepository
 
 __all__ = [
-    "CustomerRepository",
-    "InvoiceRepository",
-    "PaymentAttemptRepository",
-    "PaymentMethodRepository",
-    "PlanRepository",
-    "SubscriptionRepository",
+    "SqlCustomerRepository",
+    "SqlInvoiceRepository",
+    "SqlPaymentAttemptRepository",
+    "SqlPaymentMethodRepository",
+    "SqlPlanRepository",
+    "SqlSubscriptionRepository",
 ]

@@ -14,7 +14,7 @@ from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from shared.contracts.billing import ChargeContext
 
 
-class PaymentAttemptRepository(_Repository):
+class SqlPaymentAttemptRepository(_Repository):
     async def add(self, attempt: PaymentAttempt) -> None:
         await self.add_many([attempt])
 

@@ -11,7 +11,7 @@ from billing.adapters.repositories.base import _Repository
 from billing.domain.customer import Customer
 
 
-class CustomerRepository(_Repository):
+class SqlCustomerRepository(_Repository):
     async def add(self, customer: Customer) -> None:
         values = {k: v for k, v in customer.__dict__.items() if k != "events"}
         await self.session.execute(insert(customers).values(**values))

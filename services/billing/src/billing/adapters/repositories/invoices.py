@@ -46,7 +46,7 @@ def _lines(text: str) -> list[InvoiceLine]:
     ]
 
 
-class InvoiceRepository(_Repository):
+class SqlInvoiceRepository(_Repository):
     async def next_numbers(self, year: int, count: int) -> list[str]:
         """Take the year's next `count` numbers in one atomic upsert.
 

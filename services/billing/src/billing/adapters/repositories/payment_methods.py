@@ -12,7 +12,7 @@ from billing.adapters.repositories.base import _Repository
 from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 
 
-class PaymentMethodRepository(_Repository):
+class SqlPaymentMethodRepository(_Repository):
     async def add_default(self, method: PaymentMethod) -> None:
         """The new card becomes the default; the customer's other cards stop being it."""
         await self.session.execute(

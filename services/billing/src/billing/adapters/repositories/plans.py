@@ -11,7 +11,7 @@ from billing.adapters.repositories.base import _money, _money_columns, _Reposito
 from billing.domain.plan import Plan
 
 
-class PlanRepository(_Repository):
+class SqlPlanRepository(_Repository):
     async def add(self, plan: Plan, now: datetime) -> None:
         await self.session.execute(
             insert(plans).values(

@@ -59,7 +59,7 @@ def _fee_owed() -> ColumnElement[bool]:
     return (t.c.status == SubscriptionStatus.PAUSED.value) & before_resume
 
 
-class SubscriptionRepository(_Repository):
+class SqlSubscriptionRepository(_Repository):
     async def next_due_at(self) -> datetime | None:
         """The earliest renewal or beach fee ahead: the test clock stops there."""
         t = subscriptions
