@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks.billing_run import BATCH_SIZE, COLLECT_CONCURRENCY, Repetition
 
@@ -23,6 +24,7 @@ are shared and noisy: compare the ratios, which are taken against raw baselines 
 on the same PostgreSQL server in the same repetition, more than the absolute figures.
 """
 Figure = Callable[[Repetition], float]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-def spread(runs: list[Repetition], figure: Figure, digits: int) -> str:
+def spread(runs: list[R], figure: Callable[[R], float], digits: int) -> str:
     values = [figure(r) for r in runs]
     fmt = f"{{:,.{digits}f}}"
     median = fmt.format(statistics.median(values))
@@ -55,7 +57,7 @@ def spread(runs: list[Repetition], figure: Figure, digits: int) -> str:
     )
 
 
-def _digits(value: float) -> int:
+def digits_for(value: float) -> int:
     return 0 if value >= 100 else 2 if value >= 1 else 3
 
 
@@ -65,7 +67,7 @@ def table(runs: list[Repetition]) -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     for row in ROWS:
-        digits = _digits(statistics.median(row.value(r) for r in runs))
+        digits = digits_for(statistics.median(row.value(r) for r in runs))
         cells = [row.name, row.unit, spread(runs, row.value, digits), "", ""]
         if row.ratios:
             cells[3] = spread(runs, lambda r, v=row.value: v(r) / r.batched_rows_s, 3)  # type: ignore[misc]
@@ -102,10 +104,13 @@ def section(runs: list[Repetition], postgres: str, sample: int) -> str:
 
 
 def write_docs(runs: list[Repetition], postgres: str, sample: int, path: Path = DOCS) -> None:
-    """Replace this N's section in docs/benchmarks.md (or add it), keeping the others."""
-    new = section(runs, postgres, sample)
+    write_section(f"billing-run:{runs[0].renewals}", section(runs, postgres, sample), path)
+
+
+def write_section(marker: str, new: str, path: Path = DOCS) -> None:
+    """Replace the section between `<!-- marker -->` and `<!-- /marker -->` in
+    docs/benchmarks.md (or add it), keeping the others."""
     text = path.read_text() if path.exists() else HEADER
-    n = runs[0].renewals
-    pattern = re.compile(rf"<!-- billing-run:{n} -->.*?<!-- /billing-run:{n} -->\n", re.S)
+    pattern = re.compile(rf"<!-- {re.escape(marker)} -->.*?<!-- /{re.escape(marker)} -->\n", re.S)
     text = pattern.sub(lambda _: new, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + new
     path.write_text(text)

@@ -94,6 +94,14 @@ class UnitOfWork(ABC):
     @abstractmethod
     async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None: ...
 
+    async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
+        """Read together what handling `events` will look up (`shared.db.read_ahead`).
+
+        Only a matter of speed: a unit of work that reads nothing ahead gives the same
+        answers, one round trip at a time.
+        """
+        return None
+
     @abstractmethod
     async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None: ...
 

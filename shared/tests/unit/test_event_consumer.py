@@ -39,6 +39,7 @@ class FakeStore:
         self.customers: list[str] = []
         self.dead_lettered: set[tuple[str, str]] = set()
         self.commits = 0
+        self.read_ahead: list[list[str]] = []
 
 
 class FakeUnitOfWork:
@@ -66,6 +67,9 @@ class FakeUnitOfWork:
 
     async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None:
         self.dead.add((consumer, str(event.id)))
+
+    async def read_ahead(self, events: list[CloudEvent[Any]]) -> None:
+        self.store.read_ahead.append([event.data.customer_id for event in events])
 
     async def commit(self) -> None:
         self.store.dead_lettered |= self.dead
@@ -121,6 +125,16 @@ async def test_a_batch_is_applied_in_one_transaction() -> None:
     await consumer.process_batch([(customer_created(n), at(n)) for n in range(50)])
     assert store.commits == 1
     assert len(store.customers) == 50
+
+
+async def test_a_batch_reads_ahead_once_for_the_events_it_will_handle() -> None:
+    """Only events not seen before are looked up: a redelivery costs no reads."""
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    messages = [(customer_created(n), at(n)) for n in range(5)]
+    await consumer.process_batch(messages[:3])
+    await consumer.process_batch(messages[2:])
+    assert store.read_ahead == [["cus_0", "cus_1", "cus_2"], ["cus_3", "cus_4"]]
 
 
 async def test_malformed_json_goes_to_the_dlq_with_reason_and_source_offset() -> None:

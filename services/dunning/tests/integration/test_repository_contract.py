@@ -23,8 +23,8 @@ from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.policy import DEFAULT_POLICY
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.clock import TestClock
-from shared.contracts.base import EventData
-from shared.contracts.billing import CustomerCreated
+from shared.contracts.base import EventData, new_event
+from shared.contracts.billing import CustomerCreated, PaymentFailed
 from shared.contracts.codec import decode_event
 from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened
 from shared.db import create_engine
@@ -198,6 +198,55 @@ class DunningRepositoryContract(ABC):
             profile = await work.customers.get("cus_1")
             assert profile is not None
             assert (profile.email, profile.timezone) == ("a@example.com", "Asia/Tokyo")
+
+    async def test_what_a_batch_reads_ahead_answers_as_the_database_would_around_its_own_writes(
+        self,
+    ) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            await work.settled_invoices.remember("in_9", "sub_9", T0)
+            await work.subscription_states.remember("sub_1", "paused", 5)
+            await work.commit()
+        failures = [new_event(failed(n), source="/billing", time=T0) for n in (1, 2, 9)]
+        async with self.new() as work:
+            await work.read_ahead(failures)
+            assert await work.cases.by_invoice("in_1") == a_case(1)
+            assert await work.cases.by_invoice("in_2") is None
+            assert await work.settled_invoices.is_paid("in_9")
+            assert not await work.settled_invoices.is_paid("in_2")
+            assert await work.subscription_states.ended_after("sub_1", 4) == "paused"
+            assert await work.customers.get("cus_2") is None
+
+            await work.cases.add(a_case(2), T0)
+            assert await work.cases.by_invoice("in_2") == a_case(2)
+            assert [case.id for case in await work.cases.open_for(customer_id="cus_2")] == ["dc_2"]
+            await work.settled_invoices.remember("in_2", "sub_2", T0)
+            assert await work.settled_invoices.is_paid("in_2")
+            await work.subscription_states.remember("sub_1", "canceled", 7)
+            assert await work.subscription_states.ended_after("sub_1", 6) == "canceled"
+            await work.customers.remember(
+                CustomerCreated(
+                    customer_id="cus_2", email="b@example.com", name="B", timezone="UTC", created_at=T0
+                )
+            )
+            profile = await work.customers.get("cus_2")
+            assert profile is not None and profile.email == "b@example.com"
+            first = await work.cases.by_invoice("in_1")
+            assert first is not None
+            first.recover(T0 + HOUR, Money.of(1500, "EUR"))
+            await work.cases.save(first, None)
+            reread = await work.cases.by_invoice("in_1")
+            assert reread is not None and not reread.is_open and reread.version == first.version
+            await work.commit()
+        async with self.new() as work:
+            assert await work.cases.by_invoice("in_2") == a_case(2)
+
+
+def failed(n: int) -> PaymentFailed:
+    return PaymentFailed(
+        payment_id=f"pay_{n}", invoice_id=f"in_{n}", subscription_id=f"sub_{n}", customer_id=f"cus_{n}",
+        amount=Money.of(1500, "EUR"), attempt_number=1, attempted_at=T0, decline_code="insufficient_funds",
+    )  # fmt: skip
 
 
 class TestSqlRepositories(DunningRepositoryContract):

@@ -60,4 +60,6 @@ def decode_event(raw: bytes | str) -> CloudEvent[EventData]:
         data = model.model_validate(envelope.data)
     except ValidationError as exc:
         raise MalformedMessage(f"invalid {envelope.type} data: {_describe(exc)}") from exc
-    return CloudEvent[EventData](**{**envelope.__dict__, "data": data})
+    # Both parts are validated by now: building the envelope again would check them twice.
+    fields = {**envelope.__dict__, "data": data}
+    return CloudEvent[EventData].model_construct(envelope.model_fields_set, **fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from sqlalchemy import Table, select
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.billing import CustomerCreated
 from shared.customers.profiles import CustomerProfile
+from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import upsert
 
 
@@ -16,10 +18,20 @@ class CustomerDirectory:
     def __init__(self, table: Table, session: AsyncSession) -> None:
         self.table = table
         self.session = session
+        self._profiles: ReadAhead[str, CustomerProfile] = ReadAhead()
+
+    async def read_ahead(self, customer_ids: Iterable[str]) -> None:
+        wanted = self._profiles.unknown(customer_ids)
+        if wanted:
+            found = await self.session.execute(select(self.table).where(self.table.c.id.in_(wanted)))
+            self._profiles.learn(wanted, {row.id: CustomerProfile(**row._mapping) for row in found})
 
     async def get(self, customer_id: str) -> CustomerProfile | None:
+        if self._profiles.knows(customer_id):
+            return self._profiles.get(customer_id)
         row = (await self.session.execute(select(self.table).where(self.table.c.id == customer_id))).first()
         return CustomerProfile(**row._mapping) if row else None
 
     async def remember(self, data: CustomerCreated) -> None:
+        self._profiles.put(data.customer_id, CustomerProfile.of(data))
         await upsert(self.session, self.table, asdict(CustomerProfile.of(data)), key=["id"])

@@ -165,6 +165,7 @@ class EventConsumer:
         outcomes: dict[int, str] = {}
         async with self.unit_of_work() as uow:
             fresh = await uow.claim_many(self.name, [event for _, event, _ in todo])
+            await uow.read_ahead([event for _, event, handler in todo if handler and event.id in fresh])
             for index, event, handler in todo:
                 if event.id not in fresh:
                     outcomes[index] = "duplicate"

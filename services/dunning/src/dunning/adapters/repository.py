@@ -8,17 +8,18 @@ raise instead of overwriting the other writer's change.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dunning.adapters.orm import dunning_cases, settled_invoices, subscription_states
+from dunning.adapters.orm import dunning_cases
 from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
 from shared.contracts.dunning import CaseOutcome, DeclineClass
-from shared.db.upsert import insert_for
+from shared.db.read_ahead import ReadAhead
 from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
@@ -68,7 +69,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
     }
 
 
-def _case(row: Row[Any]) -> DunningCase:
+def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
     state = json.loads(row.state)
     return DunningCase(
         id=row.id,
@@ -97,14 +98,34 @@ def _case(row: Row[Any]) -> DunningCase:
 
 
 class SqlCaseRepository:
+    """New cases are inserted together, at the latest when the transaction commits or
+    reads cases from the database; `by_invoice` answers from what `read_ahead` read."""
+
     def __init__(self, session: AsyncSession, track: TrackFn) -> None:
         self.session, self._track = session, track
+        self._by_invoice: ReadAhead[str, Row[Any] | SimpleNamespace] = ReadAhead()
+        self._new: list[dict[str, Any]] = []
 
     async def add(self, case: DunningCase, next_due_at: datetime | None) -> None:
-        await self.session.execute(insert(dunning_cases).values(**_values(case, next_due_at)))
+        values = _values(case, next_due_at)
+        self._new.append(values)
+        self._by_invoice.put(case.invoice_id, SimpleNamespace(**values))
         self._track(case)
 
+    async def flush(self) -> None:
+        if self._new:
+            new, self._new = self._new, []
+            await self.session.execute(insert(dunning_cases), new)
+
+    async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
+        wanted = self._by_invoice.unknown(invoice_ids)
+        if wanted:
+            t = dunning_cases
+            found = await self.session.execute(select(t).where(t.c.invoice_id.in_(wanted)))
+            self._by_invoice.learn(wanted, {row.invoice_id: row for row in found})
+
     async def save(self, case: DunningCase, next_due_at: datetime | None) -> None:
+        await self.flush()
         t = dunning_cases
         values = _values(case, next_due_at) | {"version": case.version + 1}
         saved = await self.session.execute(
@@ -113,9 +134,11 @@ class SqlCaseRepository:
         if saved.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(f"dunning case {case.id} changed concurrently")
         case.version += 1
+        self._by_invoice.forget(case.invoice_id)
         self._track(case)
 
     async def _many(self, *where: Any, limit: int = 1000, lock: bool = False) -> list[DunningCase]:
+        await self.flush()
         query = select(dunning_cases).where(*where).order_by(dunning_cases.c.opened_at).limit(limit)
         if lock and self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -125,6 +148,13 @@ class SqlCaseRepository:
         return found
 
     async def by_invoice(self, invoice_id: str) -> DunningCase | None:
+        if self._by_invoice.knows(invoice_id):
+            row = self._by_invoice.get(invoice_id)
+            if row is None:
+                return None
+            case = _case(row)
+            self._track(case)
+            return case
         found = await self._many(dunning_cases.c.invoice_id == invoice_id)
         return found[0] if found else None
 
@@ -153,6 +183,7 @@ class SqlCaseRepository:
         )
 
     async def next_due_at(self) -> datetime | None:
+        await self.flush()
         query = select(func.min(dunning_cases.c.next_due_at)).where(
             dunning_cases.c.status == CaseStatus.OPEN.value
         )
@@ -160,55 +191,8 @@ class SqlCaseRepository:
         return result
 
     async def count_due(self, now: datetime) -> int:
+        await self.flush()
         query = select(func.count()).where(
             dunning_cases.c.status == CaseStatus.OPEN.value, dunning_cases.c.next_due_at <= now
         )
         return int((await self.session.execute(query)).scalar_one())
-
-
-class SqlSettledInvoices:
-    """Invoices billing reported paid, whatever order their facts arrived in."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
-        values = {"invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at}
-        statement = insert_for(self.session.get_bind().dialect.name, settled_invoices).values(**values)
-        await self.session.execute(statement.on_conflict_do_nothing())
-
-    async def is_paid(self, invoice_id: str) -> bool:
-        t = settled_invoices
-        return (
-            await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id == invoice_id))
-        ).first() is not None
-
-
-class SqlSubscriptionStates:
-    """The newest pause or cancel fact billing reported per subscription, with its sequence."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:
-        t = subscription_states
-        values = {"subscription_id": subscription_id, "status": status, "sequence": sequence or 0}
-        statement = insert_for(self.session.get_bind().dialect.name, t).values(**values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.c.subscription_id],
-                set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},
-                where=t.c.sequence < statement.excluded.sequence,
-            )
-        )
-
-    async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None:
-        """`canceled` or `paused` if billing said so after the fact numbered `sequence`."""
-        t = subscription_states
-        found = await self.session.execute(
-            select(t.c.status, t.c.sequence).where(t.c.subscription_id == subscription_id)
-        )
-        row = found.first()
-        if row is None or sequence is None or row.sequence <= sequence:
-            return None
-        return str(row.status)

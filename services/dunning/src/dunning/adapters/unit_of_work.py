@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import customer_profiles
-from dunning.adapters.repository import SqlCaseRepository, SqlSettledInvoices, SqlSubscriptionStates
+from dunning.adapters.repository import SqlCaseRepository
+from dunning.adapters.subscription_facts import SqlSettledInvoices, SqlSubscriptionStates
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
+from shared.contracts.base import CloudEvent
 from shared.customers.directory import CustomerDirectory
 from shared.unit_of_work import SqlUnitOfWork
 
 
+def _ids(events: Sequence[CloudEvent[Any]], field: str) -> list[str]:
+    return [value for event in events if isinstance(value := getattr(event.data, field, None), str)]
+
+
 class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
+    customers: CustomerDirectory
+    cases: SqlCaseRepository
+    settled_invoices: SqlSettledInvoices
+    subscription_states: SqlSubscriptionStates
+
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = CustomerDirectory(customer_profiles, session)
         self.cases = SqlCaseRepository(session, self.track)
         self.settled_invoices = SqlSettledInvoices(session)
         self.subscription_states = SqlSubscriptionStates(session)
+
+    async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
+        """What billing's facts look up: a burst of `payment.failed` then costs four reads
+        and one insert per batch, not five round trips per failure."""
+        invoices = _ids(events, "invoice_id")
+        await self.cases.read_ahead(invoices)
+        await self.settled_invoices.read_ahead(invoices)
+        await self.subscription_states.read_ahead(_ids(events, "subscription_id"))
+        await self.customers.read_ahead(_ids(events, "customer_id"))
+
+    async def commit(self) -> None:
+        await self.cases.flush()
+        await super().commit()

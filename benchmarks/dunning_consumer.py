@@ -1,0 +1,210 @@
+"""Dunning opening cases from `payment.failed`, through the real broker, on PostgreSQL.
+
+Each repetition starts a fresh embedded broker and database, writes `n` failed payments
+to `billing.events`, then measures two readers of the same messages:
+- raw aiokafka, reading every message and doing nothing with it (the baseline);
+- dunning's service (consumers, scheduler and relay as in production, no HTTP), until
+  every failure has opened its case.
+
+Then, on the same service, a steady stream at a fixed rate, timed from each send to the
+commit of the batch that applied it: the latency a burst of failures sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from benchmarks import report
+from dunning.adapters.orm import dunning_cases
+from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
+from dunning.bootstrap import bootstrap
+from dunning.settings import DunningSettings
+from shared.contracts import encode_event, new_event
+from shared.contracts.billing import PaymentFailed
+from shared.db.migrations import upgrade
+from shared.messaging.consumer import EventConsumer, SourceInfo
+from shared.messaging.topics import ensure_topics, load_topics
+from shared.money import Money
+from shared.service import Service
+from shared.testing.brokers import kafka_broker
+from shared.testing.databases import DatabaseFactory
+from shared.testing.services import settings_for
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+TOPIC = "billing.events"
+DunningService = Service[SqlDunningUnitOfWork, DunningSettings]
+
+
+def failure(n: int) -> bytes:
+    data = PaymentFailed(
+        payment_id=f"pay_{n:09d}", invoice_id=f"in_{n:09d}", subscription_id=f"sub_{n:09d}",
+        customer_id=f"cus_{n:09d}", amount=Money.of(1500, "EUR"), attempt_number=1,
+        attempted_at=NOW, decline_code="insufficient_funds",
+    )  # fmt: skip
+    return encode_event(new_event(data, source="/billing", time=NOW))
+
+
+async def produce(servers: str, first: int, n: int, rate: float | None = None) -> dict[str, float]:
+    """Send failures `first`..`first+n`, at `rate` a second if given; their send times by id."""
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=2)
+    await producer.start()
+    sent: dict[str, float] = {}
+    try:
+        started = time.perf_counter()
+        pending = []
+        for i in range(first, first + n):
+            if rate is not None:
+                await asyncio.sleep(max(0.0, started + (i - first) / rate - time.perf_counter()))
+            raw = failure(i)
+            sent[json.loads(raw)["id"]] = time.perf_counter()
+            pending.append(await producer.send(TOPIC, raw, key=f"sub_{i:09d}".encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def raw_consume(servers: str, n: int) -> float:
+    """Messages a second for a bare aiokafka reader of the topic from its start."""
+    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=servers, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        seen, started = 0, time.perf_counter()
+        while seen < n:
+            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+            seen += sum(len(records) for records in batches.values())
+        return n / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+def watch_commits(consumer: EventConsumer) -> dict[str, float]:
+    """Wraps the consumer so that each applied message's id maps to when its batch committed."""
+    committed: dict[str, float] = {}
+    process_batch = consumer.process_batch
+
+    async def timed(messages: Sequence[tuple[bytes, SourceInfo]]) -> list[str]:
+        outcomes = await process_batch(messages)
+        now = time.perf_counter()
+        for raw, _ in messages:
+            committed[json.loads(raw)["id"]] = now
+        return outcomes
+
+    consumer.process_batch = timed  # type: ignore[method-assign]
+    return committed
+
+
+async def cases(service: DunningService) -> int:
+    async with service.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(dunning_cases))).scalar_one())
+
+
+async def until_consumed(consumer: EventConsumer, n: int, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while consumer.consumed < n:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"consumed {consumer.consumed} of {n} within {timeout:.0f} s")
+        await asyncio.sleep(0.01)
+
+
+@dataclass(frozen=True)
+class Repetition:
+    events: int
+    raw_consume_s: float
+    cases_s: float
+    rate: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+
+
+async def _measure(servers: str, database_url: str, n: int, rate: float, steady: int) -> Repetition:
+    load_before = os.getloadavg()
+    await ensure_topics(servers, load_topics())
+    await produce(servers, 0, n)
+    raw = await raw_consume(servers, n)
+    settings = settings_for(
+        DunningSettings, DUNNING_DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS=servers
+    )
+    service = bootstrap(settings)
+    await upgrade(service.engine, "dunning")
+    consumer = service.consumers[0]
+    committed = watch_commits(consumer)
+    started = time.perf_counter()
+    await service.start()
+    try:
+        await until_consumed(consumer, n, timeout=600)
+        cases_s = n / (time.perf_counter() - started)
+        assert await cases(service) == n, "every failure opens its case"
+        sent = await produce(servers, n, steady, rate=rate)
+        await until_consumed(consumer, n + steady, timeout=600)
+    finally:
+        await service.stop()
+    latencies = sorted(1000 * (committed[event] - at) for event, at in sent.items())
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    return Repetition(n, raw, cases_s, rate, statistics.median(latencies), p99, load_before, os.getloadavg())
+
+
+async def repetition(server: str, n: int, rate: float, steady: int) -> Repetition:
+    """One repetition on a fresh broker and database, both gone afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, kafka_broker() as servers:
+        databases = DatabaseFactory("postgres", Path(tmp), server)
+        try:
+            return await _measure(servers, await databases.new("bench_dunning"), n, rate, steady)
+        finally:
+            await databases.drop_all()
+
+
+async def run(server: str, n: int, runs: int, rate: float, steady: int) -> list[Repetition]:
+    done = []
+    for i in range(runs):
+        done.append(await repetition(server, n, rate, steady))
+        r = done[-1]
+        print(
+            f"  run {i + 1}/{runs}: {r.cases_s:,.0f} cases/s (raw consume {r.raw_consume_s:,.0f}/s); "
+            f"at {r.rate:,.0f}/s p50 {r.latency_p50_ms:,.0f} ms, p99 {r.latency_p99_ms:,.0f} ms "
+            f"(load {r.load_before[0]:.2f} → {r.load_after[0]:.2f})",
+            flush=True,
+        )
+    return done
+
+
+def section(runs: list[Repetition], postgres: str) -> str:
+    """The figures as a docs/benchmarks.md section, each with its ratio to raw consume."""
+    r0 = runs[0]
+    loads = ", ".join(f"{r.load_before[0]:.2f} → {r.load_after[0]:.2f}" for r in runs)
+    rows: list[tuple[str, str, Callable[[Repetition], float], bool]] = [
+        ("raw aiokafka consume (baseline)", "msg/s", lambda r: r.raw_consume_s, False),
+        ("`payment.failed` → case opened, whole service", "events/s", lambda r: r.cases_s, True),
+        (f"publish → committed at {r0.rate:,.0f}/s, p50", "ms", lambda r: r.latency_p50_ms, False),
+        (f"publish → committed at {r0.rate:,.0f}/s, p99", "ms", lambda r: r.latency_p99_ms, False),
+    ]
+    lines = [
+        f"<!-- dunning:{r0.events} -->",
+        f"## Dunning consumer, {r0.events:,} failed payments, {len(runs)} run{'s' if len(runs) > 1 else ''}",
+        "",
+        *report.machine(postgres),
+        f"- 1-minute load average before → after each run: {loads}",
+        "- each run on a fresh embedded broker and database; latency over 10 s at a steady rate",
+        "",
+        "| figure | unit | median (min to max) | ÷ raw consume |",
+        "|---|---|---:|---:|",
+    ]
+    for name, unit, figure, ratio in rows:
+        digits = report.digits_for(statistics.median(figure(r) for r in runs))
+        ratio_cell = report.spread(runs, lambda r, f=figure: f(r) / r.raw_consume_s, 4) if ratio else ""  # type: ignore[misc]
+        lines.append(f"| {name} | {unit} | {report.spread(runs, figure, digits)} | {ratio_cell} |")
+    return "\n".join([*lines, f"<!-- /dunning:{r0.events} -->"]) + "\n"

@@ -1,0 +1,82 @@
+"""What dunning remembers of billing's facts, so that facts arriving out of order still
+end the right cases: invoices paid, and the newest pause or cancel per subscription."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dunning.adapters.orm import settled_invoices, subscription_states
+from shared.db.read_ahead import ReadAhead
+from shared.db.upsert import insert_for
+
+
+class SqlSettledInvoices:
+    """Invoices billing reported paid, whatever order their facts arrived in."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._paid: ReadAhead[str, bool] = ReadAhead()
+
+    async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
+        wanted = self._paid.unknown(invoice_ids)
+        if wanted:
+            t = settled_invoices
+            found = await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id.in_(wanted)))
+            self._paid.learn(wanted, {invoice_id: True for invoice_id in found.scalars()})
+
+    async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
+        self._paid.put(invoice_id, True)
+        values = {"invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at}
+        statement = insert_for(self.session.get_bind().dialect.name, settled_invoices).values(**values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def is_paid(self, invoice_id: str) -> bool:
+        if self._paid.knows(invoice_id):
+            return bool(self._paid.get(invoice_id))
+        t = settled_invoices
+        return (
+            await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id == invoice_id))
+        ).first() is not None
+
+
+class SqlSubscriptionStates:
+    """The newest pause or cancel fact billing reported per subscription, with its sequence."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._newest: ReadAhead[str, tuple[str, int]] = ReadAhead()
+
+    async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
+        wanted = self._newest.unknown(subscription_ids)
+        if wanted:
+            t = subscription_states
+            found = await self.session.execute(
+                select(t.c.subscription_id, t.c.status, t.c.sequence).where(t.c.subscription_id.in_(wanted))
+            )
+            self._newest.learn(wanted, {row.subscription_id: (row.status, row.sequence) for row in found})
+
+    async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:
+        self._newest.forget(subscription_id)  # only the database knows which fact is newer
+        t = subscription_states
+        values = {"subscription_id": subscription_id, "status": status, "sequence": sequence or 0}
+        statement = insert_for(self.session.get_bind().dialect.name, t).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.c.subscription_id],
+                set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},
+                where=t.c.sequence < statement.excluded.sequence,
+            )
+        )
+
+    async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None:
+        """`canceled` or `paused` if billing said so after the fact numbered `sequence`."""
+        if not self._newest.knows(subscription_id):
+            await self.read_ahead([subscription_id])
+        newest = self._newest.get(subscription_id)
+        if newest is None or sequence is None or newest[1] <= sequence:
+            return None
+        return newest[0]
