@@ -124,12 +124,20 @@ async def test_killing_the_relay_mid_burst_loses_no_event_and_applies_none_twice
 
         async def post(n: int) -> None:
             nonlocal posted
+            # As a careful client does: a connection dropped under load is retried with
+            # the same key, which must still make one customer.
+            headers = {**ADMIN, "Idempotency-Key": f"burst-{n}"}
+            body = {"email": f"c{n}@example.com", "name": f"Customer {n}", "timezone": "UTC"}
             async with limit:
-                response = await client.post(
-                    f"{stack.billing.url}/v1/customers",
-                    json={"email": f"c{n}@example.com", "name": f"Customer {n}", "timezone": "UTC"},
-                    headers=ADMIN,
-                )
+                for attempt in range(3):
+                    try:
+                        response = await client.post(
+                            f"{stack.billing.url}/v1/customers", json=body, headers=headers
+                        )
+                        break
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
                 assert response.status_code == 201, response.text
                 posted += 1
 

@@ -47,6 +47,8 @@ fetching goes on in the background meanwhile (`KAFKA_FETCH_MAX_WAIT_MS`): a shor
 here costs a cheap wake-up, not a request to the broker."""
 
 
+KEEP_ALIVE_S = 75
+
 W = TypeVar("W", bound=SqlUnitOfWork)
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -192,6 +194,10 @@ class Service(Generic[W, S]):
             log_config=None,
             access_log=False,
             lifespan="on",
+            # Longer than the idle timeout of the load balancers and clients in front of us,
+            # so that we are not the side closing a kept-alive connection as a request
+            # arrives on it (the client then sees a reset, not an answer).
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         uvicorn.Server(config).run()
 
