@@ -186,3 +186,13 @@ async def test_an_invoice_cursor_that_no_page_gave_is_refused(client: httpx.Asyn
     answer = await client.get(f"/v1/invoices?subscription_id=sub_1&cursor={cursor}", headers=ADMIN)
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "cursor"
+
+
+async def test_a_portal_session_with_a_return_url_is_refused_naming_it(client: httpx.AsyncClient) -> None:
+    """The portal has no way back to a business's site; a URL it would never use is refused."""
+    body = {"customer_id": "cus_1", "return_url": "javascript:alert(1)"}
+
+    answer = await client.post("/v1/portal-sessions", json=body, headers=ADMIN)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "return_url"
