@@ -29,6 +29,7 @@ from shared.clock import TestClock
 from shared.db.engine import reading
 from shared.db.migrations import SchemaCheck
 from shared.http.errors import install_error_handlers
+from shared.http.page_headers import PagePolicy, install_page_headers
 from shared.http.probes import Degraded, NotReady, install_request_metrics, probes_router
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
@@ -74,6 +75,9 @@ class Service(Generic[W, S]):
     which should not wait for the worker's next interval."""
     clock_registration: Callable[[], Awaitable[None]] | None = None
     """With `CLOCK=test`: how this instance tells the coordinator it takes part."""
+    pages: Sequence[str] = ()
+    """Path prefixes of the HTML pages people read; they get `page_policy`'s headers."""
+    page_policy: PagePolicy = field(default_factory=PagePolicy)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -181,6 +185,8 @@ class Service(Generic[W, S]):
     def app(self) -> FastAPI:
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
+        if self.pages:
+            install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)
         checks = {
             "database": self.check_database,

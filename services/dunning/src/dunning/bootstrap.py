@@ -71,6 +71,7 @@ def bootstrap(
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
+        pages=["/dashboard"],
     )
     if service.clock_participant is not None:
         service.clock_registration = http_registration(

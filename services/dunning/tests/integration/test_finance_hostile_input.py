@@ -141,3 +141,15 @@ async def test_a_date_on_the_dashboard_that_is_not_a_date_is_named_on_the_page(
 
         assert answer.status_code == 422, path
         assert f"{field}: give a date as YYYY-MM-DD" in answer.text
+
+
+async def test_dashboard_pages_cannot_be_framed_cached_or_given_a_script(client: httpx.AsyncClient) -> None:
+    for answer in (await client.get("/dashboard/login"), await signed_in(client)):
+        policy = answer.headers["Content-Security-Policy"]
+        assert "script-src 'none'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert (answer.headers["X-Frame-Options"], answer.headers["Referrer-Policy"]) == (
+            "DENY",
+            "no-referrer",
+        )
+        assert answer.headers["Cache-Control"] == "no-store"
