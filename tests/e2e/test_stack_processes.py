@@ -88,7 +88,7 @@ async def test_every_service_is_ready_and_serves_metrics(stack: RunningStack) ->
             ready = (await client.get(f"{process.url}/readyz")).json()
             assert ready == {
                 "status": "ready",
-                "checks": {"database": "ok", "broker": "ok", "delivery": "ok"},
+                "checks": {"database": "ok", "schema": "ok", "broker": "ok", "delivery": "ok"},
             }
             metrics = (await client.get(f"{process.url}/metrics")).text
             assert "http_requests_total" in metrics

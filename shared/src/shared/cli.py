@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.db.migrations import upgrade
 from shared.logs import configure_logging
+from shared.messaging.reachable import ensure_broker_reachable
 from shared.messaging.redrive import redrive
 from shared.service import Service
 from shared.settings import ServiceSettings
@@ -49,6 +50,7 @@ def run_cli(
     elif args.command == "migrate":
         asyncio.run(_migrate(service, name))
     elif args.command == "relay":
+        ensure_broker_reachable(settings.kafka_bootstrap_servers)
         asyncio.run(_relay_only(service))
     elif args.command == "republish":
         count = asyncio.run(_republish(service, args.since))

@@ -27,10 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
 from shared.db.engine import reading
+from shared.db.migrations import SchemaCheck
 from shared.http.errors import install_error_handlers
-from shared.http.probes import Degraded, install_request_metrics, probes_router
+from shared.http.page_headers import PagePolicy, install_page_headers
+from shared.http.probes import Degraded, NotReady, install_request_metrics, probes_router
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.reachable import ensure_broker_reachable
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
@@ -74,6 +77,9 @@ class Service(Generic[W, S]):
     which should not wait for the worker's next interval."""
     clock_registration: Callable[[], Awaitable[None]] | None = None
     """With `CLOCK=test`: how this instance tells the coordinator it takes part."""
+    pages: Sequence[str] = ()
+    """Path prefixes of the HTML pages people read; they get `page_policy`'s headers."""
+    page_policy: PagePolicy = field(default_factory=PagePolicy)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -116,6 +122,16 @@ class Service(Generic[W, S]):
     async def check_database(self) -> None:
         async with reading(self.engine) as conn:
             await conn.execute(text("SELECT 1"))
+
+    @cached_property
+    def schema(self) -> SchemaCheck:
+        """The service's migrations live in its package, named as the service."""
+        return SchemaCheck(self.name)
+
+    async def check_schema(self) -> None:
+        problem = await self.schema.problem(self.engine)
+        if problem is not None:
+            raise NotReady(problem)
 
     async def check_broker(self) -> None:
         if not await self.broker.ping(timeout=2):
@@ -171,9 +187,12 @@ class Service(Generic[W, S]):
     def app(self) -> FastAPI:
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
+        if self.pages:
+            install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)
         checks = {
             "database": self.check_database,
+            "schema": self.check_schema,
             "broker": self.check_broker,
             "delivery": self.check_delivery,
         }
@@ -185,8 +204,9 @@ class Service(Generic[W, S]):
         return app
 
     def serve(self) -> None:
-        """Run until SIGINT/SIGTERM; refuses clearly if the port is taken."""
+        """Run until SIGINT/SIGTERM; refuses clearly if the port is taken or no broker answers."""
         ensure_port_free(self.settings.bind_host, self.port, f"{self.name.upper()}_PORT")
+        ensure_broker_reachable(self.settings.kafka_bootstrap_servers)
         config = uvicorn.Config(
             self.app(),
             host=self.settings.bind_host,

@@ -8,10 +8,21 @@ own prefixed variables (`BILLING_DATABASE_URL`, `BILLING_PORT`, …).
 from __future__ import annotations
 
 import sys
-from typing import Literal, Self, TypeVar
+from typing import ClassVar, Literal, Self, TypeVar
 
-from pydantic import AliasChoices, AwareDatetime, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    AnyHttpUrl,
+    AwareDatetime,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.db.engine import missing_sqlite_folder
 
 DEV_ADMIN_API_KEY = "dev-admin-key"
 DEV_FINANCE_API_KEY = "dev-finance-key"
@@ -25,6 +36,20 @@ class SettingsError(SystemExit):
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
+
+
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+
+
+def http_url(value: str | None) -> str | None:
+    """An address another service or a browser is sent to: `http(s)://host…` or nothing
+    else, so `javascript:` or a bare `host:port` stops the service instead of a link."""
+    if value is not None:
+        try:
+            _HTTP_URL.validate_python(value)
+        except ValidationError:
+            raise ValueError("expected an http:// or https:// URL with a host") from None
+    return value
 
 
 class ServiceSettings(BaseSettings):
@@ -80,9 +105,7 @@ class ServiceSettings(BaseSettings):
     @field_validator("advertised_url", "billing_url", "pause_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return value
+        return http_url(value)
 
     def own_url(self, port: int) -> str:
         """This instance's address for other services."""
@@ -106,6 +129,39 @@ class ServiceSettings(BaseSettings):
         if len(value) < 12:
             raise ValueError("must be at least 12 characters")
         return value
+
+    DISTINCT_SECRETS: ClassVar[tuple[str, ...]] = ("admin_api_key", "finance_api_key")
+    """Credentials that must all differ: a finance key equal to the admin key would open
+    every write API to whoever reads the reports. Services add their own secrets."""
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable behind a field, as operators know it."""
+        alias = cls.model_fields[field].validation_alias
+        return str(alias.choices[0]) if isinstance(alias, AliasChoices) else field.upper()
+
+    @model_validator(mode="after")
+    def _secrets_differ(self) -> Self:
+        seen: dict[str, str] = {}
+        for field in self.DISTINCT_SECRETS:
+            value = getattr(self, field)
+            if not value:
+                continue
+            if value in seen:
+                raise ValueError(f"{self.variable(field)}: must differ from {self.variable(seen[value])}")
+            seen[value] = field
+        return self
+
+    @model_validator(mode="after")
+    def _database_folder_exists(self) -> Self:
+        """A path typed with a slip must not become an empty database in a new folder,
+        with every customer missing; only the default's own `./var/` is made for you."""
+        url = getattr(self, "database_url", None)
+        if isinstance(url, str) and "database_url" in self.model_fields_set:
+            problem = missing_sqlite_folder(url)
+            if problem:
+                raise ValueError(f"{self.variable('database_url')}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _no_dev_keys_outside_development(self) -> Self:

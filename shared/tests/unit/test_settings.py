@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from billing.settings import BillingSettings
+from shared.messaging.reachable import ensure_broker_reachable
 from shared.portal_tokens import generate_key_pair
 from shared.settings import load_settings
 
@@ -34,6 +37,10 @@ SETTINGS_VARIABLES = (
     "STRIPE_JS_URL",
     "BILLING_URL",
     "PAUSE_URL",
+    "DUNNING_URL",
+    "PORTAL_BASE_URL",
+    "DUNNING_DATABASE_URL",
+    "PAUSE_DATABASE_URL",
 )
 REAL_ADMIN_KEY = "prod-admin-0123456789"
 REAL_FINANCE_KEY = "prod-finance-0123456789"
@@ -220,18 +227,89 @@ def test_billing_serve_with_a_bad_port_exits_with_status_2_naming_billing_port()
 
 
 @pytest.mark.parametrize(
-    ("service", "variable"),
-    [("dunning", "PAUSE_URL"), ("dunning", "BILLING_URL"), ("pause", "BILLING_URL")],
+    ("service", "variable", "value"),
+    [
+        ("dunning", "PAUSE_URL", "pause:8003"),
+        ("dunning", "BILLING_URL", "not a url"),
+        ("dunning", "PORTAL_BASE_URL", "javascript:alert(1)"),
+        ("pause", "BILLING_URL", "http://"),
+        ("billing", "DUNNING_URL", "not a url"),
+        ("billing", "PAUSE_URL", "javascript:alert(1)"),
+        ("billing", "PORTAL_BASE_URL", "javascript:alert(1)"),
+        ("billing", "STRIPE_API_BASE", "localhost:12111"),
+    ],
 )
-def test_an_address_of_another_service_that_is_not_a_url_stops_the_service_naming_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], service: str, variable: str
+def test_an_address_that_is_not_an_http_url_stops_the_service_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    service: str,
+    variable: str,
+    value: str,
 ) -> None:
     from dunning.settings import DunningSettings
     from pause.settings import PauseSettings
 
-    monkeypatch.setenv(variable, "pause:8003")
+    monkeypatch.setenv(variable, value)
     with pytest.raises(SystemExit) as stopped:
-        load_settings(DunningSettings if service == "dunning" else PauseSettings)
+        load_settings(
+            {"billing": BillingSettings, "dunning": DunningSettings, "pause": PauseSettings}[service]
+        )
 
     assert stopped.value.code == 2
-    assert variable in capsys.readouterr().err
+    assert f"{variable}: expected an http:// or https:// URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("FINANCE_API_KEY", "dev-admin-key", "FINANCE_API_KEY: must differ from ADMIN_API_KEY"),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            "dev-finance-key",
+            "STRIPE_WEBHOOK_SECRET: must differ from FINANCE_API_KEY",
+        ),
+    ],
+)
+def test_a_secret_equal_to_another_credential_is_refused_naming_it_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    error = refused(capsys)
+
+    assert named in error
+    assert value not in error
+
+
+def test_a_sqlite_database_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BILLING_DATABASE_URL", f"sqlite:///{tmp_path}/typo/billing.db")
+
+    assert f"BILLING_DATABASE_URL: the folder {tmp_path}/typo does not exist" in refused(capsys)
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_sqlite_database_in_an_existing_folder_is_taken(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BILLING_DATABASE_URL", f"sqlite:///{tmp_path}/billing.db")
+
+    assert load_settings(BillingSettings).database_url == f"sqlite:///{tmp_path}/billing.db"
+
+
+def test_no_broker_at_start_is_one_line_naming_kafka_bootstrap_servers_and_status_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+
+    with pytest.raises(SystemExit) as stopped:
+        ensure_broker_reachable(f"127.0.0.1:{port}", wait_seconds=0.3)
+
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"KAFKA_BOOTSTRAP_SERVERS: no Kafka broker answered at 127.0.0.1:{port}")
+    assert error.count("\n") == 1
+    assert "Traceback" not in error

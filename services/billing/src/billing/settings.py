@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from shared.db import normalise_url
-from shared.settings import ServiceSettings, load_settings
+from shared.settings import ServiceSettings, http_url, load_settings
 
 
 class BillingSettings(ServiceSettings):
+    DISTINCT_SECRETS: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.DISTINCT_SECRETS,
+        "stripe_api_key",
+        "stripe_webhook_secret",
+    )
+
     database_url: str = Field(
         "sqlite:///./var/billing.db", validation_alias=AliasChoices("BILLING_DATABASE_URL")
     )
@@ -69,6 +75,11 @@ class BillingSettings(ServiceSettings):
     def _database(cls, value: str) -> str:
         normalise_url(value)
         return value
+
+    @field_validator("dunning_url", "portal_base_url", "stripe_api_base")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return http_url(value)
 
     @model_validator(mode="after")
     def _stripe_needs_a_key(self) -> Self:

@@ -131,6 +131,7 @@ PLAN = {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interv
     [
         (b'{"email": "ada@example.com", ', "body"),  # cut short
         (b"\xff\xfe", "body"),  # not UTF-8
+        (b'{"email": "\xff@example.com", "name": "Ada", "timezone": "UTC"}', "body"),  # JSON, not UTF-8
     ],
 )
 async def test_a_body_that_is_not_json_is_refused_naming_the_body(
@@ -140,7 +141,9 @@ async def test_a_body_that_is_not_json_is_refused_naming_the_body(
         "/v1/customers", content=body, headers=ADMIN | {"Content-Type": "application/json"}
     )
     assert answer.status_code == 422
-    assert answer.json()["error"]["field"] == field
+    error = answer.json()["error"]
+    assert (error["type"], error["field"]) == ("invalid_request", field)
+    assert error["message"].startswith("body: not valid")
 
 
 @pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Ada\u202eecalevoL", "Ada\u2066L", "\t"])
@@ -183,3 +186,13 @@ async def test_an_invoice_cursor_that_no_page_gave_is_refused(client: httpx.Asyn
     answer = await client.get(f"/v1/invoices?subscription_id=sub_1&cursor={cursor}", headers=ADMIN)
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "cursor"
+
+
+async def test_a_portal_session_with_a_return_url_is_refused_naming_it(client: httpx.AsyncClient) -> None:
+    """The portal has no way back to a business's site; a URL it would never use is refused."""
+    body = {"customer_id": "cus_1", "return_url": "javascript:alert(1)"}
+
+    answer = await client.post("/v1/portal-sessions", json=body, headers=ADMIN)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "return_url"

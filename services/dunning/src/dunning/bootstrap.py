@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from dunning.adapters import orm
@@ -14,11 +15,13 @@ from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
-from dunning.entrypoints.web.dashboard import dashboard_router
+from dunning.entrypoints.web.dashboard import DashboardAccess, dashboard_router
+from dunning.entrypoints.web.finance_session import FinanceSessions
 from dunning.service_layer.handlers import dunning_bus
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
+from shared.http.auth import ApiKeys
 from shared.infrastructure import build_infrastructure
 from shared.service import Service
 from shared.test_clock import http_registration
@@ -28,6 +31,13 @@ def mailer_for(settings: DunningSettings) -> Mailer:
     if settings.smtp_url:
         return SmtpMailer(settings.smtp_url, settings.mail_from)
     return FileMailer(Path(settings.mail_dir), settings.mail_from)
+
+
+def dashboard_access(settings: DunningSettings, keys: ApiKeys) -> DashboardAccess:
+    """Cookies go only over HTTPS outside development, where a proxy may end TLS in
+    front of us and the request itself looks like plain HTTP."""
+    sessions = FinanceSessions(settings.finance_api_key, timedelta(hours=settings.dashboard_session_hours))
+    return DashboardAccess(keys, sessions, settings.finance_api_key, settings.app_env != "development")
 
 
 def bootstrap(
@@ -53,12 +63,15 @@ def bootstrap(
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             finance_router(queries, infra.keys),
-            dashboard_router(queries, PauseClient(settings.pause_url), infra.keys),
+            dashboard_router(
+                queries, PauseClient(settings.pause_url), dashboard_access(settings, infra.keys)
+            ),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
+        pages=["/dashboard"],
     )
     if service.clock_participant is not None:
         service.clock_registration = http_registration(

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from dunning.service_layer.policy_book import PolicyBook
 from shared.db import normalise_url
-from shared.settings import ServiceSettings, load_settings
+from shared.settings import ServiceSettings, http_url, load_settings
 
 
 class DunningSettings(ServiceSettings):
@@ -25,6 +25,11 @@ class DunningSettings(ServiceSettings):
     portal_base_url: str = Field(
         "http://127.0.0.1:8003/portal", validation_alias=AliasChoices("PORTAL_BASE_URL")
     )
+    dashboard_session_hours: int = Field(
+        8, ge=1, le=7 * 24, validation_alias=AliasChoices("DASHBOARD_SESSION_HOURS")
+    )
+    """How long a sign-in to finance's dashboard lasts: a working day by default, so a
+    browser left open on a shared desk does not stay signed in."""
     dunning_policies: str | None = Field(
         None,
         validation_alias=AliasChoices("DUNNING_POLICIES"),
@@ -72,6 +77,11 @@ class DunningSettings(ServiceSettings):
     def _database(cls, value: str) -> str:
         normalise_url(value)
         return value
+
+    @field_validator("portal_base_url")
+    @classmethod
+    def _portal(cls, value: str) -> str:
+        return http_url(value) or value
 
 
 def load() -> DunningSettings:

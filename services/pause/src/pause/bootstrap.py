@@ -12,13 +12,14 @@ from pause.entrypoints.api.report import report_router
 from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
 from pause.entrypoints.web.billing_cards import BillingCards
-from pause.entrypoints.web.card_entry import StripeCardEntry
+from pause.entrypoints.web.card_entry import StripeCardEntry, card_entry_policy
 from pause.entrypoints.web.portal import portal_router
 from pause.service_layer.handlers import pause_bus
 from pause.settings import PauseSettings
 from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
 from shared.http.idempotency import IdempotentRequests
+from shared.http.page_headers import PagePolicy
 from shared.infrastructure import build_infrastructure
 from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
@@ -55,6 +56,8 @@ def bootstrap(
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
+        pages=["/portal"],
+        page_policy=card_entry_policy(card_entry) if card_entry else PagePolicy(),
     )
     if service.clock_participant is not None:
         service.clock_registration = http_registration(

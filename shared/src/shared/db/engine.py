@@ -56,6 +56,16 @@ def normalise_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def missing_sqlite_folder(url: str) -> str | None:
+    """Why a SQLite URL cannot be opened as given (its folder is missing), or None."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database or ":memory:"
+    if parsed.get_backend_name() != "sqlite" or database == ":memory:":
+        return None
+    folder = Path(database).parent
+    return None if folder.is_dir() else f"the folder {folder} does not exist; create it first"
+
+
 def dialect_of(url: str) -> str:
     return make_url(normalise_url(url)).get_backend_name()
 

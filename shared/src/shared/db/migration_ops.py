@@ -89,3 +89,26 @@ def drop_messaging_tables() -> None:
     op.drop_table("inbox_messages")
     op.drop_index("ix_outbox_messages_unpublished", table_name="outbox_messages")
     op.drop_table("outbox_messages")
+
+
+def scope_idempotency_keys_by_route() -> None:
+    """`Idempotency-Key`s were stored as `<path>:<key>`, so one key reused on another
+    route quietly ran again. Now the key is stored alone with the route it was first used
+    on, and a reuse elsewhere is refused. Keys stored before keep an empty route: their
+    fingerprint (method, path and body) still refuses a request that is not a retry."""
+    with op.batch_alter_table("idempotent_requests") as batch:
+        batch.add_column(sa.Column("route", sa.String(300), server_default="", nullable=False))
+    table = sa.table("idempotent_requests", sa.column("key", sa.String()), sa.column("created_at"))
+    bind = op.get_bind()
+    stored = [row.key for row in bind.execute(sa.select(table.c.key).order_by(table.c.created_at))]
+    taken = set(stored)
+    for old in stored:
+        path, colon, key = old.partition(":")
+        if colon and path.startswith("/") and key not in taken:  # the first use of a key keeps it
+            bind.execute(table.update().where(table.c.key == old).values(key=key))
+            taken.add(key)
+
+
+def unscope_idempotency_keys() -> None:
+    with op.batch_alter_table("idempotent_requests") as batch:
+        batch.drop_column("route")

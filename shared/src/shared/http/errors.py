@@ -74,13 +74,22 @@ async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
     return await _api_error(request, api_error_of(exc))
 
 
-async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return await _undecodable_body(request, exc.__cause__)
     type_ = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         error_body(type_.get(exc.status_code, "http_error"), str(exc.detail)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )
+
+
+async def _undecodable_body(_request: Request, cause: UnicodeDecodeError) -> JSONResponse:
+    """FastAPI answers a body that is not UTF-8 with a bare 400 of its own; it is as much
+    the body's fault as JSON cut short, so it gets the same 422 naming the body."""
+    message = f"body: not valid UTF-8 (at byte {cause.start})"
+    return JSONResponse(error_body("invalid_request", message, "body"), status_code=422)
 
 
 def install_error_handlers(app: FastAPI) -> None:

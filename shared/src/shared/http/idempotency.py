@@ -4,6 +4,11 @@ A client that retries after a timeout must not create a second customer or charg
 twice. The first request with a key reserves it, runs, and stores its answer; a repeat
 with the same body gets that answer back; a repeat with a different body, or while the
 first is still running, gets 409.
+
+A key belongs to the route it was first used on (method and route template), as
+Stripe's do: the same key sent to another route is a client's mistake, refused with
+409 naming the route it belongs to, never answered with the first route's answer and
+never run as if it were new.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ def idempotency_table(metadata: MetaData) -> Table:
         "idempotent_requests",
         metadata,
         Column("key", String(200), primary_key=True),
+        Column("route", String(300), nullable=False, server_default=""),
         Column("fingerprint", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),
         Column("response", Text, nullable=False),
@@ -58,29 +64,30 @@ class IdempotentRequests:
         fingerprint = hashlib.sha256(
             request.method.encode() + request.url.path.encode() + b"\n" + await request.body()
         ).hexdigest()
-        scoped = f"{request.url.path}:{key}"
-        if not await self._reserve(scoped, fingerprint):
-            return await self._replay(scoped, fingerprint)
+        route = f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}"
+        if not await self._reserve(key, route, fingerprint):
+            return await self._replay(key, route, fingerprint)
         try:
             status, body = await _answer(handler)
         except BaseException:
             async with self.engine.begin() as conn:
-                await conn.execute(delete(self.table).where(self.table.c.key == scoped))
+                await conn.execute(delete(self.table).where(self.table.c.key == key))
             raise
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(self.table)
-                .where(self.table.c.key == scoped)
+                .where(self.table.c.key == key)
                 .values(status_code=status, response=json.dumps(body))
             )
         return JSONResponse(body, status_code=status)
 
-    async def _reserve(self, key: str, fingerprint: str) -> bool:
+    async def _reserve(self, key: str, route: str, fingerprint: str) -> bool:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(
                     insert(self.table).values(
                         key=key,
+                        route=route,
                         fingerprint=fingerprint,
                         status_code=IN_PROGRESS,
                         response="null",
@@ -91,9 +98,12 @@ class IdempotentRequests:
         except IntegrityError:
             return False
 
-    async def _replay(self, key: str, fingerprint: str) -> JSONResponse:
+    async def _replay(self, key: str, route: str, fingerprint: str) -> JSONResponse:
         async with reading(self.engine) as conn:
             row = (await conn.execute(select(self.table).where(self.table.c.key == key))).first()
+        if row is not None and row.route and row.route != route:
+            message = f"{HEADER} was first used on {row.route}; use a new key for {route}"
+            raise ApiError(409, "idempotency_conflict", message, HEADER)
         if row is None or row.fingerprint != fingerprint:
             raise ApiError(409, "idempotency_conflict", f"{HEADER} was used with a different request", HEADER)
         if row.status_code == IN_PROGRESS:

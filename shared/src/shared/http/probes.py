@@ -1,8 +1,8 @@
 """`/healthz`, `/readyz` and `/metrics`, the same on every service.
 
 Liveness says only that the process answers. Readiness checks what the service cannot
-work without: its database and the broker. A load balancer sends traffic only to
-ready replicas.
+work without: its database (at the schema its code expects) and the broker. A load
+balancer sends traffic only to ready replicas.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ class Degraded(Exception):
     """Up, but not yet doing its whole job (the relay is republishing what the broker lost)."""
 
 
+class NotReady(Exception):
+    """Down for a reason worth telling the operator (a schema behind the code), unlike a
+    driver's exception, whose name is all `/readyz` shows of it."""
+
+
 def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -41,6 +46,8 @@ def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
                 results[name] = "ok"
             except Degraded as exc:
                 results[name] = f"degraded: {exc}"
+            except NotReady as exc:
+                results[name] = f"unavailable: {exc}"
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         ready = all(v == "ok" for v in results.values())

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import BeforeValidator
 
 from shared.http.errors import ApiError
 
@@ -17,6 +21,23 @@ BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 """Before any subscription this system has billed: an absent `from` means all of them."""
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 """After anything that will be billed: an absent `to` in an unbounded report."""
+
+
+def _written_out(value: object) -> object:
+    """pydantic reads a number as seconds since 1970, so `?from=0.5` would quietly be a
+    report from the epoch; a period's edge must be a time as finance writes it."""
+    try:
+        datetime.fromisoformat(value if isinstance(value, str) else "")
+    except ValueError:
+        raise ValueError("expected an RFC 3339 time, e.g. 2026-01-01T00:00:00Z") from None
+    return value
+
+
+PeriodEdge = Annotated[datetime, BeforeValidator(_written_out)]
+From = Annotated[PeriodEdge | None, Query(alias="from")]
+"""`?from=`, the first moment of a report's period."""
+To = Annotated[PeriodEdge | None, Query(alias="to")]
+"""`?to=`, the moment the period ends (not included)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dunning.adapters.orm import dunning_cases
 from dunning.adapters.report import DunningReport, GroupBy, dunning_report
 from shared.db.engine import reading
+from shared.errors import DomainError
 from shared.http.report_period import ReportPeriod
 from shared.money import Money
 
@@ -128,9 +129,14 @@ class FinanceQueries:
         ):
             if value is not None:
                 query = query.where(column == value)
-        if cursor:
+        if cursor is not None:
             query = query.where(t.c.id > cursor)
         async with reading(self.engine) as conn:
+            if (
+                cursor is not None
+                and (await conn.execute(select(t.c.id).where(t.c.id == cursor))).first() is None
+            ):
+                raise DomainError("cursor", "not a next_cursor from a previous page")
             rows = (await conn.execute(query.order_by(t.c.id).limit(limit + 1))).all()
         page = rows[:limit]
         return CaseList(

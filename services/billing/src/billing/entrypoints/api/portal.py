@@ -3,6 +3,10 @@
 As with Stripe's billing portal, the business creates the session server-side with its
 admin key and sends the customer the URL; the token in it names that customer only
 and expires.
+
+Unlike Stripe's, there is no `return_url`: the portal has no way back to the business's
+own site, and a URL carried into its links but never checked or used would only be an
+open redirect in waiting. A request that sends one is told so (422 naming it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ class PortalSessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str = Field(min_length=1, max_length=40)
-    return_url: str | None = Field(default=None, max_length=2000)
 
 
 class PortalSessionOut(BaseModel):
@@ -48,16 +51,15 @@ class PortalSessions:
         async def run() -> tuple[int, Any]:
             customer = await self.ctx.bus.handle(FindCustomer(body.customer_id))
             session = signer.mint(customer.id, self.ctx.clock.now())
-            return 201, self._answer(session, body.return_url).model_dump(mode="json")
+            return 201, self._answer(session).model_dump(mode="json")
 
         return await self.ctx.idempotency.run(request, run)
 
-    def _answer(self, session: PortalSession, return_url: str | None) -> PortalSessionOut:
-        query = {"token": session.token} | ({"return_url": return_url} if return_url else {})
+    def _answer(self, session: PortalSession) -> PortalSessionOut:
         return PortalSessionOut(
             id=session.id,
             customer_id=session.customer_id,
-            url=f"{self.base_url}?{urlencode(query)}",
+            url=f"{self.base_url}?{urlencode({'token': session.token})}",
             token=session.token,
             expires_at=session.expires_at,
         )

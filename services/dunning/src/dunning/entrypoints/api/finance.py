@@ -12,10 +12,7 @@ from dunning.adapters.case_queries import CaseDetail, CaseFilter, CaseList, Fina
 from dunning.adapters.report import DunningReport, GroupBy, as_csv
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
-from shared.http.report_period import END_OF_TIME, ReportPeriod
-
-From = Annotated[datetime | None, Query(alias="from")]
-To = Annotated[datetime | None, Query(alias="to")]
+from shared.http.report_period import END_OF_TIME, From, ReportPeriod, To
 
 
 def _period(start: datetime | None, end: datetime | None) -> ReportPeriod:

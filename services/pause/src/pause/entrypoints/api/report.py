@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from pause.adapters.report import PauseReport, PauseReports
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
-from shared.http.report_period import ReportPeriod
+from shared.http.report_period import From, ReportPeriod, To
 
 
 class PauseReportApi:
@@ -22,8 +19,8 @@ class PauseReportApi:
 
     async def report(
         self,
-        start: Annotated[datetime | None, Query(alias="from")] = None,
-        end: Annotated[datetime | None, Query(alias="to")] = None,
+        start: From = None,
+        end: To = None,
     ) -> PauseReport:
         return await self.reports.report(ReportPeriod.parse(start, end, default_end=self.clock.now()))
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pause.entrypoints.web.page import esc
+from shared.http.page_headers import PagePolicy, script_hash
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,27 @@ SCRIPT = """
 """
 
 
+def card_script(entry: StripeCardEntry) -> str:
+    return SCRIPT.replace("KEY", _js(entry.publishable_key), 1)
+
+
+def card_entry_policy(entry: StripeCardEntry) -> PagePolicy:
+    """What the portal's pages may run with Stripe Elements: our one inline script, by its
+    hash, and Stripe.js, its frames and its API (Stripe's published list, plus wherever
+    `STRIPE_JS_URL` points, e.g. localstripe's stand-in)."""
+    parts = urlsplit(entry.script_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    stripe_js = ("https://js.stripe.com", "https://*.js.stripe.com")
+    return PagePolicy(
+        scripts=(script_hash(card_script(entry)), origin, *stripe_js),
+        frames=(origin, *stripe_js, "https://hooks.stripe.com"),
+        connections=(origin, "https://api.stripe.com"),
+    )
+
+
 def elements_card_form(entry: StripeCardEntry) -> str:
     """The card form whose fields Stripe.js draws; our page never sees the number."""
-    script = SCRIPT.replace("KEY", _js(entry.publishable_key), 1)
+    script = card_script(entry)
     return (
         f'<script src="{esc(entry.script_url)}"></script>'
         '<form id="card-form" method="post" action="/portal/card" class="card">'

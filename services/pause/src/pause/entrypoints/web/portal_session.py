@@ -28,7 +28,7 @@ BACK = '<p><a class="button secondary" href="/portal">Back to your subscription<
 
 async def form_of(request: Request) -> dict[str, str]:
     """Plain urlencoded forms; no multipart parser is needed for these few fields."""
-    fields = parse_qs((await request.body()).decode(), max_num_fields=10)
+    fields = parse_qs((await request.body()).decode(errors="replace"), max_num_fields=10)
     return {key: values[0] for key, values in fields.items()}
 
 
