@@ -230,13 +230,16 @@ class DunningRepositoryContract(ABC):
                 )
             )
             profile = await work.customers.get("cus_2")
-            assert profile is not None and profile.email == "b@example.com"
+            assert profile is not None
+            assert profile.email == "b@example.com"
             first = await work.cases.by_invoice("in_1")
             assert first is not None
             first.recover(T0 + HOUR, Money.of(1500, "EUR"))
             await work.cases.save(first, None)
             reread = await work.cases.by_invoice("in_1")
-            assert reread is not None and not reread.is_open and reread.version == first.version
+            assert reread is not None
+            assert not reread.is_open
+            assert reread.version == first.version
             await work.commit()
         async with self.new() as work:
             assert await work.cases.by_invoice("in_2") == a_case(2)
