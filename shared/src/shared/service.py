@@ -13,7 +13,7 @@ import errno
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -28,9 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.clock import TestClock
 from shared.db.engine import reading
 from shared.http.errors import install_error_handlers
-from shared.http.probes import Degraded, install_request_metrics, probes_router
+from shared.http.probes import (
+    Degraded,
+    ReadinessCheck,
+    check_readiness,
+    install_request_metrics,
+    probes_router,
+)
+from shared.http.scrape import Reading, ScrapeReadings
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.lag import ConsumerLag
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
@@ -72,6 +80,8 @@ class Service(Generic[W, S]):
     which should not wait for the worker's next interval."""
     clock_registration: Callable[[], Awaitable[None]] | None = None
     """With `CLOCK=test`: how this instance tells the coordinator it takes part."""
+    readings: Mapping[str, Reading] = field(default_factory=dict)
+    """The service's own gauges read at scrape time, besides outbox, lag and readiness."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -123,6 +133,25 @@ class Service(Generic[W, S]):
         if self.relay.healing:
             raise Degraded("republishing events the broker lost")
 
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {"database": self.check_database, "broker": self.check_broker, "delivery": self.check_delivery}
+
+    @cached_property
+    def consumer_lag(self) -> ConsumerLag:
+        groups = {consumer.name: consumer.topic.value for consumer in self.consumers}
+        return ConsumerLag(self.settings.kafka_bootstrap_servers, groups)
+
+    @cached_property
+    def scrape_readings(self) -> ScrapeReadings:
+        async def outbox() -> None:
+            await self.relay.measure_backlog(self.infra.clock.now())
+
+        async def readiness() -> None:
+            await check_readiness(self.readiness_checks())
+
+        own = {"outbox": outbox, "readiness": readiness, "consumer_lag": self.consumer_lag.measure}
+        return ScrapeReadings({**own, **self.readings})
+
     async def start(self) -> None:
         participant = self.clock_participant
         if participant is not None:
@@ -155,6 +184,7 @@ class Service(Generic[W, S]):
                 await asyncio.wait_for(task, timeout=10)
         await self.broker.stop()
         await self.relay.close()
+        await self.consumer_lag.stop()
         await self.engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -170,12 +200,7 @@ class Service(Generic[W, S]):
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
         install_request_metrics(app)
-        checks = {
-            "database": self.check_database,
-            "broker": self.check_broker,
-            "delivery": self.check_delivery,
-        }
-        app.include_router(probes_router(checks))
+        app.include_router(probes_router(self.readiness_checks(), self.scrape_readings))
         for router in self.routers:
             app.include_router(router)
         if self.clock_participant is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dunning.adapters import orm
+from dunning.adapters.case_counts import measure_cases
 from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
@@ -59,6 +60,7 @@ def bootstrap(
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
+        readings={"dunning_cases": lambda: measure_cases(infra.engine)},
     )
     if service.clock_participant is not None:
         service.clock_registration = http_registration(
