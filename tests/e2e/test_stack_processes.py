@@ -108,7 +108,7 @@ async def test_every_service_is_ready_and_serves_metrics_that_promtool_accepts(
             checked = subprocess.run(
                 [promtool, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=30
             )
-            assert checked.returncode == 0, f"{process.name}: {checked.stdout}{checked.stderr}"
+            assert (checked.returncode, checked.stdout + checked.stderr) == (0, ""), process.name
             assert (await client.get(f"{process.url}/openapi.json")).status_code == 200
 
 
