@@ -184,7 +184,8 @@ class Service(Generic[W, S]):
                 await asyncio.wait_for(task, timeout=10)
         await self.broker.stop()
         await self.relay.close()
-        await self.consumer_lag.stop()
+        with contextlib.suppress(Exception, asyncio.TimeoutError):  # a broker that is gone holds no one up
+            await asyncio.wait_for(self.consumer_lag.stop(), timeout=5)
         await self.engine.dispose()
 
     @contextlib.asynccontextmanager

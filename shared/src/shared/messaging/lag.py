@@ -12,6 +12,8 @@ batch; the test clock does not use it for that reason. The metric's help text sa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -40,10 +42,14 @@ class ConsumerLag:
         self.topics_by_group = dict(topics_by_group)
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
+        self._stale = False
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        if self._admin is None or self._consumer is None:
-            await self.stop()
+        if self._stale or self._admin is None or self._consumer is None:
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(self.stop(), timeout=2)
+            self._admin = self._consumer = None
+            self._stale = False
             admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bootstrap_servers, group_id=None, enable_auto_commit=False
@@ -60,8 +66,10 @@ class ConsumerLag:
             return
         try:
             await self._measure(*await self._clients())
-        except Exception:
-            await self.stop()  # after a broker restart the clients may never answer again
+        except BaseException:
+            # After a broker restart the clients may never answer again: the next reading
+            # builds new ones. Not stopped here, where a timeout may be cancelling us.
+            self._stale = True
             raise
 
     async def _measure(self, admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer) -> None:
