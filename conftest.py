@@ -8,6 +8,7 @@ that would be skipped because PostgreSQL or the broker is missing fails instead.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -73,3 +74,13 @@ def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus's checker, from Debian's `prometheus` package (`.ci/run` installs it)."""
+    found = shutil.which("promtool")
+    if found is None:
+        skip_or_fail("promtool is missing: apt-get install -y prometheus")
+    assert found is not None
+    return found

@@ -2,16 +2,25 @@
 
 docker-compose.yml, deploy/k8s/, deploy/Dockerfile, deploy/postgres-init/ and
 deploy/topics.yaml must agree with each other and with the services' contracts.
+Every Kubernetes object is valid against the API's JSON schemas for KUBERNETES_VERSION
+(shipped in the pinned `kubernetes-validate` package), and docker-compose.yml against
+the Compose Specification's schema (shipped in the pinned `check-jsonschema` package):
+nothing is downloaded when the tests run.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -24,6 +33,7 @@ SERVICES = list(PORTS)
 COMMON_VARS = ["KAFKA_BOOTSTRAP_SERVERS", "BIND_HOST", "APP_ENV"]
 SECRET_VARS = {"ADMIN_API_KEY", "FINANCE_API_KEY", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"}
 CONTRACT_TOPICS = {"billing.events", "billing.commands", "dunning.events", "pause.events", "notifications"}
+KUBERNETES_VERSION = "1.31"  # the oldest cluster version the manifests promise to apply on
 
 
 Yaml = dict[str, Any]  # a mapping as read from a YAML file
@@ -330,3 +340,90 @@ def test_dockerfile_installs_with_constraints_and_does_not_run_as_root() -> None
     users = [args for op, args in final_stage if op == "USER"]
     assert users
     assert users[-1].split(":")[0] not in {"root", "0"}
+
+
+# ---- schemas ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("obj", k8s_objects(), ids=lambda o: f"{o['kind']}/{o['metadata']['name']}")
+def test_every_k8s_object_is_valid_against_the_kubernetes_schema(obj: Yaml) -> None:
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        pytest.fail(f"{obj['kind']}/{obj['metadata']['name']}: {exc.message} at {list(exc.path)}")
+
+
+def test_the_kubernetes_schema_check_rejects_a_misspelt_field() -> None:
+    broken = copy.deepcopy(k8s("PodDisruptionBudget", "billing"))
+    broken["spec"]["minAvailible"] = broken["spec"].pop("minAvailable")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+@cache
+def compose_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator: jsonschema.protocols.Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return validator
+
+
+def test_docker_compose_is_valid_against_the_compose_specification() -> None:
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}" for e in compose_validator().iter_errors(compose())
+    ]
+    assert errors == []
+
+
+def test_the_compose_schema_check_rejects_a_misspelt_key_and_a_bad_port() -> None:
+    broken = copy.deepcopy(compose())
+    broken["services"]["billing"]["healthchek"] = broken["services"]["billing"].pop("healthcheck")
+    broken["services"]["dunning"]["ports"] = "8002"
+    paths = {tuple(map(str, e.path)) for e in compose_validator().iter_errors(broken)}
+    assert {("services", "billing"), ("services", "dunning", "ports")} <= paths
+
+
+# ---- scaling and disruption --------------------------------------------------------------
+
+
+@cache
+def consumed_topics() -> dict[str, set[str]]:
+    """The topics each service's consumers read, from the services' own wiring."""
+    from billing.bootstrap import bootstrap as billing
+    from billing.settings import BillingSettings
+    from dunning.bootstrap import bootstrap as dunning
+    from dunning.settings import DunningSettings
+    from pause.bootstrap import bootstrap as pause
+    from pause.settings import PauseSettings
+    from shared.service import Service
+    from shared.testing.services import settings_for
+
+    unused = "sqlite:///nothing-is-opened.db"  # building a service opens no connection
+    services: list[Service[Any, Any]] = [
+        billing(settings_for(BillingSettings, BILLING_DATABASE_URL=unused)),
+        dunning(settings_for(DunningSettings, DUNNING_DATABASE_URL=unused)),
+        pause(settings_for(PauseSettings, PAUSE_DATABASE_URL=unused)),
+    ]
+    return {s.name: {c.topic.value for c in s.consumers} for s in services}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_consumer_deployment_scales_no_further_than_its_topics_partitions(service: str) -> None:
+    partitions = {t["name"]: t["partitions"] for t in topics_file()["topics"]}
+    topics = consumed_topics()[service]
+    assert topics, f"{service} consumes topics"
+    hpa = k8s("HorizontalPodAutoscaler", service)["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
+    assert hpa["maxReplicas"] == min(partitions[t] for t in topics)
+    assert 2 <= hpa["minReplicas"] <= hpa["maxReplicas"]
+    assert "replicas" not in k8s("Deployment", service)["spec"], "the autoscaler owns the count"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_disruption_budget_keeps_one_pod_of_each_service_serving(service: str) -> None:
+    budget = k8s("PodDisruptionBudget", service)["spec"]
+    assert budget["minAvailable"] == 1
+    labels = k8s("Deployment", service)["spec"]["template"]["metadata"]["labels"]
+    assert budget["selector"]["matchLabels"].items() <= labels.items()
+    assert budget["minAvailable"] < k8s("HorizontalPodAutoscaler", service)["spec"]["minReplicas"]

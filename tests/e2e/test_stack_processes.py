@@ -81,7 +81,16 @@ async def stack(
             process.stop()
 
 
-async def test_every_service_is_ready_and_serves_metrics(stack: RunningStack) -> None:
+CONSUMER_GROUPS = {
+    "billing": ["billing.commands", "billing.pause-events"],
+    "dunning": ["dunning.billing-events", "notifier"],
+    "pause": ["pause.billing-events", "pause.dunning-events"],
+}
+
+
+async def test_every_service_is_ready_and_serves_metrics_that_promtool_accepts(
+    stack: RunningStack, promtool: str
+) -> None:
     async with httpx.AsyncClient() as client:
         for process in (stack.billing, stack.dunning, stack.pause):
             assert (await client.get(f"{process.url}/healthz")).json() == {"status": "ok"}
@@ -92,6 +101,14 @@ async def test_every_service_is_ready_and_serves_metrics(stack: RunningStack) ->
             }
             metrics = (await client.get(f"{process.url}/metrics")).text
             assert "http_requests_total" in metrics
+            assert 'readiness_check_ok{check="broker"} 1.0' in metrics
+            assert "outbox_oldest_pending_age_seconds" in metrics
+            for group in CONSUMER_GROUPS[process.name]:
+                assert f'consumer_lag_messages{{group="{group}"' in metrics, (process.name, group)
+            checked = subprocess.run(
+                [promtool, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=30
+            )
+            assert (checked.returncode, checked.stdout + checked.stderr) == (0, ""), process.name
             assert (await client.get(f"{process.url}/openapi.json")).status_code == 200
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import socket
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -22,19 +19,25 @@ from typing import Any, Generic, TypeVar
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
-from shared.db.engine import reading
-from shared.db.migrations import SchemaCheck
 from shared.http.errors import install_error_handlers
 from shared.http.page_headers import PagePolicy, install_page_headers
-from shared.http.probes import Degraded, NotReady, install_request_metrics, probes_router
+from shared.http.ports import ensure_port_free
+from shared.http.probes import (
+    ReadinessCheck,
+    check_readiness,
+    install_request_metrics,
+    probes_router,
+)
+from shared.http.scrape import Reading, ScrapeReadings
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
+from shared.messaging.lag import ConsumerLag
 from shared.messaging.reachable import ensure_broker_reachable
 from shared.outbox.relay import OutboxRelay
+from shared.readiness import ServiceReadiness
 from shared.settings import ServiceSettings
 from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
 from shared.test_clock.participant import consumer_topics
@@ -80,6 +83,8 @@ class Service(Generic[W, S]):
     pages: Sequence[str] = ()
     """Path prefixes of the HTML pages people read; they get `page_policy`'s headers."""
     page_policy: PagePolicy = field(default_factory=PagePolicy)
+    readings: Mapping[str, Reading] = field(default_factory=dict)
+    """The service's own gauges read at scrape time, besides outbox, lag and readiness."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -119,27 +124,28 @@ class Service(Generic[W, S]):
     def relay(self) -> OutboxRelay:
         return self.infra.relay
 
-    async def check_database(self) -> None:
-        async with reading(self.engine) as conn:
-            await conn.execute(text("SELECT 1"))
+    @cached_property
+    def readiness(self) -> ServiceReadiness:
+        return ServiceReadiness(self.name, self.infra)
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return self.readiness.checks()
 
     @cached_property
-    def schema(self) -> SchemaCheck:
-        """The service's migrations live in its package, named as the service."""
-        return SchemaCheck(self.name)
+    def consumer_lag(self) -> ConsumerLag:
+        groups = {consumer.name: consumer.topic.value for consumer in self.consumers}
+        return ConsumerLag(self.settings.kafka_bootstrap_servers, groups)
 
-    async def check_schema(self) -> None:
-        problem = await self.schema.problem(self.engine)
-        if problem is not None:
-            raise NotReady(problem)
+    @cached_property
+    def scrape_readings(self) -> ScrapeReadings:
+        async def outbox() -> None:
+            await self.relay.measure_backlog(self.infra.clock.now())
 
-    async def check_broker(self) -> None:
-        if not await self.broker.ping(timeout=2):
-            raise ConnectionError("broker did not answer")
+        async def readiness() -> None:
+            await check_readiness(self.readiness_checks())
 
-    async def check_delivery(self) -> None:
-        if self.relay.healing:
-            raise Degraded("republishing events the broker lost")
+        own = {"outbox": outbox, "readiness": readiness, "consumer_lag": self.consumer_lag.measure}
+        return ScrapeReadings({**own, **self.readings})
 
     async def start(self) -> None:
         participant = self.clock_participant
@@ -173,6 +179,8 @@ class Service(Generic[W, S]):
                 await asyncio.wait_for(task, timeout=10)
         await self.broker.stop()
         await self.relay.close()
+        with contextlib.suppress(Exception, asyncio.TimeoutError):  # a broker that is gone holds no one up
+            await asyncio.wait_for(self.consumer_lag.stop(), timeout=5)
         await self.engine.dispose()
 
     @contextlib.asynccontextmanager
@@ -190,13 +198,7 @@ class Service(Generic[W, S]):
         if self.pages:
             install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)
-        checks = {
-            "database": self.check_database,
-            "schema": self.check_schema,
-            "broker": self.check_broker,
-            "delivery": self.check_delivery,
-        }
-        app.include_router(probes_router(checks))
+        app.include_router(probes_router(self.readiness_checks(), self.scrape_readings))
         for router in self.routers:
             app.include_router(router)
         if self.clock_participant is not None:
@@ -220,19 +222,3 @@ class Service(Generic[W, S]):
             timeout_keep_alive=KEEP_ALIVE_S,
         )
         uvicorn.Server(config).run()
-
-
-def ensure_port_free(host: str, port: int, variable: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                print(
-                    f"{host}:{port} is already in use. Stop whatever is listening there, "
-                    f"or choose another port with {variable}.",
-                    file=sys.stderr,
-                )
-                raise SystemExit(3) from None
-            raise

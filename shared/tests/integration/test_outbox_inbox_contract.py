@@ -12,8 +12,10 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from billing.adapters.orm import messaging
@@ -210,3 +212,32 @@ async def test_two_commits_about_one_subject_at_once_get_distinct_numbers(engine
     async with engine.connect() as conn:
         rows = (await conn.execute(messaging.outbox.select())).all()
     assert sorted(json.loads(row.payload)["data"]["sequence"] for row in rows) == [1, 2, 3, 4, 5]
+
+
+class AcknowledgingPublisher:
+    async def publish_batch(self, rows: list[Any]) -> list[Any]:
+        return []
+
+
+async def test_the_outbox_gauges_give_the_backlog_and_how_long_its_oldest_event_has_waited(
+    engine: AsyncEngine,
+) -> None:
+    outbox = Outbox(messaging.outbox)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await outbox.add(session, [customer_event(1, T0), customer_event(2, T0 + timedelta(minutes=10))])
+    relay = OutboxRelay(engine, outbox, AcknowledgingPublisher(), TestClock(T0), batch_size=1)
+
+    def gauges() -> tuple[float | None, float | None]:
+        return (
+            REGISTRY.get_sample_value("outbox_pending_messages"),
+            REGISTRY.get_sample_value("outbox_oldest_pending_age_seconds"),
+        )
+
+    await relay.measure_backlog(T0 + timedelta(hours=1))
+    assert gauges() == (2, 3600)
+    await relay.publish_once()
+    await relay.measure_backlog(T0 + timedelta(hours=1))
+    assert gauges() == (1, 3000)
+    await relay.publish_once()
+    await relay.measure_backlog(T0 + timedelta(hours=1))
+    assert gauges() == (0, 0)

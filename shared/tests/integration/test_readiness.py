@@ -44,7 +44,7 @@ async def test_a_schema_behind_the_code_names_both_revisions(pause: Service[Any,
 
     answer = await ready(pause.app())
 
-    head = ", ".join(sorted(pause.schema.heads))
+    head = ", ".join(sorted(pause.readiness.schema.heads))
     assert answer.status_code == 503
     assert answer.json()["checks"]["schema"] == (
         f"unavailable: schema at revision 0003, this code needs {head}; run `pause migrate`"
@@ -54,7 +54,9 @@ async def test_a_schema_behind_the_code_names_both_revisions(pause: Service[Any,
 async def test_a_migrated_database_is_ready(pause: Service[Any, Any]) -> None:
     await upgrade(pause.engine, "pause")
     app = FastAPI()
-    app.include_router(probes_router({"database": pause.check_database, "schema": pause.check_schema}))
+    app.include_router(
+        probes_router({"database": pause.readiness.check_database, "schema": pause.readiness.check_schema})
+    )
 
     answer = await ready(app)
 

@@ -321,3 +321,50 @@ async def test_the_faststream_subscription_hands_raw_records_to_the_consumer() -
         await test_broker.publish(b"not an event", "billing.events", key=b"cus_6")
     assert store.customers == ["cus_5"]
     assert [raw for raw, _, _ in dead.sent] == [b"not an event"]
+
+
+class RefusingUnknownTypes(FakeUnitOfWork):
+    """An inbox whose column is too narrow for the made-up types sent below."""
+
+    async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
+        if event.type.startswith("made.up."):
+            raise ValueError("value too long for type character varying(100)")
+        return await super().claim(consumer, event)
+
+
+def series(metric: str) -> dict[tuple[tuple[str, str], ...], float]:
+    return {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in REGISTRY.collect()
+        for sample in family.samples
+        if sample.name == metric
+    }
+
+
+async def test_unknown_types_failing_their_claim_add_no_series_of_their_own() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    consumer.unit_of_work = lambda: RefusingUnknownTypes(store)  # type: ignore[assignment,return-value]
+    unknown = {"topic": "billing.events", "type": "unknown"}
+    before = REGISTRY.get_sample_value("message_handler_failures_total", unknown) or 0.0
+
+    for n in range(3):
+        made_up = customer_created(n).replace(b'"customer.created"', f'"made.up.{n}"'.encode())
+        assert await consumer.process(made_up, at(n)) == "dead_lettered"
+
+    types = {dict(labels)["type"] for labels in series("message_handler_failures_total")}
+    assert not {t for t in types if t.startswith("made.up.")}
+    assert REGISTRY.get_sample_value("message_handler_failures_total", unknown) == before + 9
+    assert len(dead.sent) == 3
+
+
+async def test_each_handler_call_is_timed_by_consumer_and_event_type() -> None:
+    store, dead = FakeStore(), FakeDeadLetters()
+    consumer = make_consumer(store, dead)
+    labels = {"consumer": "test-consumer", "type": "customer.created"}
+    before = REGISTRY.get_sample_value("message_handler_duration_seconds_count", labels) or 0.0
+
+    await consumer.process(customer_created(1), at(0))
+    await consumer.process_batch([(customer_created(n), at(n)) for n in range(2, 5)])
+
+    assert REGISTRY.get_sample_value("message_handler_duration_seconds_count", labels) == before + 4

@@ -367,3 +367,23 @@ async def test_a_renewal_day_says_how_it_is_going_after_each_batch(
     assert report.renewals == 5
     assert [(r.done, r.to_do) for r in batches] == [(2, 3), (4, 1), (5, 0)]  # type: ignore[attr-defined]
     assert REGISTRY.get_sample_value("billing_run_to_do") == 0
+
+
+def payments_counted(outcome: str, decline_class: str) -> float:
+    labels = {"outcome": outcome, "decline_class": decline_class}
+    return REGISTRY.get_sample_value("billing_payments_total", labels) or 0.0
+
+
+async def test_payments_are_counted_by_outcome_and_decline_class(billing: Billing) -> None:
+    kinds = [("succeeded", "none"), ("failed", "hard_decline"), ("failed", "insufficient_funds")]
+    before = [payments_counted(*kind) for kind in kinds]
+
+    await billing.subscribe()  # the first period is paid
+    await billing.subscribe(
+        {"code": "max", "name": "Max", "amount": 900, "currency": "USD", "interval": "month"}
+    )
+    billing.gateway.declines = ["lost_card", "card_velocity_exceeded"]
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    await billing.run()
+
+    assert [payments_counted(*kind) - b for kind, b in zip(kinds, before, strict=True)] == [2, 1, 1]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from dunning.adapters import orm
+from dunning.adapters.case_counts import measure_cases
 from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
@@ -72,6 +73,7 @@ def bootstrap(
         next_due=scheduler.next_due_at,
         wake_workers=[scheduler.wake],
         pages=["/dashboard"],
+        readings={"dunning_cases": lambda: measure_cases(infra.engine)},
     )
     if service.clock_participant is not None:
         service.clock_registration = http_registration(

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from dunning.adapters.case_counts import measure_cases
 from dunning.adapters.orm import messaging
 from dunning.bootstrap import bootstrap
 from dunning.entrypoints.scheduler import DunningScheduler
@@ -274,3 +276,21 @@ async def test_a_card_about_to_expire_gets_one_friendly_heads_up_with_a_link(dun
     assert note["data"]["template_id"] == "dunning.card_expiring"
     assert "April 2026" in note["data"]["body_text"]
     assert note["data"]["action_url"].startswith("http")
+
+
+async def test_the_cases_gauge_counts_open_cases_and_closed_ones_by_outcome(dunning: Dunning) -> None:
+    for n in (1, 2, 3):
+        await dunning.customer(n)
+        await dunning.feed(dunning.failure(n, "insufficient_funds"))
+    await dunning.feed(
+        PaymentSucceeded(
+            payment_id="pay_2", invoice_id="in_2", subscription_id="sub_2", customer_id="cus_2",
+            amount=Money.of(1500, "USD"), attempt_number=2, attempted_at=dunning.clock.now(),
+        )
+    )  # fmt: skip
+
+    await measure_cases(dunning.service.engine)
+
+    states = ["open", "recovered", "paused", "canceled", "written_off"]
+    gauge = [REGISTRY.get_sample_value("dunning_cases", {"state": state}) for state in states]
+    assert gauge == [2, 1, 0, 0, 0]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from dunning.adapters.mailer import FileMailer, Mailer, MailServerUnavailable
 from dunning.bootstrap import bootstrap
@@ -39,13 +40,13 @@ class NoLinks:
         raise AssertionError("the notifier asks for no links")
 
 
-def reminder() -> bytes:
+def reminder(template_id: str = "dunning.card_update.1", notification_id: str = "ntf_1") -> bytes:
     note = NotificationRequested(
-        notification_id="ntf_1",
+        notification_id=notification_id,
         customer_id="cus_1",
         subscription_id="sub_1",
         to="ada@example.com",
-        template_id="dunning.card_update.1",
+        template_id=template_id,
         subject_line="Your card needs an update",
         body_text="Hi Ada, your card expired. You keep access while you update it.",
         action_url="http://127.0.0.1:8003/portal?token=abc",
@@ -126,3 +127,28 @@ async def test_a_notification_becomes_one_eml_file_with_the_card_update_link(
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "You keep access" in body
     assert "http://127.0.0.1:8003/portal?token=abc" in body
+
+
+def sent(template: str) -> float:
+    return REGISTRY.get_sample_value("notifications_sent_total", {"template": template}) or 0.0
+
+
+async def test_messages_sent_are_counted_by_template_and_an_unknown_template_as_unknown(
+    dunning: Service[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    mailer = CountingMailer(down_for=1)
+    consumer = notifier(dunning, mailer)
+    templates = ["dunning.card_update.1", "pause.resume_reminder", "unknown"]
+    before = [sent(t) for t in templates]
+    messages = [reminder("pause.resume_reminder", "ntf_p"), reminder("dunning.card_update.1", "ntf_d")]
+    messages += [reminder(f"campaign.spring_{n}", f"ntf_c{n}") for n in range(3)]
+
+    with pytest.raises(MailServerUnavailable):  # not sent, so not counted
+        await consumer.process(messages[0], SourceInfo("notifications", 0, 0, None))
+    for offset, message in enumerate(messages):
+        await consumer.process(message, SourceInfo("notifications", 0, offset, None))
+    await consumer.process(messages[1], SourceInfo("notifications", 0, 1, None))  # redelivered: not sent
+
+    assert [sent(t) - b for t, b in zip(templates, before, strict=True)] == [1, 1, 3]
+    assert REGISTRY.get_sample_value("notifications_sent_total", {"template": "campaign.spring_0"}) is None
+    assert sum("campaign.spring_0" in str(r.__dict__.get("value")) for r in caplog.records) == 1

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.http.scrape import ScrapeReadings
+from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, READINESS
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -30,7 +31,26 @@ class NotReady(Exception):
     driver's exception, whose name is all `/readyz` shows of it."""
 
 
-def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+async def check_readiness(checks: Mapping[str, ReadinessCheck]) -> dict[str, str]:
+    """Each check's answer ("ok", "degraded: …", "unavailable: …"), also set as the
+    `readiness_check_ok` gauge, so an alert sees what the load balancer sees."""
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check(), timeout=3)
+            results[name] = "ok"
+        except Degraded as exc:
+            results[name] = f"degraded: {exc}"
+        except NotReady as exc:
+            results[name] = f"unavailable: {exc}"
+        except Exception as exc:
+            results[name] = f"unavailable: {type(exc).__name__}"
+        READINESS.labels(name).set(1 if results[name] == "ok" else 0)
+    return results
+
+
+def probes_router(checks: Mapping[str, ReadinessCheck], readings: ScrapeReadings | None = None) -> APIRouter:
+    """`readings` are refreshed before each `/metrics` answer (at most every few seconds)."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -39,17 +59,7 @@ def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        results: dict[str, str] = {}
-        for name, check in checks.items():
-            try:
-                await asyncio.wait_for(check(), timeout=3)
-                results[name] = "ok"
-            except Degraded as exc:
-                results[name] = f"degraded: {exc}"
-            except NotReady as exc:
-                results[name] = f"unavailable: {exc}"
-            except Exception as exc:
-                results[name] = f"unavailable: {type(exc).__name__}"
+        results = await check_readiness(checks)
         ready = all(v == "ok" for v in results.values())
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": results},
@@ -58,6 +68,8 @@ def probes_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/metrics")
     async def metrics() -> Response:
+        if readings is not None:
+            await readings.refresh()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
@@ -28,10 +29,9 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from shared.backoff import Backoff
 from shared.contracts.base import CloudEvent, EventData, Topic
 from shared.contracts.codec import MalformedMessage, UnknownEventType, decode_event
-from shared.contracts.registry import data_model
 from shared.failures import is_unavailable
 from shared.messaging.dead_letters import DeadLetters, KafkaDeadLetters, SourceInfo, dead_letter_headers
-from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, MESSAGES_CONSUMED
+from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, HANDLER_LATENCY, MESSAGES_CONSUMED, event_types
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class EventConsumer:
         self.identify = identify
         self.consumed = 0
         self.listeners: list[Callable[[], None]] = []  # told after a batch changed something
-        self._unknown_types: set[str] = set()
+        self._types = event_types("messages_consumed_total")  # logs each unknown type once
 
     @property
     def max_attempts(self) -> int:
@@ -125,7 +125,7 @@ class EventConsumer:
             if decoded is None:
                 outcomes[index], types[index] = "dead_lettered", "malformed"
                 continue
-            types[index] = decoded.type if data_model(decoded.type) else "unknown"
+            types[index] = self._types(decoded.type)
             todo.append((index, decoded, self.handlers.get(type(decoded.data))))
         if len(todo) == 1:
             index, event, handler = todo[0]
@@ -150,13 +150,7 @@ class EventConsumer:
             event = decode_event(raw)
             return event.model_copy(update={"id": self.identify(event)}) if self.identify else event
         except UnknownEventType as unknown:
-            if unknown.envelope.type not in self._unknown_types:
-                self._unknown_types.add(unknown.envelope.type)
-                log.warning(
-                    "an event type this build does not know; recorded and skipped",
-                    extra={"consumer": self.name, "event_type": unknown.envelope.type[:100]},
-                )
-            return unknown.envelope
+            return unknown.envelope  # recorded and skipped; `_types` logs it once
         except MalformedMessage as exc:
             await self._dead_letter(raw, source, "malformed", str(exc), attempts=1)
             return None
@@ -174,7 +168,7 @@ class EventConsumer:
                 if handler is None:
                     outcomes[index] = "ignored"
                     continue
-                await handler(event, uow)
+                await self._timed(handler, event, uow)
                 outcomes[index] = "processed"
             await uow.commit()
         return outcomes
@@ -188,18 +182,18 @@ class EventConsumer:
                     if not await uow.claim(self.name, event):
                         return "duplicate"
                     if handler is not None:
-                        await handler(event, uow)
+                        await self._timed(handler, event, uow)
                     await uow.commit()
                 return "processed" if handler is not None else "ignored"
             except Exception as exc:
                 if is_unavailable(exc):
                     raise  # not the message's fault: wait, and it is delivered again
-                HANDLER_FAILURES.labels(source.topic, event.type).inc()
+                HANDLER_FAILURES.labels(source.topic, self._types.quiet(event.type)).inc()
                 log.warning(
                     "handler failed",
                     extra={
                         "event_id": str(event.id),
-                        "event_type": event.type,
+                        "event_type": event.type[:100],
                         "attempt": attempt,
                         "error": f"{type(exc).__name__}: {exc}",
                     },
@@ -213,6 +207,12 @@ class EventConsumer:
                     return "dead_lettered"
                 await asyncio.sleep(self.retry_delays[attempt - 1])
         raise AssertionError("unreachable")
+
+    async def _timed(self, handler: Handler, event: CloudEvent[Any], uow: UnitOfWork) -> None:
+        started = time.perf_counter()
+        await handler(event, uow)
+        elapsed = time.perf_counter() - started
+        HANDLER_LATENCY.labels(self.name, self._types.quiet(event.type)).observe(elapsed)
 
     async def _dead_letter(
         self, raw: bytes, source: SourceInfo, kind: str, reason: str, attempts: int

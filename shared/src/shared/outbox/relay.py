@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import text
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock, SystemClock
 from shared.db.engine import reading
-from shared.metrics import BROKER_LOSSES, MESSAGES_PUBLISHED, OUTBOX_PENDING
+from shared.metrics import BROKER_LOSSES, MESSAGES_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from shared.outbox.broker_marks import BrokerMarks, MarkProbe, Placed, newest_per_partition, went_backwards
 from shared.outbox.store import RETENTION_DEFAULT, Outbox, OutboxRow
 
@@ -167,6 +167,15 @@ class OutboxRelay:
             count = await self.outbox.pending(conn)
         OUTBOX_PENDING.set(count)
         return count
+
+    async def measure_backlog(self, now: datetime) -> None:
+        """Set the outbox gauges. `now` is the services' clock, the one event times come
+        from: the age is how long the oldest waiting event has waited."""
+        async with reading(self.engine) as conn:
+            count = await self.outbox.pending(conn)
+            oldest = await self.outbox.oldest_pending_at(conn)
+        OUTBOX_PENDING.set(count)
+        OUTBOX_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; errors are logged and retried with backoff. While

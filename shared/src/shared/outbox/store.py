@@ -84,6 +84,15 @@ class Outbox:
         result = await conn.execute(select(func.count()).where(t.c.published_at.is_(None)))
         return int(result.scalar_one())
 
+    async def oldest_pending_at(self, conn: AsyncConnection) -> datetime | None:
+        """The event time of the first row still to publish (rows go out in id order)."""
+        t = self.table
+        result = await conn.execute(
+            select(t.c.created_at).where(t.c.published_at.is_(None)).order_by(t.c.id).limit(1)
+        )
+        found: datetime | None = result.scalar_one_or_none()
+        return found
+
     async def purge_published(self, conn: AsyncConnection, older_than: datetime) -> int:
         t = self.table
         result = await conn.execute(delete(t).where(t.c.published_at < older_than))

@@ -18,6 +18,7 @@ from billing.adapters.gateways.port import ChargeRequest, ChargeResult, GatewayU
 from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.settlement import GatewayAnswer, settle_charge
+from billing.metrics import count_payments
 from billing.service_layer.charging import NO_PAYMENT_METHOD, charge_request
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
@@ -40,7 +41,7 @@ async def _prepare(
     canceled). Answers the requests, and how many attempts were settled here.
     """
     requests: dict[str, ChargeRequest] = {}
-    settled_here = 0
+    settled_here, no_card_on_file = 0, []
     async with uow() as work:
         attempts = [
             a
@@ -66,9 +67,11 @@ async def _prepare(
                 no_card = GatewayAnswer(False, None, NO_PAYMENT_METHOD, "no card on file", None)
                 await _settle(work, attempt, no_card)
                 settled_here += 1
+                no_card_on_file.append(attempt)
                 continue
             requests[attempt.id] = request
         await work.commit()
+    count_payments(no_card_on_file)
     return requests, settled_here
 
 
@@ -99,7 +102,8 @@ async def _settle_many(uow: UnitOfWorkFactory, charged: dict[str, GatewayAnswer]
         await work.invoices.save_many(list(invoices.values()))
         await work.subscriptions.save_many(list(subscriptions.values()))
         await work.commit()
-        return attempts
+    count_payments(attempts)
+    return attempts
 
 
 async def _again_on_conflict(step: Callable[[], Awaitable[T]]) -> T:

@@ -14,7 +14,6 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dunning.domain.declines import classify
 from dunning.domain.local_time import customer_zone
 from dunning.domain.policy import DunningPolicy
 from shared.calendar import as_utc
@@ -27,6 +26,7 @@ from shared.contracts.dunning import (
     DunningReminderSent,
     DunningRetryScheduled,
 )
+from shared.declines import classify
 from shared.errors import InvalidTransition
 from shared.money import Money
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dunning.adapters.mailer import Mailer, MailServerUnavailable
+from dunning.metrics import count_sent
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.contracts.notifications import NotificationRequested
@@ -33,5 +34,6 @@ class NotificationDelivery:
                     await again.unclaim(NOTIFIER, event)
                     await again.commit()
                 raise
+            count_sent(event.data.template_id)
 
         work.after_commit(send)

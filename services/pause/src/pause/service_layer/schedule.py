@@ -14,6 +14,9 @@ from pause.service_layer.messages import CountDuePauseMoments, NextPauseMoment, 
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.notifications import NotificationRequested
 
+RESUME_REMINDER_TEMPLATE = "pause.resume_reminder"
+"""The one message pause asks the notifier for, 7 days before a pause ends."""
+
 
 def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: str) -> bool:
     if pause.status is PauseStatus.SCHEDULED:
@@ -73,7 +76,7 @@ async def _remind(work: PauseUnitOfWork, pause: BeachPause, now: datetime) -> No
             customer_id=pause.customer_id,
             subscription_id=pause.subscription_id,
             to=customer.email,
-            template_id="pause.resume_reminder",
+            template_id=RESUME_REMINDER_TEMPLATE,
             subject_line="Your break ends next week",
             body_text=(
                 f"Hi {customer.name},\n\n"

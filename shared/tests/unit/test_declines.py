@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning.domain.declines import (
+from shared.contracts.dunning import DeclineClass
+from shared.declines import (
     EXPIRED_CARD_CODES,
     HARD_DECLINE_CODES,
     INSUFFICIENT_FUNDS_CODES,
     classify,
 )
-from shared.contracts.dunning import DeclineClass
 
 KNOWN = HARD_DECLINE_CODES | EXPIRED_CARD_CODES | INSUFFICIENT_FUNDS_CODES
 

@@ -1,4 +1,5 @@
-"""Which decline codes mean what for dunning.
+"""Which decline codes mean what: dunning's schedule follows the class, and billing
+counts its payments by it.
 
 The gateway's `decline_code` decides the whole schedule: an expired card usually fixes
 itself (the account updater delivers the new card), a short balance fixes itself around
