@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import Table, func, select
 
 from billing.adapters.orm import customers
@@ -23,6 +24,7 @@ from dunning.settings import DunningSettings
 from pause.adapters import orm as pause_orm
 from pause.bootstrap import bootstrap as pause_bootstrap
 from pause.settings import PauseSettings
+from shared.contracts.wire import CLOUDEVENTS_JSON
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.outbox.broker_marks import Placed
 from shared.outbox.relay import BatchPublisher
@@ -151,7 +153,12 @@ async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stac
             "time": "2026-01-01T00:00:00Z",
             "data": {"customer_id": "cus_x"},
         }
-        await producer.send_and_wait("billing.events", json.dumps(bad_data).encode(), key=b"cus_x")
+        await producer.send_and_wait(
+            "billing.events",
+            json.dumps(bad_data).encode(),
+            key=b"cus_x",
+            headers=[("content-type", CLOUDEVENTS_JSON.encode())],
+        )
     finally:
         await producer.stop()
 
@@ -184,5 +191,18 @@ async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stac
     assert any("not JSON" in r for r in reasons)
     assert any("email" in r and "customer.created" in r for r in reasons), reasons
     assert {record.value for record in seen} >= {b"{not json"}
+    # A dead letter keeps its content type, and the dlq-* headers are not ce_ headers, so
+    # the CloudEvents SDK still reads it as the structured-mode event it was.
+    for record in (r for r in seen if r.value != b"{not json"):
+        assert dict(record.headers)["content-type"] == CLOUDEVENTS_JSON.encode()
+        message = KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+        event = from_kafka_event(message)
+        assert (event.get_id(), event.get_type(), event.get_source()) == (
+            bad_data["id"],
+            "customer.created",
+            "/somewhere",
+        )
+        assert event.get_data() == bad_data["data"]
+        assert event.get_extension("partitionkey") == "cus_x"
 
     await test_a_customer_created_in_billing_reaches_dunning_and_pause(stack)
