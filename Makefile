@@ -15,7 +15,7 @@ ASYNCAPI_STAMP := $(ASYNCAPI_DIR)/node_modules/.installed
 # What `make lint` type-checks: every package's code and every test.
 TYPED := shared/src services/billing/src services/dunning/src services/pause/src simulator/src \
 	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
-	tests benchmarks conftest.py
+	tests benchmarks examples conftest.py
 
 .PHONY: install run test lint format schemas check-asyncapi bench simulate clean
 
