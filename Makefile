@@ -7,12 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := -e shared -e services/billing -e services/dunning -e services/pause -e simulator
 PYTEST_ARGS ?=
+# The official AsyncAPI parser (npm, pinned in tools/asyncapi/package-lock.json), which a
+# test runs over contracts/asyncapi.json. Without npm it is not installed and that test
+# skips, except in CI (REQUIRE_REAL_SERVICES=1), where it fails.
+ASYNCAPI_DIR   := tools/asyncapi
+ASYNCAPI_STAMP := $(ASYNCAPI_DIR)/node_modules/.installed
 # What `make lint` type-checks: every package's code and every test.
 TYPED := shared/src services/billing/src services/dunning/src services/pause/src simulator/src \
 	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
-	tests benchmarks conftest.py
+	tests benchmarks examples conftest.py
 
-.PHONY: install run test lint format schemas bench simulate clean
+.PHONY: install run test lint format schemas check-asyncapi bench simulate clean
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml simulator/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
@@ -21,12 +26,19 @@ $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(PACKAGES)
 	@touch $(STAMP)
 
+$(ASYNCAPI_STAMP): $(ASYNCAPI_DIR)/package.json $(ASYNCAPI_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(ASYNCAPI_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the AsyncAPI parser check will skip (CI installs Node.js and npm)"; \
+	fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m shared.stack
 
-test: $(STAMP)
+test: $(STAMP) $(ASYNCAPI_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -39,7 +51,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
-	$(BIN)/python -m shared.contracts.schema contracts/schemas
+	$(BIN)/python -m shared.contracts.export contracts/schemas
+
+check-asyncapi: $(ASYNCAPI_STAMP)  ## the official AsyncAPI parser over contracts/asyncapi.json
+	node $(ASYNCAPI_DIR)/validate.cjs contracts/asyncapi.json
 
 BENCH_ARGS ?=
 bench: $(STAMP)  ## messaging path and billing run (PostgreSQL at 127.0.0.1:5432 or BENCH_DATABASE_URL); see docs/benchmarks.md
@@ -50,4 +65,4 @@ simulate: $(STAMP)  ## compare dunning policies on a synthetic subscriber base (
 	$(BIN)/simulate $(SIMULATE_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_DIR)/node_modules

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import jsonschema
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.stack.keys import dev_portal_keys
@@ -29,13 +29,20 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 
 
 class Billing:
-    """Billing's API (with the test clock), plus where dunning and pause answer."""
+    """Billing's API (with the test clock), plus where dunning and pause answer and keep
+    their data (`databases`, by service name)."""
 
     def __init__(
-        self, url: str, client: httpx.AsyncClient, dunning_url: str = "", pause_url: str = ""
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        dunning_url: str = "",
+        pause_url: str = "",
+        databases: Mapping[str, str] | None = None,
     ) -> None:
         self.url, self.client = url, client
         self.dunning_url, self.pause_url = dunning_url, pause_url
+        self.databases = dict(databases or {})
 
     async def post(self, path: str, body: Mapping[str, object], **headers: str) -> httpx.Response:
         return await self.client.post(f"{self.url}{path}", json=body, headers={**ADMIN, **headers})
@@ -66,17 +73,21 @@ class Billing:
         return str(customer.json()["id"])
 
 
-async def read_all(kafka: str, topic: str) -> list[dict[str, object]]:
+async def records(kafka: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on `topic`, as an outside consumer outside any group reads them."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        events: list[dict[str, object]] = []
+        found: list[ConsumerRecord[bytes, bytes]] = []
         while batch := await consumer.getmany(timeout_ms=1500):
-            for records in batch.values():
-                events += [json.loads(r.value) for r in records]
-        return events
+            found += [record for partition in batch.values() for record in partition]
+        return found
     finally:
         await consumer.stop()
+
+
+async def read_all(kafka: str, topic: str) -> list[dict[str, object]]:
+    return [json.loads(record.value or b"") for record in await records(kafka, topic)]
 
 
 def validate(event: dict[str, object]) -> None:
@@ -105,8 +116,8 @@ async def running_stack(
         "MAIL_DIR": str(tmp_path / "mail"),
         **(extra_env or {}),
     }
-    for name in ports:
-        env[f"{name.upper()}_DATABASE_URL"] = await databases.new(name)
+    urls = {name: await databases.new(name) for name in ports}
+    env |= {f"{name.upper()}_DATABASE_URL": url for name, url in urls.items()}
     processes = [ServiceProcess(n, p, env, log_file=tmp_path / f"{n}.log") for n, p in ports.items()]
     try:
         for process in processes:
@@ -115,7 +126,7 @@ async def running_stack(
         for process in processes:
             await asyncio.to_thread(process.wait_ready)
         async with httpx.AsyncClient(timeout=30) as client:
-            yield Billing(processes[0].url, client, processes[1].url, processes[2].url)
+            yield Billing(processes[0].url, client, processes[1].url, processes[2].url, urls)
     finally:
         for process in processes:
             process.stop()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from shared.testing.waiting import eventually
+from tests.e2e.cloudevents_sdk import assert_the_sdk_reads_what_was_published
 from tests.e2e.stack import FINANCE, Billing, read_all, validate
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -56,6 +57,14 @@ async def test_an_expired_card_replaced_two_days_later_recovers_with_zero_remind
     for event in await read_all(kafka, "dunning.events"):
         validate(event)
     assert not [e for e in await read_all(kafka, "notifications") if e["subject"] == subscription["id"]]
+    # An outside consumer with the CloudEvents SDK reads what each service published.
+    topics = {
+        "billing.events": ("billing",),
+        "billing.commands": ("dunning", "pause"),
+        "dunning.events": ("dunning",),
+    }
+    read = await assert_the_sdk_reads_what_was_published(billing, kafka, topics)
+    assert {"payment.failed", "payment.retry", "dunning.case_closed"} <= read
 
 
 async def test_a_customer_pauses_for_two_months_pays_two_fees_and_comes_back(billing: Billing) -> None:
@@ -119,3 +128,6 @@ async def test_an_expired_card_never_replaced_gets_three_gentle_reminders_the_of
     )
     retries = [e for e in await read_all(kafka, "billing.commands") if e["type"] == "payment.retry"]
     assert retries == [], "an expired card is not retried until a new one arrives"
+    topics = {"notifications": ("dunning", "pause"), "pause.events": ("pause",)}
+    read = await assert_the_sdk_reads_what_was_published(billing, kafka, topics)
+    assert {"notification.requested", "pause.started"} <= read

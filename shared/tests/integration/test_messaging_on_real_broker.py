@@ -1,19 +1,25 @@
-"""Billing's outbox to dunning's and pause's inboxes, through the real broker."""
+"""Billing's outbox to dunning's and pause's inboxes, and to an outside consumer, over the real broker."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import Table, func, select
 
 from billing.adapters.orm import customers
+from billing.adapters.orm import messaging as billing_messaging
 from billing.bootstrap import bootstrap as billing_bootstrap
 from billing.service_layer.customers import RegisterCustomer, register_customer
 from billing.settings import BillingSettings
@@ -23,6 +29,7 @@ from dunning.settings import DunningSettings
 from pause.adapters import orm as pause_orm
 from pause.bootstrap import bootstrap as pause_bootstrap
 from pause.settings import PauseSettings
+from shared.contracts.wire import CLOUDEVENTS_JSON
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.outbox.broker_marks import Placed
 from shared.outbox.relay import BatchPublisher
@@ -33,6 +40,7 @@ from shared.testing.services import running, settings_for
 from shared.testing.waiting import eventually
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "consume_billing_events.py"
 pytestmark = pytest.mark.broker
 
 
@@ -151,7 +159,12 @@ async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stac
             "time": "2026-01-01T00:00:00Z",
             "data": {"customer_id": "cus_x"},
         }
-        await producer.send_and_wait("billing.events", json.dumps(bad_data).encode(), key=b"cus_x")
+        await producer.send_and_wait(
+            "billing.events",
+            json.dumps(bad_data).encode(),
+            key=b"cus_x",
+            headers=[("content-type", CLOUDEVENTS_JSON.encode())],
+        )
     finally:
         await producer.stop()
 
@@ -184,5 +197,48 @@ async def test_a_malformed_message_is_dead_lettered_and_the_consumers_go_on(stac
     assert any("not JSON" in r for r in reasons)
     assert any("email" in r and "customer.created" in r for r in reasons), reasons
     assert {record.value for record in seen} >= {b"{not json"}
+    # A dead letter keeps its content type, and the dlq-* headers are not ce_ headers, so
+    # the CloudEvents SDK still reads it as the structured-mode event it was.
+    for record in (r for r in seen if r.value != b"{not json"):
+        assert dict(record.headers)["content-type"] == CLOUDEVENTS_JSON.encode()
+        message = KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+        event = from_kafka_event(message)
+        assert (event.get_id(), event.get_type(), event.get_source()) == (
+            bad_data["id"],
+            "customer.created",
+            "/somewhere",
+        )
+        assert event.get_data() == bad_data["data"]
+        assert event.get_extension("partitionkey") == "cus_x"
 
     await test_a_customer_created_in_billing_reaches_dunning_and_pause(stack)
+
+
+async def test_the_example_consumer_prints_each_published_event_once(stack: Stack, kafka: str) -> None:
+    since = datetime.now(UTC)
+    for n in range(3):
+        async with stack.billing.unit_of_work() as work:
+            await register_customer(
+                RegisterCustomer(email=f"e{n}@example.com", name="E", timezone="UTC"), work
+            )
+            await work.commit()
+    await eventually(stack.billing.relay.pending, lambda n: n == 0, what="published")
+    async with stack.billing.engine.begin() as conn:  # `billing republish --since`: each comes twice
+        assert await stack.billing.relay.outbox.republish_since(conn, since) == 3
+    await eventually(stack.billing.relay.pending, lambda n: n == 0, what="republished")
+    async with stack.billing.engine.connect() as conn:
+        published = set((await conn.execute(select(billing_messaging.outbox.c.event_id))).scalars())
+
+    example = await asyncio.create_subprocess_exec(
+        *[sys.executable, str(EXAMPLE), "--bootstrap-servers", kafka, "--group", "example-test"],
+        *["--topic", "billing.events", "--max-events", "10", "--timeout", "2"],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(example.communicate(), timeout=60)
+    assert example.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert len(lines) == 3, lines
+    assert all(" customer.created key=cus_" in line and "source=/billing" in line for line in lines), lines
+    assert {line.split(" id=")[1].split()[0] for line in lines} == published
+    assert "3 events, 3 duplicates skipped" in err.decode()

@@ -7,6 +7,7 @@ typed, which is what an independent consumer validates a message against.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,15 +17,25 @@ from shared.contracts.base import CloudEvent, EventData
 from shared.contracts.registry import ALL_TYPES
 
 
-def envelope_schema(model: type[EventData]) -> dict[str, Any]:
+@cache
+def envelope_model(model: type[EventData]) -> type[CloudEvent[Any]]:
+    """The envelope of `model`'s events: `type` fixed to its event type, `data` typed."""
     name = "".join(part.capitalize() for part in model.event_type.replace("_", ".").split("."))
     fixed_type: Any = Literal[model.event_type]
     base: type[CloudEvent[Any]] = CloudEvent[model]  # type: ignore[valid-type]
-    envelope = create_model(f"{name}Event", __base__=base, type=(fixed_type, ...))
-    schema = envelope.model_json_schema(mode="serialization")
+    return create_model(f"{name}Event", __base__=base, type=(fixed_type, ...))
+
+
+def description_of(model: type[EventData]) -> str:
+    return (model.__doc__ or f"The `{model.event_type}` event.").strip()
+
+
+def envelope_schema(model: type[EventData]) -> dict[str, Any]:
+    """A standalone JSON Schema: its own `$id`, and `$defs` that its refs resolve within."""
+    schema = envelope_model(model).model_json_schema(mode="serialization")
     schema["$id"] = f"urn:beach-billing:schema:{model.event_type}:v{model.version}"
     schema["title"] = model.event_type
-    schema["description"] = (model.__doc__ or f"The `{model.event_type}` event.").strip()
+    schema["description"] = description_of(model)
     schema["x-topic"] = model.topic.value
     return schema
 
@@ -46,20 +57,3 @@ def export(folder: Path) -> list[Path]:
         path.write_text(render(schema))
         written.append(path)
     return written
-
-
-def main() -> None:
-    import sys
-
-    from shared.contracts import asyncapi
-
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "contracts/schemas")
-    for path in export(folder):
-        print(path)
-    document = folder.parent / "asyncapi.json"
-    asyncapi.export(document)
-    print(document)
-
-
-if __name__ == "__main__":
-    main()

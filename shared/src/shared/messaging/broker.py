@@ -11,6 +11,7 @@ import logging
 
 from faststream.kafka import KafkaBroker
 
+from shared.contracts.wire import CLOUDEVENTS_JSON, CONTENT_TYPE
 from shared.outbox.broker_marks import Placed
 from shared.outbox.store import OutboxRow
 
@@ -50,9 +51,9 @@ class KafkaBatchPublisher:
                     row.payload,
                     row.topic,
                     key=row.key.encode() if row.key else None,
-                    # CloudEvents structured mode: the whole event is the value, and no `ce_`
-                    # header (a `ce_` header tells the CloudEvents SDK it is binary mode).
-                    headers={"content-type": "application/cloudevents+json"},
+                    # CloudEvents structured mode (`shared.contracts.wire`): the whole event
+                    # is the value, and no `ce_` header (that would mean binary mode).
+                    headers={CONTENT_TYPE: CLOUDEVENTS_JSON},
                     no_confirm=True,
                 )
             )

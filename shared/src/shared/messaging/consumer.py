@@ -228,9 +228,7 @@ class EventConsumer:
 
         async def on_batch(msg: KafkaMessage) -> None:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = msg.raw_message
-            await self.process_batch(
-                [(r.value or b"", SourceInfo(r.topic, r.partition, r.offset, r.key)) for r in records]
-            )
+            await self.process_batch([(r.value or b"", SourceInfo.of(r)) for r in records])
 
         broker.subscriber(
             self.topic.value,

@@ -1,7 +1,10 @@
 """Dead letters: a message that can never be processed is kept on `<topic>.dlq`, with why.
 
 The headers say what went wrong and where the message came from, so an operator can
-mend the cause and put it back through the normal path (`<service> dlq redrive`).
+mend the cause and put it back through the normal path (`<service> dlq redrive`). The
+value, key and `content-type` stay as they arrived, so a dead letter is still a
+structured-mode CloudEvent that any CloudEvents SDK reads (the `dlq-*` headers do not
+start with `ce_`, so they do not make it look like binary mode).
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
+
+from shared.contracts.wire import CONTENT_TYPE
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,13 @@ class SourceInfo:
     partition: int
     offset: int
     key: bytes | None
+    content_type: str | None = None
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes]) -> SourceInfo:
+        sent_as = [value for name, value in record.headers if name.lower() == CONTENT_TYPE]
+        content_type = sent_as[0].decode(errors="replace") if sent_as else None
+        return cls(record.topic, record.partition, record.offset, record.key, content_type or None)
 
 
 class DeadLetters(Protocol):
@@ -36,7 +49,8 @@ class KafkaDeadLetters:
 def dead_letter_headers(
     source: SourceInfo, *, consumer: str, kind: str, reason: str, attempts: int
 ) -> dict[str, str]:
-    return {
+    kept = {CONTENT_TYPE: source.content_type} if source.content_type else {}
+    return kept | {
         "dlq-kind": kind,
         "dlq-reason": reason[:1000],
         "dlq-consumer": consumer,

@@ -2,7 +2,8 @@
 
 `<service> dlq redrive --topic T` reads `T.dlq`, picks the messages this service's own
 consumers dead-lettered (optionally only those since a moment, or one event id), and
-publishes each back to `T` with its original key. Every consumer of `T` then sees it
+publishes each back to `T` with its original key and content type (and none of the
+`dlq-*` headers). Every consumer of `T` then sees it
 again: those that had applied it know the event id and skip it, and the one that
 dead-lettered it applies it now. Running it twice is harmless for the same reason.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from shared.contracts.wire import CLOUDEVENTS_JSON, CONTENT_TYPE
 
 READ_TIMEOUT_MS = 1500
 
@@ -99,7 +102,8 @@ async def redrive(
     await producer.start()
     try:
         for letter in letters:
-            headers = [("content-type", b"application/cloudevents+json")]
+            content_type = letter.headers.get(CONTENT_TYPE) or CLOUDEVENTS_JSON
+            headers = [(CONTENT_TYPE, content_type.encode())]
             await producer.send_and_wait(topic, letter.raw, key=letter.key, headers=headers)
     finally:
         await producer.stop()
