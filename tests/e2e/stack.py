@@ -18,6 +18,7 @@ from shared.stack.keys import dev_portal_keys
 from shared.stack.processes import ServiceProcess
 from shared.testing.brokers import free_port
 from shared.testing.databases import DatabaseFactory
+from shared.testing.log_secrets import assert_no_leaks
 from shared.testing.waiting import eventually
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -130,3 +131,4 @@ async def running_stack(
     finally:
         for process in processes:
             process.stop()
+    assert_no_leaks(tmp_path, env)
