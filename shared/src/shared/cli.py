@@ -20,6 +20,7 @@ from shared.messaging.reachable import ensure_broker_reachable
 from shared.messaging.redrive import redrive
 from shared.service import Service
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing
 
 
 def run_cli(
@@ -44,6 +45,7 @@ def run_cli(
 
     settings = load()
     configure_logging(name, settings.log_level)
+    configure_tracing(name, settings.otel_exporter_otlp_endpoint)
     service = bootstrap(settings)
     if args.command == "serve":
         service.serve()

@@ -41,6 +41,7 @@ from shared.readiness import ServiceReadiness
 from shared.settings import ServiceSettings
 from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
 from shared.test_clock.participant import consumer_topics
+from shared.tracing import instrument_app
 from shared.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class Service(Generic[W, S]):
         if self.pages:
             install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)
+        instrument_app(app)
         app.include_router(probes_router(self.readiness_checks(), self.scrape_readings))
         for router in self.routers:
             app.include_router(router)

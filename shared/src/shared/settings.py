@@ -78,6 +78,10 @@ class ServiceSettings(BaseSettings):
     wall-clock time. Every service must be given the same value."""
     bind_host: str = Field("127.0.0.1", validation_alias=_env("BIND_HOST"))
     log_level: LogLevel = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    """An OpenTelemetry collector's OTLP/HTTP base address; unset, no traces are made."""
     kafka_session_timeout_ms: int = Field(
         10000, ge=1000, le=300000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS")
     )

@@ -85,6 +85,18 @@ def drop_delivery_bookkeeping() -> None:
         batch.drop_column("first_published_at")
 
 
+def add_outbox_traceparent() -> None:
+    """The W3C `traceparent` of the span that wrote each event (55 characters), so the
+    relay can hand the trace on to consumers; rows written before have none."""
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.add_column(sa.Column("traceparent", sa.String(55), nullable=True))
+
+
+def drop_outbox_traceparent() -> None:
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.drop_column("traceparent")
+
+
 def drop_messaging_tables() -> None:
     op.drop_table("inbox_messages")
     op.drop_index("ix_outbox_messages_unpublished", table_name="outbox_messages")

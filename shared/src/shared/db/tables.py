@@ -52,6 +52,7 @@ def _outbox(metadata: MetaData) -> Table:
         Column("created_at", UtcDateTime, nullable=False),
         Column("published_at", UtcDateTime, nullable=True),
         Column("first_published_at", UtcDateTime, nullable=True),
+        Column("traceparent", String(55), nullable=True),
         Index("ix_outbox_messages_unpublished", "published_at", "id"),
     )
 

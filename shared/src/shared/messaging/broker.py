@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from shared.contracts.wire import CLOUDEVENTS_JSON, CONTENT_TYPE
 from shared.outbox.broker_marks import Placed
 from shared.outbox.store import OutboxRow
+from shared.tracing import TRACEPARENT
 
 METADATA_MAX_AGE_MS = 10_000
 
@@ -51,9 +52,7 @@ class KafkaBatchPublisher:
                     row.payload,
                     row.topic,
                     key=row.key.encode() if row.key else None,
-                    # CloudEvents structured mode (`shared.contracts.wire`): the whole event
-                    # is the value, and no `ce_` header (that would mean binary mode).
-                    headers={CONTENT_TYPE: CLOUDEVENTS_JSON},
+                    headers=_headers(row),
                     no_confirm=True,
                 )
             )
@@ -63,3 +62,13 @@ class KafkaBatchPublisher:
             for row, meta in zip(rows, acknowledged, strict=True)
             if meta is not None
         ]
+
+
+def _headers(row: OutboxRow) -> dict[str, str]:
+    """CloudEvents structured mode (`shared.contracts.wire`): the whole event is the value,
+    and no `ce_` header (that would mean binary mode). `traceparent` is W3C Trace Context's,
+    which the CloudEvents Distributed Tracing extension also names as the header to use."""
+    headers = {CONTENT_TYPE: CLOUDEVENTS_JSON}
+    if row.traceparent:
+        headers[TRACEPARENT] = row.traceparent
+    return headers

@@ -32,6 +32,7 @@ from shared.contracts.codec import MalformedMessage, UnknownEventType, decode_ev
 from shared.failures import is_unavailable
 from shared.messaging.dead_letters import DeadLetters, KafkaDeadLetters, SourceInfo, dead_letter_headers
 from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, HANDLER_LATENCY, MESSAGES_CONSUMED, event_types
+from shared.tracing import handling_span
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class EventConsumer:
             outcomes[index] = await self._handle(event, handler, *messages[index])
         elif todo:
             try:
-                outcomes_by_index = await self._apply_together(todo)
+                outcomes_by_index = await self._apply_together(todo, messages)
             except Exception as exc:
                 if is_unavailable(exc):
                     raise
@@ -155,7 +156,9 @@ class EventConsumer:
             await self._dead_letter(raw, source, "malformed", str(exc), attempts=1)
             return None
 
-    async def _apply_together(self, todo: list[Todo]) -> dict[int, str]:
+    async def _apply_together(
+        self, todo: list[Todo], messages: Sequence[tuple[bytes, SourceInfo]]
+    ) -> dict[int, str]:
         outcomes: dict[int, str] = {}
         async with self.unit_of_work() as uow:
             fresh = await uow.claim_many(self.name, [event for _, event, _ in todo])
@@ -168,7 +171,7 @@ class EventConsumer:
                 if handler is None:
                     outcomes[index] = "ignored"
                     continue
-                await self._timed(handler, event, uow)
+                await self._timed(handler, event, uow, messages[index][1])
                 outcomes[index] = "processed"
             await uow.commit()
         return outcomes
@@ -182,7 +185,7 @@ class EventConsumer:
                     if not await uow.claim(self.name, event):
                         return "duplicate"
                     if handler is not None:
-                        await self._timed(handler, event, uow)
+                        await self._timed(handler, event, uow, source)
                     await uow.commit()
                 return "processed" if handler is not None else "ignored"
             except Exception as exc:
@@ -208,9 +211,14 @@ class EventConsumer:
                 await asyncio.sleep(self.retry_delays[attempt - 1])
         raise AssertionError("unreachable")
 
-    async def _timed(self, handler: Handler, event: CloudEvent[Any], uow: UnitOfWork) -> None:
+    async def _timed(
+        self, handler: Handler, event: CloudEvent[Any], uow: UnitOfWork, source: SourceInfo
+    ) -> None:
+        """One span per handled event, a child of the span that wrote it: a batch holds
+        events of many traces, so each continues its own (a redelivery adds a sibling)."""
         started = time.perf_counter()
-        await handler(event, uow)
+        with handling_span(f"{self.name} {event.type}", source.traceparent, source.topic, str(event.id)):
+            await handler(event, uow)
         elapsed = time.perf_counter() - started
         HANDLER_LATENCY.labels(self.name, self._types.quiet(event.type)).observe(elapsed)
 

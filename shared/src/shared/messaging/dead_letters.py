@@ -17,6 +17,7 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.wire import CONTENT_TYPE
+from shared.tracing import TRACEPARENT
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,20 @@ class SourceInfo:
     offset: int
     key: bytes | None
     content_type: str | None = None
+    traceparent: str | None = None
+    """The trace the message belongs to (`shared.tracing`), if its producer sent one."""
 
     @classmethod
     def of(cls, record: ConsumerRecord[bytes, bytes]) -> SourceInfo:
-        sent_as = [value for name, value in record.headers if name.lower() == CONTENT_TYPE]
-        content_type = sent_as[0].decode(errors="replace") if sent_as else None
-        return cls(record.topic, record.partition, record.offset, record.key, content_type or None)
+        headers = {name.lower(): value.decode(errors="replace") for name, value in record.headers}
+        return cls(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            headers.get(CONTENT_TYPE) or None,
+            headers.get(TRACEPARENT) or None,
+        )
 
 
 class DeadLetters(Protocol):

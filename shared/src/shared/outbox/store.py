@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from shared.contracts.base import CloudEvent
 from shared.contracts.codec import encode_event
 from shared.delivery_counts import PUBLISHED, DeliveryCounts
+from shared.tracing import current_traceparent
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class OutboxRow:
     key: str | None
     event_type: str
     payload: bytes
+    traceparent: str | None = None
+    """The span that wrote the event, so its consumers continue that trace."""
 
 
 class Outbox:
@@ -44,6 +47,7 @@ class Outbox:
             "event_type": event.type,
             "payload": encode_event(event).decode(),
             "created_at": event.time,
+            "traceparent": current_traceparent(),
         }
 
     async def add(self, session: AsyncSession, events: list[tuple[CloudEvent[Any], str]]) -> None:
@@ -54,13 +58,17 @@ class Outbox:
     async def next_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxRow]:
         t = self.table
         result = await conn.execute(
-            select(t.c.id, t.c.event_id, t.c.topic, t.c.message_key, t.c.event_type, t.c.payload)
+            select(
+                t.c.id, t.c.event_id, t.c.topic, t.c.message_key, t.c.event_type, t.c.payload, t.c.traceparent
+            )
             .where(t.c.published_at.is_(None))
             .order_by(t.c.id)
             .limit(limit)
         )
         return [
-            OutboxRow(r.id, r.event_id, r.topic, r.message_key, r.event_type, r.payload.encode())
+            OutboxRow(
+                r.id, r.event_id, r.topic, r.message_key, r.event_type, r.payload.encode(), r.traceparent
+            )
             for r in result
         ]
 
