@@ -24,7 +24,15 @@ STRUCTURED_HEADERS: dict[str, Any] = {
     "title": "CloudEvents structured-mode headers",
     "description": "The whole event is the value. There are no `ce_` headers; a consumer "
     "ignores any other header it finds (the producer's client may add its own).",
-    "properties": {CONTENT_TYPE: {"const": CLOUDEVENTS_JSON, "type": "string"}},
+    "properties": {
+        CONTENT_TYPE: {"const": CLOUDEVENTS_JSON, "type": "string"},
+        "traceparent": {
+            "type": "string",
+            "description": "W3C trace context of the request that caused the event, when the "
+            "producer traces; a consumer that traces continues it.",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+        },
+    },
     "required": [CONTENT_TYPE],
 }
 
