@@ -148,15 +148,15 @@ class SqlCaseRepository:
         return found
 
     async def by_invoice(self, invoice_id: str) -> DunningCase | None:
-        if self._by_invoice.knows(invoice_id):
-            row = self._by_invoice.get(invoice_id)
-            if row is None:
-                return None
-            case = _case(row)
-            self._track(case)
-            return case
-        found = await self._many(dunning_cases.c.invoice_id == invoice_id)
-        return found[0] if found else None
+        """From what was read ahead, or read now the same way: one path for both."""
+        if not self._by_invoice.knows(invoice_id):
+            await self.read_ahead([invoice_id])
+        row = self._by_invoice.get(invoice_id)
+        if row is None:
+            return None
+        case = _case(row)
+        self._track(case)
+        return case
 
     async def get(self, case_id: str) -> DunningCase | None:
         found = await self._many(dunning_cases.c.id == case_id)

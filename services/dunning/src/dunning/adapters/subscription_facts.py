@@ -35,12 +35,9 @@ class SqlSettledInvoices:
         await self.session.execute(statement.on_conflict_do_nothing())
 
     async def is_paid(self, invoice_id: str) -> bool:
-        if self._paid.knows(invoice_id):
-            return bool(self._paid.get(invoice_id))
-        t = settled_invoices
-        return (
-            await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id == invoice_id))
-        ).first() is not None
+        if not self._paid.knows(invoice_id):
+            await self.read_ahead([invoice_id])
+        return bool(self._paid.get(invoice_id))
 
 
 class SqlSubscriptionStates:
