@@ -59,5 +59,12 @@ async def test_a_declined_first_charge_is_one_trace_from_the_request_to_dunnings
     assert opening.parent is not None
     assert opening.parent.span_id == server.context.span_id
     assert opening.kind is SpanKind.CONSUMER
-    replicas = {s.name for s in spans.get_finished_spans() if s.context.trace_id == server.context.trace_id}
+
+    async def in_trace() -> set[str]:
+        return {s.name for s in spans.get_finished_spans() if s.context.trace_id == server.context.trace_id}
+
+    # Pause hears the fact on its own consumer, which may come after dunning's.
+    replicas = await eventually(
+        in_trace, lambda names: "pause.billing-events subscription.past_due" in names, what="pause's span"
+    )
     assert "pause.billing-events subscription.past_due" in replicas
