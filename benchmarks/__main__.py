@@ -1,4 +1,4 @@
-"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run] [--events N]
+"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|http-api] [--events N]
 [--database-url URL] [--renewals N] [--runs 3] [--postgres-url URL]`."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_run, dunning_consumer, messaging, report
+from benchmarks import billing_run, dunning_consumer, http_api, messaging, report
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -16,7 +16,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning"])
+    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning", "http-api"])
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="messaging: a PostgreSQL server (default: SQLite)")  # fmt: skip
@@ -24,6 +24,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="billing run: repetitions")
     parser.add_argument("--failures", type=int, default=20000, help="dunning: payment.failed events")
     parser.add_argument("--rate", type=float, default=1000.0, help="dunning: steady events/s for latency")
+    parser.add_argument("--requests", type=int, default=2000, help="http api: requests per route")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
     parser.add_argument(
         "--postgres-url",
@@ -57,6 +58,17 @@ def bench_dunning(args: argparse.Namespace) -> None:
     print(f"\nwritten to {report.DOCS}")
 
 
+def bench_http_api(args: argparse.Namespace) -> None:
+    print(f"\nHTTP API: {args.requests:,} requests per route, {args.runs} runs, PostgreSQL", flush=True)
+    runs = asyncio.run(http_api.run(args.postgres_url, args.requests, args.runs))
+    postgres = asyncio.run(billing_run.server_version(args.postgres_url))
+    text = http_api.section(runs, postgres)
+    print("\n" + text)
+    report.write_section(f"http-api:{args.requests}", text)
+    messaging.save_results("http-api", {"runs": [dataclasses.asdict(r) for r in runs]})
+    print(f"\nwritten to {report.DOCS}")
+
+
 def main() -> None:
     args = arguments()
     if args.only in (None, "messaging"):
@@ -65,6 +77,8 @@ def main() -> None:
         bench_billing_run(args)
     if args.only in (None, "dunning"):
         bench_dunning(args)
+    if args.only in (None, "http-api"):
+        bench_http_api(args)
 
 
 if __name__ == "__main__":
