@@ -194,6 +194,7 @@ async def test_a_signed_card_updater_webhook_becomes_payment_method_updated_once
 @pytest.mark.parametrize(
     "signature",
     [None, "t=1,v1=deadbeef", stripe_signature(b"other body"), stripe_signature(b"{}", secret="whsec_wrong")],
+    ids=["missing", "garbage", "another-body", "wrong-secret"],  # the signatures hold the time
 )
 async def test_a_webhook_without_a_valid_signature_is_refused_kept_and_changes_nothing(
     billing: tuple[Service[Any, Any], httpx.AsyncClient], signature: str | None

@@ -190,9 +190,11 @@ class SqlLedger:
             first.setdefault(outcome.request.idempotency_key, outcome)
         t = simulated_charges
         async with self.engine.begin() as conn:
-            statement = insert_for(conn.dialect.name, t).values([o.row() for o in first.values()])
-            statement = statement.on_conflict_do_nothing(index_elements=[t.c.idempotency_key])
-            kept = set((await conn.execute(statement.returning(t.c.idempotency_key))).scalars())
+            statement = insert_for(conn.dialect.name, t).on_conflict_do_nothing(
+                index_elements=[t.c.idempotency_key]
+            )
+            rows = [o.row() for o in first.values()]  # many parameter sets: compiled once, sent in batches
+            kept = set((await conn.execute(statement.returning(t.c.idempotency_key), rows)).scalars())
             lost = [o for o in outcomes if o.request.idempotency_key not in kept or first[o.key] is not o]
             stored = await self._stored(conn, {o.key for o in lost}) if lost else {}
             if lost:
