@@ -1,5 +1,5 @@
-"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run] [--events N]
-[--database-url URL] [--renewals N] [--runs 3] [--postgres-url URL]`."""
+"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|finance-report]
+[--events N] [--database-url URL] [--renewals N] [--cases N] [--runs 3] [--postgres-url URL]`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_run, dunning_consumer, messaging, report
+from benchmarks import billing_run, dunning_consumer, finance_report, messaging, report
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -16,7 +16,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning"])
+    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning", "finance-report"])
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="messaging: a PostgreSQL server (default: SQLite)")  # fmt: skip
@@ -24,6 +24,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="billing run: repetitions")
     parser.add_argument("--failures", type=int, default=20000, help="dunning: payment.failed events")
     parser.add_argument("--rate", type=float, default=1000.0, help="dunning: steady events/s for latency")
+    parser.add_argument("--cases", type=int, default=100000, help="finance report: dunning cases")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
     parser.add_argument(
         "--postgres-url",
@@ -57,6 +58,17 @@ def bench_dunning(args: argparse.Namespace) -> None:
     print(f"\nwritten to {report.DOCS}")
 
 
+def bench_finance_report(args: argparse.Namespace) -> None:
+    print(f"\nfinance report: {args.cases:,} dunning cases, PostgreSQL", flush=True)
+    seconds = asyncio.run(finance_report.run(args.postgres_url, args.cases, args.runs))
+    postgres = asyncio.run(billing_run.server_version(args.postgres_url))
+    report.write_section(
+        f"finance-report:{args.cases}", finance_report.section(args.cases, seconds, postgres)
+    )
+    messaging.save_results("finance-report", {"seconds": seconds})
+    print(f"\nwritten to {report.DOCS}")
+
+
 def main() -> None:
     args = arguments()
     if args.only in (None, "messaging"):
@@ -65,6 +77,8 @@ def main() -> None:
         bench_billing_run(args)
     if args.only in (None, "dunning"):
         bench_dunning(args)
+    if args.only in (None, "finance-report"):
+        bench_finance_report(args)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dunning.adapters import report_sql
 from dunning.adapters.lift import Arm, Lift, lifts
-from dunning.adapters.report_sql import TOTAL, GroupBy, Key
+from dunning.adapters.report_sql import TOTAL, GroupBy
 from shared.contracts.dunning import RecoveryMethod
 from shared.money import Money
 
@@ -122,13 +122,15 @@ class _Tally:
         )
 
 
-def _arms(rows: Iterable[Any]) -> dict[str, dict[str, Arm]]:
-    """Per group and variant, the recovered amounts as frequency tables for `lift`."""
+def _arms(rows: Iterable[Any]) -> tuple[dict[str, dict[str, Arm]], dict[str, Arm]]:
+    """Per group and variant, and per variant over all groups, the recovered amounts as
+    frequency tables for `lift`."""
     tables: dict[str, dict[str, dict[str, dict[int, int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(dict))
+        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     )
     for row in rows:
-        tables[str(row.key)][row.variant][row.currency][int(row.value)] = int(row.cases)
+        for key in (str(row.key), TOTAL):
+            tables[key][row.variant][row.currency][int(row.value)] += int(row.cases)
     arms: dict[str, dict[str, Arm]] = {}
     for key, variants in tables.items():
         arms[key] = {}
@@ -136,30 +138,31 @@ def _arms(rows: Iterable[Any]) -> dict[str, dict[str, Arm]]:
             cases = sum(sum(values.values()) for values in by_currency.values())
             unrecovered = sum(values.get(0, 0) for values in by_currency.values())
             arms[key][variant] = Arm(cases, cases - unrecovered, by_currency)
-    return arms
-
-
-async def _groups(conn: AsyncConnection, key: Key, start: datetime, end: datetime) -> list[ReportGroup]:
-    dialect = conn.dialect.name
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for row in await report_sql.counts(conn, key, start, end):
-        tallies[str(row.key)].add(row)
-    medians = await report_sql.median_days_to_recover(conn, key, start, end, dialect)
-    arms = _arms(await report_sql.recovered_amounts(conn, key, start, end))
-    return [
-        tallies[name].group(name, medians.get(name), lifts(arms.get(name, {}))) for name in sorted(tallies)
-    ]
+    return {key: found for key, found in arms.items() if key != TOTAL}, arms.get(TOTAL, {})
 
 
 async def dunning_report(
     conn: AsyncConnection, start: datetime, end: datetime, group_by: GroupBy
 ) -> DunningReport:
-    groups = await _groups(conn, report_sql.group_key(group_by, conn.dialect.name), start, end)
-    total = await _groups(conn, None, start, end)
+    """Four queries whatever the number of cases: the total is added up from the groups'
+    rows, except its median, which needs its own."""
+    dialect = conn.dialect.name
+    key = report_sql.group_key(group_by, dialect)
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    total = _Tally()
+    for row in await report_sql.counts(conn, key, start, end):
+        tallies[str(row.key)].add(row)
+        total.add(row)
+    medians = await report_sql.median_days_to_recover(conn, key, start, end, dialect)
+    total_median = await report_sql.median_days_to_recover(conn, None, start, end, dialect)
+    arms, total_arms = _arms(await report_sql.recovered_amounts(conn, key, start, end))
     return DunningReport(
         period_from=start,
         period_to=end,
         group_by=group_by,
-        total=total[0] if total else _Tally().group(TOTAL, None, []),
-        groups=groups,
+        total=total.group(TOTAL, total_median.get(TOTAL), lifts(total_arms)),
+        groups=[
+            tallies[name].group(name, medians.get(name), lifts(arms.get(name, {})))
+            for name in sorted(tallies)
+        ],
     )

@@ -84,7 +84,14 @@ async def counts(conn: AsyncConnection, key: Key, start: datetime, end: datetime
 async def median_days_to_recover(
     conn: AsyncConnection, key: Key, start: datetime, end: datetime, dialect: str
 ) -> dict[str, float]:
-    """The middle one or two recoveries of each group by duration, averaged in SQL."""
+    """The middle one or two recoveries of each group by duration, averaged in SQL:
+    PostgreSQL's ordered-set aggregate, or a ranking where SQLite has none."""
+    if dialect == "postgresql":
+        middle = func.percentile_cont(0.5).within_group(_days_to_close(dialect))
+        found = _opened_in(select(_label(key), middle).where(t.c.outcome == RECOVERED), start, end)
+        grouped = found if key is None else found.group_by(key)
+        rows = (await conn.execute(grouped)).all()
+        return {str(key_): float(value) for key_, value in rows if value is not None}
     days = _days_to_close(dialect).label("days")
     ranked = _opened_in(
         select(
