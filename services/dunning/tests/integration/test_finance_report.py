@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from dunning.adapters.report_csv import as_csv
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.policy import GENTLE, HOLDOUT
+from dunning.entrypoints.web import attribution
 from shared.clock import TestClock
 from shared.contracts.dunning import CaseOutcome
 from shared.db import create_engine
@@ -163,3 +165,29 @@ async def test_the_csv_has_a_row_per_group_with_the_same_numbers(engine: AsyncEn
     assert rows["total"]["retained_30d"] == "4"
     assert float(rows["total"]["lift_gentle_recovery_rate"]) == pytest.approx(3 / 5 - 2 / 3, abs=1e-6)
     assert rows["2026-03"]["lift_gentle_recovered_per_case"].startswith("USD 750.0 [")
+
+
+async def test_the_dashboard_draws_each_cohorts_methods_greys_the_incomplete_and_shows_the_lift(
+    engine: AsyncEngine,
+) -> None:
+    cohorts = await report(engine, "cohort")
+
+    bars = attribution.methods_by_cohort(cohorts)
+    march, april = re.findall(r'<g data-cohort="([^"]+)" data-complete="(\w+)" opacity="([\d.]+)"', bars)
+    assert march == ("2026-03", "true", "1.0")
+    assert april == ("2026-04", "false", str(attribution.PALE))
+    assert "2026-04 (incomplete)" in bars
+    drawn = re.findall(r'data-method="(\w+)" data-count="(\d+)"', bars)
+    assert sorted(drawn) == sorted(
+        [("card_updater", "1"), ("silent_retry", "1"), ("retry_after_reminder", "1"),
+         ("paid_otherwise", "1"), ("customer_card_update", "1")]
+    )  # fmt: skip
+    chart = attribution.lift_chart(cohorts)
+    [(variant, estimate, low, high)] = re.findall(
+        r'<g data-variant="(\w+)" data-estimate="([-\d.e]+)" data-low="([-\d.e]*)" data-high="([-\d.e]*)"',
+        chart,
+    )
+    assert variant == "gentle"
+    assert float(estimate) == pytest.approx(3 / 5 - 2 / 3, abs=1e-6)
+    assert float(low) < float(estimate) < float(high)
+    assert 'data-part="interval"' in chart

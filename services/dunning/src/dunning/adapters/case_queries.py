@@ -75,6 +75,8 @@ class PeriodOverview:
 
     report: DunningReport
     cases: list[CaseSummary]
+    cohorts: DunningReport
+    """The same cases by cohort, for what recovered them and the lift over the holdout."""
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -155,9 +157,11 @@ class FinanceQueries:
             return await dunning_report(conn, period.start, period.end, group_by)
 
     async def overview(self, period: ReportPeriod) -> PeriodOverview:
-        """The report by reason and the period's cases, newest first, on one connection."""
+        """The report by reason and by cohort and the period's cases, newest first, on one
+        connection."""
         async with reading(self.engine) as conn:
             report = await dunning_report(conn, period.start, period.end, "reason")
+            cohorts = await dunning_report(conn, period.start, period.end, "cohort")
             query = _opened_in(period).order_by(dunning_cases.c.opened_at.desc())
             rows = (await conn.execute(query)).all()
-        return PeriodOverview(report, [CaseSummary(**_summary(r)) for r in rows])
+        return PeriodOverview(report, [CaseSummary(**_summary(r)) for r in rows], cohorts)
