@@ -78,3 +78,12 @@ async def test_every_recovery_is_credited_to_what_recovered_it(billing: Billing,
 
     [cohort] = (await finance(billing, "/v1/dunning/report?group_by=cohort"))["groups"]
     assert (cohort["complete"], cohort["retention_checked"], cohort["retained_30d"]) == (True, 4, 4)
+    cases = (await finance(billing, "/v1/dunning/cases"))["data"]
+    by_subscription = {case["subscription_id"]: case for case in cases}
+    for method, (_, subscription_id) in customers.items():
+        case = by_subscription[subscription_id]
+        assert (case["recovery_method"], case["retained_30d"], case["retention_check_at"]) == (
+            method,
+            True,
+            None,
+        )

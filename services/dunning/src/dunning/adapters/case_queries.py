@@ -41,6 +41,13 @@ class CaseSummary(BaseModel):
     reminders_sent: int
     retries_made: int
     next_due_at: datetime | None
+    recovery_method: str | None = None
+    """What recovered a case closed `recovered`; see the finance report."""
+    last_message_number: int | None = None
+    retained_30d: bool | None = None
+    """Still subscribed 30 days after a recovered or paused close; null until checked."""
+    retention_check_at: datetime | None = None
+    """When that check is due; null once done, or for a case that has none."""
 
 
 class TimelineEntry(BaseModel):
