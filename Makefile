@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := -e shared -e services/billing -e services/dunning -e services/pause -e simulator
 PYTEST_ARGS ?=
+# Tests run in two worker processes: most of their time is spent waiting on processes,
+# brokers and databases, each test makes its own, and so two share these 2-core machines
+# well. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 # The official AsyncAPI parser (npm, pinned in tools/asyncapi/package-lock.json), which a
 # test runs over contracts/asyncapi.json. Without npm it is not installed and that test
 # skips, except in CI (REQUIRE_REAL_SERVICES=1), where it fails.
@@ -39,7 +43,7 @@ run: $(STAMP)
 	$(BIN)/python -m shared.stack
 
 test: $(STAMP) $(ASYNCAPI_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
-"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|finance-report]
-[--events N] [--database-url URL] [--renewals N] [--cases N] [--runs 3] [--postgres-url URL]`."""
+"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|http-api|
+finance-report] [--events N] [--database-url URL] [--renewals N] [--cases N] [--runs 3]
+[--postgres-url URL]`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_run, dunning_consumer, finance_report, messaging, report
+from benchmarks import billing_run, consumers, finance_report, http_api, messaging, report
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -16,14 +17,19 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning", "finance-report"])
+    parser.add_argument(
+        "--only", choices=["messaging", "billing-run", "dunning", "pause", "http-api", "finance-report"]
+    )
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="messaging: a PostgreSQL server (default: SQLite)")  # fmt: skip
     parser.add_argument("--renewals", type=int, default=20000, help="billing run: due subscriptions")
     parser.add_argument("--runs", type=int, default=3, help="billing run: repetitions")
-    parser.add_argument("--failures", type=int, default=20000, help="dunning: payment.failed events")
-    parser.add_argument("--rate", type=float, default=1000.0, help="dunning: steady events/s for latency")
+    parser.add_argument("--failures", type=int, default=20000, help="dunning, pause: events consumed")
+    parser.add_argument(
+        "--rate", type=float, default=1000.0, help="dunning, pause: steady events/s for latency"
+    )
+    parser.add_argument("--requests", type=int, default=2000, help="http api: requests per route")
     parser.add_argument("--cases", type=int, default=100000, help="finance report: dunning cases")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
     parser.add_argument(
@@ -47,14 +53,25 @@ def bench_billing_run(args: argparse.Namespace) -> None:
     print(f"\nwritten to {report.DOCS}")
 
 
-def bench_dunning(args: argparse.Namespace) -> None:
-    configure_logging("dunning", "WARNING")  # as deployed: no line per batch from FastStream
+def bench_consumer(subject: consumers.Subject, args: argparse.Namespace) -> None:
+    configure_logging(subject.name, "WARNING")  # as deployed: no line per batch from FastStream
     steady = int(args.rate * 10)
-    print(f"\ndunning: {args.failures:,} payment.failed, then {steady:,} at {args.rate:,.0f}/s", flush=True)
-    runs = asyncio.run(dunning_consumer.run(args.postgres_url, args.failures, args.runs, args.rate, steady))
+    print(f"\n{subject.name}: {args.failures:,} events, then {steady:,} at {args.rate:,.0f}/s", flush=True)
+    runs = asyncio.run(consumers.run(subject, args.postgres_url, args.failures, args.runs, args.rate, steady))
     postgres = asyncio.run(billing_run.server_version(args.postgres_url))
-    report.write_section(f"dunning:{args.failures}", dunning_consumer.section(runs, postgres))
-    messaging.save_results("dunning", {"runs": [dataclasses.asdict(r) for r in runs]})
+    report.write_section(f"{subject.name}:{args.failures}", consumers.section(subject, runs, postgres))
+    messaging.save_results(subject.name, {"runs": [dataclasses.asdict(r) for r in runs]})
+    print(f"\nwritten to {report.DOCS}")
+
+
+def bench_http_api(args: argparse.Namespace) -> None:
+    print(f"\nHTTP API: {args.requests:,} requests per route, {args.runs} runs, PostgreSQL", flush=True)
+    runs = asyncio.run(http_api.run(args.postgres_url, args.requests, args.runs))
+    postgres = asyncio.run(billing_run.server_version(args.postgres_url))
+    text = http_api.section(runs, postgres)
+    print("\n" + text)
+    report.write_section(f"http-api:{args.requests}", text)
+    messaging.save_results("http-api", {"runs": [dataclasses.asdict(r) for r in runs]})
     print(f"\nwritten to {report.DOCS}")
 
 
@@ -76,7 +93,11 @@ def main() -> None:
     if args.only in (None, "billing-run"):
         bench_billing_run(args)
     if args.only in (None, "dunning"):
-        bench_dunning(args)
+        bench_consumer(consumers.DUNNING, args)
+    if args.only in (None, "pause"):
+        bench_consumer(consumers.PAUSE, args)
+    if args.only in (None, "http-api"):
+        bench_http_api(args)
     if args.only in (None, "finance-report"):
         bench_finance_report(args)
 

@@ -28,7 +28,7 @@ from billing.adapters.orm import invoices
 from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.bootstrap import bootstrap, gateway_for
 from billing.service_layer.billing_run import RunDueWork, run_until_done
-from billing.service_layer.collection import collect_pending
+from billing.service_layer.collection import IN_FLIGHT, collect_pending
 from billing.service_layer.leases import ChargeLeases
 from billing.settings import BillingSettings
 from shared.clock import TestClock
@@ -39,7 +39,6 @@ from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for
 
 BATCH_SIZE = RunDueWork().batch_size  # what the scheduler's `RunDueWork()` asks for
-COLLECT_CONCURRENCY = 8  # `billing_bus`'s default, which `bootstrap` uses
 T = TypeVar("T")
 
 
@@ -109,7 +108,7 @@ async def _measure(
     assert report.renewals == n, f"{report.renewals} of {n} renewed"
     assert len(report.queued_attempts) == n, f"{len(report.queued_attempts)} of {n} charges queued"
     collected, collecting_s, collecting_cpu = await timed(
-        lambda: collect_pending(uow, gateway, leases, concurrency=COLLECT_CONCURRENCY)
+        lambda: collect_pending(uow, gateway, leases, concurrency=IN_FLIGHT)
     )
     assert collected == n, f"{collected} of {n} charges settled"
     assert await _paid(service) == n

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from benchmarks.billing_run import BATCH_SIZE, COLLECT_CONCURRENCY, Repetition
+from benchmarks.billing_run import BATCH_SIZE, Repetition
+from billing.service_layer.collection import IN_FLIGHT
 
 DOCS = Path("docs/benchmarks.md")
 HEADER = """# Benchmarks
@@ -40,7 +41,7 @@ ROWS = [
     Row("raw single-row INSERT+COMMIT (baseline)", "rows/s", lambda r: r.single_commits_s, False),
     Row(f"(a) invoicing and queueing, `run_until_done` (batches of {BATCH_SIZE})", "renewals/s",
         lambda r: r.renewals_s),
-    Row(f"(b) collecting, `collect_pending` ({COLLECT_CONCURRENCY} at a time)", "charges/s",
+    Row(f"(b) collecting, `collect_pending` ({IN_FLIGHT} at a time)", "charges/s",
         lambda r: r.charges_s),
     Row("(a) CPU of this process per renewal", "ms", lambda r: 1000 * r.invoicing_cpu_s / r.renewals, False),
     Row("(b) CPU of this process per charge", "ms", lambda r: 1000 * r.collecting_cpu_s / r.renewals, False),

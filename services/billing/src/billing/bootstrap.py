@@ -66,7 +66,7 @@ def bootstrap(
     unit_of_work = infra.unit_of_work(SqlBillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
     leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds))
-    bus = billing_bus(unit_of_work, gateway, leases)
+    bus = billing_bus(unit_of_work, gateway, leases, concurrency=settings.gateway_concurrency)
     scheduler = BillingScheduler(
         bus,
         infra.clock,

@@ -46,6 +46,10 @@ class BillingSettings(ServiceSettings):
     )
     """The simulated gateway answers after this long, as a real one does; demos and the
     fault tests use it to have charges in flight."""
+    gateway_concurrency: int = Field(16, ge=1, le=256, validation_alias=AliasChoices("GATEWAY_CONCURRENCY"))
+    """How many charges billing has in flight at the gateway at once. A renewal day sends
+    thousands, and one at a time waits out every round trip; the gateway's rate limit
+    (Stripe's is 100 requests a second in live mode) caps it from above."""
     card_updater_delay_days: int | None = Field(
         None, ge=0, le=60, validation_alias=AliasChoices("SIMULATED_CARD_UPDATER_DAYS")
     )

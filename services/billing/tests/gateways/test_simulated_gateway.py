@@ -6,6 +6,7 @@ PostgreSQL when it is there), which is what a running service uses.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -250,3 +251,35 @@ async def test_a_restarted_gateway_answers_a_resent_key_with_the_first_outcome_a
     assert again == first
     assert after_the_restart.charges == [], "the resend moved no money"
     assert [(row.idempotency_key, row.sends, row.succeeded) for row in rows] == [("att-1", 2, True)]
+
+
+async def test_charges_sent_together_are_each_kept_once_with_their_own_outcome(ledger: Ledger) -> None:
+    gateway = SimulatedGateway(ledger=ledger)
+    cards = ["pm_card_visa", "pm_card_chargeDeclinedInsufficientFunds"] * 20
+    requests = [charge_of(card, f"att-{n}", customer=f"cus_sim_{n}") for n, card in enumerate(cards)]
+
+    results = await asyncio.gather(*(gateway.charge(request) for request in requests))
+    again = await asyncio.gather(*(gateway.charge(request) for request in requests))
+
+    assert [result.succeeded for result in results] == [card == "pm_card_visa" for card in cards]
+    assert again == results, "every resent key is answered with its first outcome"
+    assert len(gateway.charges) == 20, "only the first sends moved money"
+
+
+async def test_two_senders_racing_with_one_key_get_one_outcome_and_both_sends_are_counted(
+    databases: DatabaseFactory,
+) -> None:
+    engine = create_engine(await databases.new("race"))
+    await upgrade(engine, "billing")
+    one, other = SimulatedGateway(ledger=SqlLedger(engine)), SimulatedGateway(ledger=SqlLedger(engine))
+
+    first, second = await asyncio.gather(
+        one.charge(charge_of("pm_card_visa", "att-1")), other.charge(charge_of("pm_card_visa", "att-1"))
+    )
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(simulated_charges))).all()
+    await engine.dispose()
+    assert first == second
+    assert len(one.charges) + len(other.charges) == 1, "one charge moved money"
+    assert [(row.idempotency_key, row.sends) for row in rows] == [("att-1", 2)]

@@ -28,6 +28,7 @@ from shared.failures import ConcurrentUpdate
 
 CONFLICT_TRIES = 3
 CLAIM_BATCH = 200
+IN_FLIGHT = 16  # charges at the gateway at once, unless GATEWAY_CONCURRENCY says otherwise
 T = TypeVar("T")
 
 
@@ -139,7 +140,7 @@ async def collect(
     gateway: PaymentGateway,
     leases: ChargeLeases,
     *,
-    concurrency: int = 8,
+    concurrency: int = IN_FLIGHT,
     prepared: Mapping[str, ChargeRequest] | None = None,
 ) -> int:
     """Charge queued attempts this process holds and settle them; answers how many are
@@ -187,7 +188,7 @@ class CollectPending(Command[int]):
 
 
 class Collector:
-    def __init__(self, gateway: PaymentGateway, leases: ChargeLeases, concurrency: int = 8) -> None:
+    def __init__(self, gateway: PaymentGateway, leases: ChargeLeases, concurrency: int = IN_FLIGHT) -> None:
         self.gateway, self.leases, self.concurrency = gateway, leases, concurrency
 
     async def collect_pending(self, command: CollectPending, uow: UnitOfWorkFactory) -> int:
@@ -195,7 +196,7 @@ class Collector:
 
 
 async def collect_pending(
-    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = 8
+    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = IN_FLIGHT
 ) -> int:
     """Claim pending attempts nobody holds, batch by batch, and send and settle them;
     answers how many were settled. Stops when none are left to claim, or when a batch

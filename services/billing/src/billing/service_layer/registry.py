@@ -16,7 +16,7 @@ from billing.service_layer.billing_run import (
     next_due_at,
     run_due_work,
 )
-from billing.service_layer.collection import Collector, CollectPending
+from billing.service_layer.collection import IN_FLIGHT, Collector, CollectPending
 from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
 from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice, list_invoices, show_invoice
 from billing.service_layer.leases import ChargeLeases
@@ -42,7 +42,7 @@ from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, Pau
 
 
 def billing_bus(
-    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = 8
+    uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = IN_FLIGHT
 ) -> MessageBus[BillingUnitOfWork]:
     bus = MessageBus(uow)
     subscriptions = SubscriptionHandlers(uow, gateway, leases)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pause.adapters.records import new_subscription_row, terms_values, view_from
+from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
 from pause.domain.subscription_view import SubscriptionView
+from pause.service_layer.repositories import CreatedFacts
 from shared.money import Money
 from shared.testing.memory import InMemoryUnitOfWork, MemoryTable
 
@@ -60,6 +61,12 @@ class MemorySubscriptionReplica:
     async def heard_of(self, subscription_id: str, customer_id: str) -> None:
         if subscription_id not in self._rows:
             self._rows.put(subscription_id, EMPTY | new_subscription_row(subscription_id, customer_id))
+
+    async def first_heard(self, subscription_id: str, customer_id: str, facts: CreatedFacts) -> bool:
+        if subscription_id in self._rows:
+            return False
+        self._rows.put(subscription_id, EMPTY | created_row(subscription_id, customer_id, facts))
+        return True
 
     async def set_terms(
         self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None

@@ -11,6 +11,7 @@ from typing import Any
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.subscription_view import SubscriptionView
+from pause.service_layer.repositories import CreatedFacts
 from shared.money import Money
 
 SEQUENCES = ("status_sequence", "period_sequence", "paid_sequence")
@@ -47,6 +48,19 @@ def terms_values(plan_code: str, price: Money, beach_fee: Money | None) -> dict[
         "beach_fee_amount": beach_fee.amount if beach_fee else None,
         "beach_fee_currency": beach_fee.currency if beach_fee else None,
     }
+
+
+def created_row(subscription_id: str, customer_id: str, facts: CreatedFacts) -> dict[str, Any]:
+    """The row of a subscription first heard of through `subscription.created`: all it
+    says, each part stamped with its sequence as its own rule would have left it."""
+    stamp = facts.sequence or 0
+    return (
+        new_subscription_row(subscription_id, customer_id)
+        | terms_values(facts.plan_code, facts.price, facts.beach_fee)
+        | {"status": facts.status, "status_sequence": stamp, "paid_sequence": 0}
+        | {"current_period_start": facts.period_start, "current_period_end": facts.period_end}
+        | {"period_sequence": stamp}
+    )
 
 
 def view_from(row: Mapping[Any, Any]) -> SubscriptionView | None:

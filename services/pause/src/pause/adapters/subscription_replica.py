@@ -13,8 +13,9 @@ from sqlalchemy import ColumnElement, and_, exists, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pause.adapters.orm import dunning_case_views, subscription_views
-from pause.adapters.records import new_subscription_row, terms_values, view_from
+from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
 from pause.domain.subscription_view import SubscriptionView
+from pause.service_layer.repositories import CreatedFacts
 from shared.db.upsert import insert_for
 from shared.money import Money
 
@@ -49,6 +50,12 @@ class SqlSubscriptionReplica:
     async def heard_of(self, subscription_id: str, customer_id: str) -> None:
         row = new_subscription_row(subscription_id, customer_id)
         await self.session.execute(self._insert(v).values(**row).on_conflict_do_nothing())
+
+    async def first_heard(self, subscription_id: str, customer_id: str, facts: CreatedFacts) -> bool:
+        """One statement where five would be: the common case, created before anything else."""
+        row = created_row(subscription_id, customer_id, facts)
+        statement = self._insert(v).values(**row).on_conflict_do_nothing().returning(v.c.id)
+        return (await self.session.execute(statement)).first() is not None
 
     async def set_terms(
         self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None

@@ -27,6 +27,19 @@ class PauseMoments:
     unreminded_resumes: dict[str, datetime]
 
 
+@dataclass(frozen=True)
+class CreatedFacts:
+    """What `subscription.created` says of a subscription: its terms, status and period."""
+
+    plan_code: str
+    price: Money
+    beach_fee: Money | None
+    status: str
+    period_start: datetime
+    period_end: datetime
+    sequence: int | None
+
+
 class BeachPauses(Protocol):
     async def add(self, pause: BeachPause) -> None: ...
 
@@ -80,6 +93,12 @@ class SubscriptionReplica(Protocol):
 
     async def heard_of(self, subscription_id: str, customer_id: str) -> None:
         """Make sure the subscription has a row; a first fact creates it empty."""
+        ...
+
+    async def first_heard(self, subscription_id: str, customer_id: str, facts: CreatedFacts) -> bool:
+        """Keep a subscription never heard of before with everything `subscription.created`
+        says, in one write; False, and nothing written, if it already has a row (a later
+        fact came first), where each part's own rule must decide."""
         ...
 
     async def set_terms(

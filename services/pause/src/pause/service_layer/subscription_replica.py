@@ -14,6 +14,7 @@ derives the subscription's two flags from them. `SubscriptionReplica` keeps thos
 
 from __future__ import annotations
 
+from pause.service_layer.repositories import CreatedFacts
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.contracts.billing import (
@@ -32,7 +33,15 @@ BEACH_OFFER_TEMPLATE = "dunning.beach_offer"
 
 
 async def subscription_created(event: CloudEvent[SubscriptionCreated], work: PauseUnitOfWork) -> None:
+    """Usually the first fact of its subscription, kept in one write; otherwise each part
+    follows its own rule against what the earlier-arrived facts left."""
     data, replica = event.data, work.subscriptions
+    facts = CreatedFacts(
+        data.plan_code, data.price, data.beach_fee, data.status,
+        data.current_period_start, data.current_period_end, data.sequence,
+    )  # fmt: skip
+    if await replica.first_heard(data.subscription_id, data.customer_id, facts):
+        return
     await replica.heard_of(data.subscription_id, data.customer_id)
     await replica.set_terms(data.subscription_id, data.plan_code, data.price, data.beach_fee)
     await replica.set_status(data.subscription_id, data.status, data.sequence)

@@ -1,13 +1,14 @@
-"""Dunning opening cases from `payment.failed`, through the real broker, on PostgreSQL.
+"""A service's consumer through the real broker, on PostgreSQL: dunning opening cases
+from `payment.failed`, pause keeping its replica of subscriptions from `subscription.created`.
 
-Each repetition starts a fresh embedded broker and database, writes `n` failed payments
-to `billing.events`, then measures two readers of the same messages:
+Each repetition starts a fresh embedded broker and database, writes `n` events to
+`billing.events`, then measures two readers of the same messages:
 - raw aiokafka, reading every message and doing nothing with it (the baseline);
-- dunning's service (consumers, scheduler and relay as in production, no HTTP), until
-  every failure has opened its case.
+- the service (consumers, scheduler and relay as in production, no HTTP), until every
+  event has left its row (a case, a subscription in the replica).
 
 Then, on the same service, a steady stream at a fixed rate, timed from each send to the
-commit of the batch that applied it: the latency a burst of failures sees.
+commit of the batch that applied it: the latency a burst of events sees.
 """
 
 from __future__ import annotations
@@ -20,19 +21,23 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
 from benchmarks import report
 from dunning.adapters.orm import dunning_cases
-from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
-from dunning.bootstrap import bootstrap
+from dunning.bootstrap import bootstrap as dunning_service
 from dunning.settings import DunningSettings
+from pause.adapters.orm import subscription_views
+from pause.bootstrap import bootstrap as pause_service
+from pause.settings import PauseSettings
 from shared.contracts import encode_event, new_event
-from shared.contracts.billing import PaymentFailed
+from shared.contracts.base import EventData
+from shared.contracts.billing import PaymentFailed, SubscriptionCreated
 from shared.db.migrations import upgrade
 from shared.messaging.consumer import EventConsumer, SourceInfo
 from shared.messaging.topics import ensure_topics, load_topics
@@ -44,20 +49,60 @@ from shared.testing.services import settings_for
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 TOPIC = "billing.events"
-DunningService = Service[SqlDunningUnitOfWork, DunningSettings]
+AnyService = Service[Any, Any]
 
 
-def failure(n: int) -> bytes:
-    data = PaymentFailed(
+def failure(n: int) -> EventData:
+    return PaymentFailed(
         payment_id=f"pay_{n:09d}", invoice_id=f"in_{n:09d}", subscription_id=f"sub_{n:09d}",
         customer_id=f"cus_{n:09d}", amount=Money.of(1500, "EUR"), attempt_number=1,
         attempted_at=NOW, decline_code="insufficient_funds",
     )  # fmt: skip
-    return encode_event(new_event(data, source="/billing", time=NOW))
 
 
-async def produce(servers: str, first: int, n: int, rate: float | None = None) -> dict[str, float]:
-    """Send failures `first`..`first+n`, at `rate` a second if given; their send times by id."""
+def subscription(n: int) -> EventData:
+    return SubscriptionCreated(
+        subscription_id=f"sub_{n:09d}", customer_id=f"cus_{n:09d}", plan_code="pro",
+        price=Money.of(1500, "EUR"), interval="month", beach_fee=Money.of(100, "EUR"), status="active",
+        current_period_start=NOW, current_period_end=NOW + timedelta(days=31),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one benchmark feeds a service, and how it counts what the service applied."""
+
+    name: str
+    what: str  # the figure's name: "`payment.failed` → case opened"
+    event: Callable[[int], EventData]
+    service: Callable[[str, str], AnyService]  # (database URL, bootstrap servers)
+    rows: Any  # the table with one row per applied event
+
+
+DUNNING = Subject(
+    "dunning", "`payment.failed` → case opened", failure,
+    lambda db, servers: dunning_service(
+        settings_for(DunningSettings, DUNNING_DATABASE_URL=db, KAFKA_BOOTSTRAP_SERVERS=servers)
+    ),
+    dunning_cases,
+)  # fmt: skip
+PAUSE = Subject(
+    "pause", "`subscription.created` → replica row", subscription,
+    lambda db, servers: pause_service(
+        settings_for(PauseSettings, PAUSE_DATABASE_URL=db, KAFKA_BOOTSTRAP_SERVERS=servers)
+    ),
+    subscription_views,
+)  # fmt: skip
+
+
+def encoded(subject: Subject, n: int) -> bytes:
+    return encode_event(new_event(subject.event(n), source="/billing", time=NOW))
+
+
+async def produce(
+    servers: str, subject: Subject, first: int, n: int, rate: float | None = None
+) -> dict[str, float]:
+    """Send events `first`..`first+n`, at `rate` a second if given; their send times by id."""
     producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=2)
     await producer.start()
     sent: dict[str, float] = {}
@@ -67,7 +112,7 @@ async def produce(servers: str, first: int, n: int, rate: float | None = None) -
         for i in range(first, first + n):
             if rate is not None:
                 await asyncio.sleep(max(0.0, started + (i - first) / rate - time.perf_counter()))
-            raw = failure(i)
+            raw = encoded(subject, i)
             sent[json.loads(raw)["id"]] = time.perf_counter()
             pending.append(await producer.send(TOPIC, raw, key=f"sub_{i:09d}".encode()))
         await asyncio.gather(*pending)
@@ -106,9 +151,9 @@ def watch_commits(consumer: EventConsumer) -> dict[str, float]:
     return committed
 
 
-async def cases(service: DunningService) -> int:
+async def applied(subject: Subject, service: AnyService) -> int:
     async with service.engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(dunning_cases))).scalar_one())
+        return int((await conn.execute(select(func.count()).select_from(subject.rows))).scalar_one())
 
 
 async def until_consumed(consumer: EventConsumer, n: int, timeout: float) -> None:
@@ -121,6 +166,7 @@ async def until_consumed(consumer: EventConsumer, n: int, timeout: float) -> Non
 
 @dataclass(frozen=True)
 class Repetition:
+    subject: str
     events: int
     raw_consume_s: float
     cases_s: float
@@ -131,50 +177,52 @@ class Repetition:
     load_after: tuple[float, float, float]
 
 
-async def _measure(servers: str, database_url: str, n: int, rate: float, steady: int) -> Repetition:
+async def _measure(
+    subject: Subject, servers: str, database_url: str, n: int, rate: float, steady: int
+) -> Repetition:
     load_before = os.getloadavg()
     await ensure_topics(servers, load_topics())
-    await produce(servers, 0, n)
+    await produce(servers, subject, 0, n)
     raw = await raw_consume(servers, n)
-    settings = settings_for(
-        DunningSettings, DUNNING_DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS=servers
-    )
-    service = bootstrap(settings)
-    await upgrade(service.engine, "dunning")
-    consumer = service.consumers[0]
+    service = subject.service(database_url, servers)
+    await upgrade(service.engine, subject.name)
+    consumer = next(c for c in service.consumers if c.topic.value == TOPIC)
     committed = watch_commits(consumer)
     started = time.perf_counter()
     await service.start()
     try:
         await until_consumed(consumer, n, timeout=600)
         cases_s = n / (time.perf_counter() - started)
-        assert await cases(service) == n, "every failure opens its case"
-        sent = await produce(servers, n, steady, rate=rate)
+        assert await applied(subject, service) == n, f"every event leaves its row in {subject.name}"
+        sent = await produce(servers, subject, n, steady, rate=rate)
         await until_consumed(consumer, n + steady, timeout=600)
     finally:
         await service.stop()
     latencies = sorted(1000 * (committed[event] - at) for event, at in sent.items())
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return Repetition(n, raw, cases_s, rate, statistics.median(latencies), p99, load_before, os.getloadavg())
+    return Repetition(
+        subject.name, n, raw, cases_s, rate, statistics.median(latencies), p99, load_before, os.getloadavg()
+    )
 
 
-async def repetition(server: str, n: int, rate: float, steady: int) -> Repetition:
+async def repetition(subject: Subject, server: str, n: int, rate: float, steady: int) -> Repetition:
     """One repetition on a fresh broker and database, both gone afterwards."""
     with tempfile.TemporaryDirectory() as tmp, kafka_broker() as servers:
         databases = DatabaseFactory("postgres", Path(tmp), server)
         try:
-            return await _measure(servers, await databases.new("bench_dunning"), n, rate, steady)
+            database = await databases.new(f"bench_{subject.name}")
+            return await _measure(subject, servers, database, n, rate, steady)
         finally:
             await databases.drop_all()
 
 
-async def run(server: str, n: int, runs: int, rate: float, steady: int) -> list[Repetition]:
+async def run(subject: Subject, server: str, n: int, runs: int, rate: float, steady: int) -> list[Repetition]:
     done = []
     for i in range(runs):
-        done.append(await repetition(server, n, rate, steady))
+        done.append(await repetition(subject, server, n, rate, steady))
         r = done[-1]
         print(
-            f"  run {i + 1}/{runs}: {r.cases_s:,.0f} cases/s (raw consume {r.raw_consume_s:,.0f}/s); "
+            f"  run {i + 1}/{runs}: {r.cases_s:,.0f} applied/s (raw consume {r.raw_consume_s:,.0f}/s); "
             f"at {r.rate:,.0f}/s p50 {r.latency_p50_ms:,.0f} ms, p99 {r.latency_p99_ms:,.0f} ms "
             f"(load {r.load_before[0]:.2f} → {r.load_after[0]:.2f})",
             flush=True,
@@ -182,19 +230,20 @@ async def run(server: str, n: int, runs: int, rate: float, steady: int) -> list[
     return done
 
 
-def section(runs: list[Repetition], postgres: str) -> str:
+def section(subject: Subject, runs: list[Repetition], postgres: str) -> str:
     """The figures as a docs/benchmarks.md section, each with its ratio to raw consume."""
     r0 = runs[0]
     loads = ", ".join(f"{r.load_before[0]:.2f} → {r.load_after[0]:.2f}" for r in runs)
     rows: list[tuple[str, str, Callable[[Repetition], float], bool]] = [
         ("raw aiokafka consume (baseline)", "msg/s", lambda r: r.raw_consume_s, False),
-        ("`payment.failed` → case opened, whole service", "events/s", lambda r: r.cases_s, True),
+        (f"{subject.what}, whole service", "events/s", lambda r: r.cases_s, True),
         (f"publish → committed at {r0.rate:,.0f}/s, p50", "ms", lambda r: r.latency_p50_ms, False),
         (f"publish → committed at {r0.rate:,.0f}/s, p99", "ms", lambda r: r.latency_p99_ms, False),
     ]
     lines = [
-        f"<!-- dunning:{r0.events} -->",
-        f"## Dunning consumer, {r0.events:,} failed payments, {len(runs)} run{'s' if len(runs) > 1 else ''}",
+        f"<!-- {subject.name}:{r0.events} -->",
+        f"## {subject.name.capitalize()} consumer, {r0.events:,} events, "
+        f"{len(runs)} run{'s' if len(runs) > 1 else ''}",
         "",
         *report.machine(postgres),
         f"- 1-minute load average before → after each run: {loads}",
@@ -207,4 +256,4 @@ def section(runs: list[Repetition], postgres: str) -> str:
         digits = report.digits_for(statistics.median(figure(r) for r in runs))
         ratio_cell = report.spread(runs, lambda r, f=figure: f(r) / r.raw_consume_s, 4) if ratio else ""  # type: ignore[misc]
         lines.append(f"| {name} | {unit} | {report.spread(runs, figure, digits)} | {ratio_cell} |")
-    return "\n".join([*lines, f"<!-- /dunning:{r0.events} -->"]) + "\n"
+    return "\n".join([*lines, f"<!-- /{subject.name}:{r0.events} -->"]) + "\n"
