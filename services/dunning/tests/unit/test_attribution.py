@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from dunning.domain.attribution import RETRIES_CREDITED
 from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE
 from dunning.domain.policy import GENTLE
@@ -88,6 +91,15 @@ def test_the_declined_card_announced_again_is_no_card_update() -> None:
     case.record_retry(day(3), RetryReason.THREE_DAYS)
 
     assert recovered(case, day(3)).recovery_method is RecoveryMethod.SILENT_RETRY
+
+
+def test_a_retry_whose_reason_names_its_method_is_credited_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RETRIES_CREDITED, RetryReason.PAYDAY, RecoveryMethod.CUSTOMER_PAYMENT_DATE)
+    case = open_case()
+    case.record_reminder(day(2), "dunning.card_update.1")
+    case.record_retry(day(5), RetryReason.PAYDAY)
+
+    assert recovered(case, day(5)).recovery_method is RecoveryMethod.CUSTOMER_PAYMENT_DATE
 
 
 def test_other_outcomes_carry_no_recovery_method() -> None:

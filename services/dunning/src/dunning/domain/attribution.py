@@ -5,13 +5,12 @@ recovery, so a holdout can show what our messages add. The rules, first match wi
 
 1. No retry of ours came before the payment: it was `paid_otherwise` (the customer
    paid the invoice some other way, or billing's own charge went through).
-2. The card changed before the last retry: the new card did it, `card_updater` when
+2. The last retry's reason is itself the cause (`RETRIES_CREDITED`): the date the
+   customer picked, or the silent retry on a backup card.
+3. The card changed before the last retry: the new card did it, `card_updater` when
    the network's account updater supplied it, `customer_card_update` otherwise.
-3. Nothing was sent before the last retry: `silent_retry`.
-4. Otherwise `retry_after_reminder`, with the number of the last message before it.
-
-Methods the customer chose in the portal (`customer_payment_date`, `backup_card`)
-come from the retry that carried them out, so they are added where those retries are.
+4. Nothing was sent before the last retry: `silent_retry`.
+5. Otherwise `retry_after_reminder`, with the number of the last message before it.
 """
 
 from __future__ import annotations
@@ -23,6 +22,11 @@ from shared.contracts.dunning import RecoveryMethod
 
 if TYPE_CHECKING:
     from dunning.domain.case import DunningCase
+
+RETRIES_CREDITED: dict[str, RecoveryMethod] = {}
+"""Retry reasons (`RetryReason` values) that name their own recovery method, such as a
+retry on the customer's chosen payment date (`customer_payment_date`) or on a backup
+card (`backup_card`): each such retry reason adds its line here."""
 
 CARD_UPDATER_SOURCE = "card_updater"
 """`payment_method.updated`'s `source` when the card network supplied the card."""
@@ -40,6 +44,9 @@ def attribute(case: DunningCase) -> Recovery:
     if not case.retries:
         return Recovery(RecoveryMethod.PAID_OTHERWISE)
     last_retry = case.retries[-1].at
+    credited = RETRIES_CREDITED.get(case.retries[-1].reason)
+    if credited is not None:
+        return Recovery(credited)
     if case.card_updated_at is not None and case.card_updated_at <= last_retry:
         by_network = case.card_updated_by == CARD_UPDATER_SOURCE
         return Recovery(RecoveryMethod.CARD_UPDATER if by_network else RecoveryMethod.CUSTOMER_CARD_UPDATE)
