@@ -191,3 +191,5 @@ async def test_the_dashboard_draws_each_cohorts_methods_greys_the_incomplete_and
     assert float(estimate) == pytest.approx(3 / 5 - 2 / 3, abs=1e-6)
     assert float(low) < float(estimate) < float(high)
     assert 'data-part="interval"' in chart
+    [per_case] = re.findall(r'data-part="per-case">([^<]+)<', chart)
+    assert per_case.startswith("USD +2.00 (")  # 6000/5 - 3000/3 minor units per case: 2.00 USD

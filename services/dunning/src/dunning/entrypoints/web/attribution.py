@@ -11,6 +11,7 @@ from __future__ import annotations
 from dunning.adapters.lift import Lift
 from dunning.adapters.report import METHODS, DunningReport, ReportGroup
 from dunning.entrypoints.web.page import esc
+from shared.money import currency_exponent
 
 METHOD_COLOURS = dict(
     zip(
@@ -71,6 +72,22 @@ def methods_by_cohort(report: DunningReport) -> str:
     )
 
 
+def _per_case(lift: Lift) -> str:
+    """Recovered revenue per case against the holdout, per currency, in major units."""
+
+    def major(value: float | None, currency: str) -> str:
+        return "—" if value is None else f"{value / 10 ** currency_exponent(currency):+,.2f}"
+
+    return (
+        "; ".join(
+            f"{esc(c.currency)} {major(c.estimate, c.currency)} "
+            f"({major(c.low, c.currency)} to {major(c.high, c.currency)})"
+            for c in lift.recovered_per_case
+        )
+        or "—"
+    )
+
+
 def _points(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.1f} pts"
 
@@ -115,6 +132,7 @@ def lift_chart(report: DunningReport) -> str:
         f'<tr><th scope="row">{esc(lift.variant)}</th>'
         f'<td class="num">{_points(lift.recovery_rate.estimate)}</td>'
         f'<td class="num">{_points(lift.recovery_rate.low)} to {_points(lift.recovery_rate.high)}</td>'
+        f'<td class="num" data-part="per-case">{_per_case(lift)}</td>'
         f'<td class="num">{lift.cases} / {lift.holdout_cases}</td></tr>'
         for lift in found
     )
@@ -124,6 +142,8 @@ def lift_chart(report: DunningReport) -> str:
         f'<line x1="{middle}" x2="{middle}" y1="0" y2="{height - 20}" stroke="#9aa5b1" stroke-dasharray="4"/>'
         f'<text x="{middle}" y="{height - 6}" text-anchor="middle" font-size="11">holdout</text>{rows}</svg>'
         '<table><thead><tr><th scope="col">Variant</th><th scope="col" class="num">Lift in recovery rate</th>'
-        '<th scope="col" class="num">95% interval</th><th scope="col" class="num">Cases / holdout cases</th>'
+        '<th scope="col" class="num">95% interval</th>'
+        '<th scope="col" class="num">Recovered per case (95% interval)</th>'
+        '<th scope="col" class="num">Cases / holdout cases</th>'
         f"</tr></thead><tbody>{table}</tbody></table>"
     )
