@@ -1,5 +1,6 @@
-"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|http-api]
-[--events N] [--database-url URL] [--renewals N] [--runs 3] [--postgres-url URL]`."""
+"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|http-api|
+finance-report] [--events N] [--database-url URL] [--renewals N] [--cases N] [--runs 3]
+[--postgres-url URL]`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_run, consumers, http_api, messaging, report
+from benchmarks import billing_run, consumers, finance_report, http_api, messaging, report
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -16,7 +17,9 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["messaging", "billing-run", "dunning", "pause", "http-api"])
+    parser.add_argument(
+        "--only", choices=["messaging", "billing-run", "dunning", "pause", "http-api", "finance-report"]
+    )
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="messaging: a PostgreSQL server (default: SQLite)")  # fmt: skip
@@ -27,6 +30,7 @@ def arguments() -> argparse.Namespace:
         "--rate", type=float, default=1000.0, help="dunning, pause: steady events/s for latency"
     )
     parser.add_argument("--requests", type=int, default=2000, help="http api: requests per route")
+    parser.add_argument("--cases", type=int, default=100000, help="finance report: dunning cases")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
     parser.add_argument(
         "--postgres-url",
@@ -71,6 +75,17 @@ def bench_http_api(args: argparse.Namespace) -> None:
     print(f"\nwritten to {report.DOCS}")
 
 
+def bench_finance_report(args: argparse.Namespace) -> None:
+    print(f"\nfinance report: {args.cases:,} dunning cases, PostgreSQL", flush=True)
+    seconds = asyncio.run(finance_report.run(args.postgres_url, args.cases, args.runs))
+    postgres = asyncio.run(billing_run.server_version(args.postgres_url))
+    report.write_section(
+        f"finance-report:{args.cases}", finance_report.section(args.cases, seconds, postgres)
+    )
+    messaging.save_results("finance-report", {"seconds": seconds})
+    print(f"\nwritten to {report.DOCS}")
+
+
 def main() -> None:
     args = arguments()
     if args.only in (None, "messaging"):
@@ -83,6 +98,8 @@ def main() -> None:
         bench_consumer(consumers.PAUSE, args)
     if args.only in (None, "http-api"):
         bench_http_api(args)
+    if args.only in (None, "finance-report"):
+        bench_finance_report(args)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,17 @@ async def test_the_dashboard_shows_the_reports_numbers_after_a_recovery(
     assert await kpi("recovered_without_reminders") == str(report["recovered_without_reminders"])
     assert float(await kpi("reminders_per_recovered_case")) == report["reminders_per_recovered_case"]
     assert "100.0%" in await page.inner_text("main")
+    cohort = page.locator('[data-chart="methods-by-cohort"] g[data-cohort]')
+    assert await cohort.count() == 1
+    assert await cohort.get_attribute("data-complete") == "false"  # its 30-day check is to come
+    assert await cohort.get_attribute("opacity") == "0.35"
+    bar = cohort.locator("rect")
+    assert (await bar.get_attribute("data-method"), await bar.get_attribute("data-count")) == (
+        "customer_card_update",
+        "1",
+    )
+    assert await page.locator('[data-chart="methods-by-cohort"]').is_visible()
+    await page.get_by_text("No holdout cases in this period").wait_for()
     await screenshot(page, "dashboard")
     await assert_only_local(page, requested, stack.dunning_url)
 

@@ -27,7 +27,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="simulate", description=__doc__)
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--policy", action="append", dest="policies", help="gentle, aggressive (repeatable)")
+    parser.add_argument(
+        "--policy", action="append", dest="policies", help="gentle, aggressive, holdout (repeatable)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=1, help="model engine: run seeds S..S+n-1 for intervals")
     parser.add_argument("--engine", choices=("stack", "model"), default="stack")

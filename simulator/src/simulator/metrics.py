@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from shared.money import currency_exponent
 from simulator.assumptions import USD_RATES
-from simulator.model.tally import Tally, money_in
+from simulator.model.tally import METHOD, Tally, money_in
 
 METRICS: dict[str, str] = {
     "recovery_rate": "recovery rate",
@@ -58,6 +58,12 @@ def summarize(tally: Tally) -> dict[str, float]:
         "pause_take_up": _share(tally["pauses_from_intents"], tally["cancel_intents"]),
         "return_after_pause": _share(tally["returned_after_pause"], tally["pauses_ended"]),
     }
+
+
+def recovery_methods(tally: Tally) -> dict[str, float]:
+    """Each recovery method's share of the recovered cases, as dunning's report counts them."""
+    counts = {key.removeprefix(f"{METHOD}:"): n for key, n in tally.items() if key.startswith(f"{METHOD}:")}
+    return {method: _share(n, tally["recovered_cases"]) for method, n in sorted(counts.items())}
 
 
 def formatted(metric: str, value: float) -> str:

@@ -29,7 +29,7 @@ from tests.e2e.stack import running_stack
 
 from shared.testing.databases import DatabaseFactory
 from simulator.assumptions import DEFAULT_ASSUMPTIONS
-from simulator.metrics import summarize
+from simulator.metrics import recovery_methods, summarize
 from simulator.model.runner import ModelRun, run_model
 from simulator.population import RUN_START
 from simulator.stack.actions import StackRun
@@ -69,8 +69,13 @@ async def test_stack_and_model_agree_on_a_small_population(
         results = await drive(run, Console(quiet=True))
         on_stack = summarize(results.tallies[0]["gentle"])
     model_run = ModelRun(20, 3, 11, ("gentle",), BUSY_WORLD, subscribed_at_start=True, start=start)
-    modelled = summarize(run_model(model_run, workers=1)["gentle"])
-    print("stack", on_stack, "\nmodel", modelled, "\nnotes", results.notes)
+    model_tally = run_model(model_run, workers=1)["gentle"]
+    modelled = summarize(model_tally)
+    methods_on_stack = recovery_methods(results.tallies[0]["gentle"])
+    methods_modelled = recovery_methods(model_tally)
+    print(
+        "stack", on_stack, methods_on_stack, "\nmodel", modelled, methods_modelled, "\nnotes", results.notes
+    )
     for metric in ("recovery_rate", "pause_take_up", "involuntary_churn", "voluntary_churn"):
         assert abs(on_stack[metric] - modelled[metric]) <= TOLERANCE, (
             metric,
@@ -79,3 +84,9 @@ async def test_stack_and_model_agree_on_a_small_population(
             results.notes,
             results.measured,
         )
+    # Both engines credit every recovery to a cause, in dunning's vocabulary, and alike.
+    for methods in (methods_on_stack, methods_modelled):
+        assert sum(methods.values()) == pytest.approx(1.0)
+    for method in set(methods_on_stack) | set(methods_modelled):
+        share_on_stack, share_modelled = methods_on_stack.get(method, 0.0), methods_modelled.get(method, 0.0)
+        assert abs(share_on_stack - share_modelled) <= TOLERANCE, (method, methods_on_stack, methods_modelled)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from billing.adapters.gateways.port import ChargeRequest, PaymentMethodRejected
-from billing.adapters.gateways.simulated import TEST_CARDS, SimulatedGateway
+from billing.adapters.gateways.simulated import TEST_CARDS, UPDATER_AT_PREFIX, SimulatedGateway
 from billing.adapters.gateways.simulated_ledger import InMemoryLedger, Ledger, SqlLedger
 from billing.adapters.orm import simulated_charges
 from shared.clock import TestClock
@@ -142,6 +142,20 @@ async def test_the_card_updater_delivers_a_working_card_once_after_the_delay(mak
     assert (update.gateway_customer, update.old_payment_method) == ("cus_sim_1", EXPIRED)
     assert update.new_card.gateway_payment_method.startswith("pm_card_visa_updated_")
     assert date(update.new_card.exp_year, update.new_card.exp_month, 1) > NOV_1.date()
+    assert (await gateway.charge(charge_of(update.new_card.gateway_payment_method, "att-2"))).succeeded
+
+
+async def test_a_card_can_name_the_moment_the_updater_replaces_it(make: Make) -> None:
+    replaced_at = NOV_1 + timedelta(days=5, hours=3)
+    card = f"{UPDATER_AT_PREFIX}{int(replaced_at.timestamp())}"
+    gateway = make(clock=TestClock(NOV_1))  # no delay configured: the card says when
+
+    declined = await gateway.charge(charge_of(card, "att-1"))
+
+    assert declined.decline_code == "expired_card"
+    assert await gateway.due_card_updates(replaced_at - timedelta(seconds=1)) == []
+    [update] = await gateway.due_card_updates(replaced_at)
+    assert update.old_payment_method == card
     assert (await gateway.charge(charge_of(update.new_card.gateway_payment_method, "att-2"))).succeeded
 
 

@@ -65,6 +65,18 @@ async def test_a_period_edge_that_is_not_a_written_time_is_refused_naming_it(
     assert (written.status_code, written.json()["total"]["cases"]) == (200, 0)
 
 
+async def test_the_report_groups_by_every_documented_key_and_refuses_others_naming_group_by(
+    client: httpx.AsyncClient,
+) -> None:
+    for group_by in ["recovery_method", "cohort", "variant", "reason", "month"]:
+        for path in ["/v1/dunning/report", "/v1/dunning/report.csv"]:
+            answer = await client.get(f"{path}?group_by={group_by}", headers=FINANCE)
+            assert answer.status_code == 200, (path, group_by)
+    for bad in ["customer", "", "cohort;drop"]:
+        answer = await client.get(f"/v1/dunning/report.csv?group_by={bad}", headers=FINANCE)
+        assert (answer.status_code, answer.json()["error"]["field"]) == (422, "group_by"), bad
+
+
 async def test_a_cases_cursor_that_no_page_gave_is_refused(client: httpx.AsyncClient) -> None:
     for cursor in ["", "dc_000000000000000000000000", "zzz"]:
         answer = await client.get(f"/v1/dunning/cases?cursor={cursor}", headers=FINANCE)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from dunning.adapters.memory import InMemoryDunningUnitOfWork
 from dunning.adapters.orm import messaging
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
+from dunning.domain.attribution import Recovery
 from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.policy import DEFAULT_POLICY
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
@@ -26,7 +27,7 @@ from shared.clock import TestClock
 from shared.contracts.base import EventData, new_event
 from shared.contracts.billing import CustomerCreated, PaymentFailed
 from shared.contracts.codec import decode_event
-from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened
+from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened, RecoveryMethod
 from shared.db import create_engine
 from shared.db.migrations import upgrade
 from shared.failures import ConcurrentUpdate
@@ -128,6 +129,38 @@ class DunningRepositoryContract(ABC):
             assert kept is not None
             assert kept.is_open
             assert len(kept.retries) == 1
+
+    async def test_a_recovery_and_its_thirty_day_check_survive_a_save(self) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            case = await work.cases.get("dc_1")
+            assert case is not None
+            case.card_updated(T0 + HOUR, "pm_new", "card_updater")
+            case.record_retry(T0 + HOUR, RetryReason.CARD_UPDATED)
+            case.recover(T0 + 2 * HOUR)
+            await work.cases.save(case, None)
+            await work.commit()
+        check = T0 + 2 * HOUR + timedelta(days=30)
+        async with self.new() as work:
+            again = await work.cases.get("dc_1")
+            assert again is not None
+            assert (again.recovery, again.card_updated_by) == (
+                Recovery(RecoveryMethod.CARD_UPDATER),
+                "card_updater",
+            )
+            assert await work.cases.next_due_at() == check
+            assert await work.cases.retention_due(check - HOUR, 10) == []
+            assert await work.cases.count_due(check) == 1
+            [due] = await work.cases.retention_due(check, 10)
+            due.record_retention(check, still_subscribed=True)
+            await work.cases.save(due, None)
+            await work.commit()
+        async with self.new() as work:
+            checked = await work.cases.get("dc_1")
+            assert checked is not None
+            assert checked.retained_30d is True
+            assert await work.cases.retention_due(check, 10) == []
+            assert await work.cases.next_due_at() is None
 
     async def test_due_cases_are_the_open_ones_whose_moment_came_oldest_first(self) -> None:
         closed = a_case(4, opened_at=T0 - 4 * HOUR)

@@ -18,6 +18,7 @@ from shared.contracts.dunning import (
     DunningCaseOpened,
     DunningReminderSent,
     DunningRetryScheduled,
+    RecoveryMethod,
 )
 from shared.errors import InvalidTransition
 from shared.money import Money
@@ -126,6 +127,8 @@ def test_recovery_closes_the_case_with_every_contact_and_retry_counted() -> None
         retries=1,
         amount_due=DUE,
         recovered_amount=DUE,
+        recovery_method=RecoveryMethod.RETRY_AFTER_REMINDER,
+        last_message_number=1,
     )
 
 

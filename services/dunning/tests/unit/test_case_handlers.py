@@ -11,7 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dunning.adapters.memory import InMemoryDunningUnitOfWork
-from dunning.service_layer.commands import LookAtDueCases, NextDueAt, RunDueCases
+from dunning.domain.case import DunningCase
+from dunning.service_layer.commands import (
+    CheckRetention,
+    CountDueCases,
+    LookAtDueCases,
+    NextDueAt,
+    RunDueCases,
+)
 from dunning.service_layer.handlers import dunning_bus
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
@@ -22,12 +29,14 @@ from shared.contracts.base import EventData
 from shared.contracts.billing import (
     CustomerCreated,
     PaymentFailed,
+    PaymentMethodExpiring,
     PaymentMethodUpdated,
     PaymentSucceeded,
     SubscriptionCanceled,
+    SubscriptionPaused,
 )
 from shared.contracts.commands import RetryPayment
-from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened
+from shared.contracts.dunning import CaseOutcome, DunningCaseClosed, DunningCaseOpened, RecoveryMethod
 from shared.contracts.notifications import NotificationRequested
 from shared.money import Money
 from shared.testing.memory import MemoryStore
@@ -48,11 +57,11 @@ class NoMail:
 
 
 class Dunning:
-    def __init__(self) -> None:
+    def __init__(self, book: PolicyBook | None = None) -> None:
         self.store, self.clock = MemoryStore(), TestClock(FAILED_AT)
         self.bus: MessageBus[DunningUnitOfWork] = dunning_bus(
             lambda: InMemoryDunningUnitOfWork(self.store, clock=self.clock, source="/dunning"),
-            book=PolicyBook(),
+            book=book or PolicyBook(),
             links=StaticLinks(),
             mailer=NoMail(),
         )
@@ -73,15 +82,19 @@ class Dunning:
         return self.store.published(kind)
 
 
-@pytest.fixture
-async def dunning() -> Dunning:
-    subject = Dunning()
+async def dunning_with(book: PolicyBook) -> Dunning:
+    subject = Dunning(book)
     await subject.hears(
         CustomerCreated(
             customer_id="cus_1", email="a@example.com", name="A", timezone="UTC", created_at=FAILED_AT
         )
     )
     return subject
+
+
+@pytest.fixture
+async def dunning() -> Dunning:
+    return await dunning_with(PolicyBook())
 
 
 def failed(attempt: int = 1, card: str | None = "pm_old") -> PaymentFailed:
@@ -159,3 +172,94 @@ async def test_a_closed_case_ignores_the_facts_that_come_after_it(dunning: Dunni
     assert dunning.published(NotificationRequested) == []
     assert dunning.published(DunningCaseClosed) == [closed]
     assert len(dunning.published(DunningCaseOpened)) == 1
+
+
+async def stored_case(dunning: Dunning) -> DunningCase:
+    async with dunning.bus.unit_of_work() as work:
+        case = await work.cases.by_invoice("in_1")
+    assert case is not None
+    return case
+
+
+async def test_thirty_days_after_a_recovery_the_customer_still_subscribed_counts_as_retained(
+    dunning: Dunning,
+) -> None:
+    await dunning.hears(failed(), succeeded())
+    closed_at = dunning.clock.now()
+    assert await dunning.bus.handle(NextDueAt()) == closed_at + timedelta(days=30)
+
+    dunning.clock.move_to(closed_at + timedelta(days=29, hours=23))
+    assert await dunning.bus.handle(CheckRetention()) == 0
+    dunning.clock.move_to(closed_at + timedelta(days=30))
+    assert await dunning.bus.handle(CountDueCases()) == 1
+    assert await dunning.bus.handle(CheckRetention()) == 1
+
+    assert (await stored_case(dunning)).retained_30d is True
+    assert await dunning.bus.handle(CheckRetention()) == 0  # checked once, never due again
+    assert await dunning.bus.handle(NextDueAt()) is None
+
+
+async def test_a_recovered_customer_who_cancels_within_thirty_days_was_not_retained(
+    dunning: Dunning,
+) -> None:
+    await dunning.hears(failed(), succeeded())
+    dunning.clock.move_to(dunning.clock.now() + timedelta(days=10))
+    await dunning.hears(
+        SubscriptionCanceled(**IDS, canceled_at=dunning.clock.now(), reason="moving", requested_by="customer")
+    )
+    dunning.clock.move_to(dunning.clock.now() + timedelta(days=20))
+
+    assert await dunning.bus.handle(CheckRetention()) == 1
+    assert (await stored_case(dunning)).retained_30d is False
+
+
+async def test_a_customer_on_the_beach_thirty_days_after_the_dunning_pause_was_retained(
+    dunning: Dunning,
+) -> None:
+    await dunning.hears(failed())
+    await dunning.hears(
+        SubscriptionPaused(**IDS, paused_at=dunning.clock.now(), resumes_at=FAILED_AT + timedelta(days=60))
+    )
+    dunning.clock.move_to(dunning.clock.now() + timedelta(days=30))
+
+    assert await dunning.bus.handle(CheckRetention()) == 1
+    case = await stored_case(dunning)
+    assert (case.outcome, case.retained_30d) == (CaseOutcome.PAUSED, True)
+
+
+async def test_a_recovery_is_published_with_its_method() -> None:
+    dunning = await dunning_with(PolicyBook())
+    await dunning.hears(failed(), new_card("pm_new"), succeeded())
+
+    [closed] = dunning.published(DunningCaseClosed)
+    assert closed.recovery_method is RecoveryMethod.CUSTOMER_CARD_UPDATE  # type: ignore[attr-defined]
+
+
+async def test_the_holdout_retries_like_gentle_and_sends_no_message_at_all() -> None:
+    gentle = await dunning_with(PolicyBook())
+    holdout = await dunning_with(PolicyBook(weights={"holdout": 100}))
+    for subject in (gentle, holdout):
+        await subject.hears(failed())
+        await subject.hears(
+            PaymentMethodExpiring(
+                customer_id="cus_1",
+                payment_method_id="pm_1",
+                brand="visa",
+                last4="4242",
+                exp_month=4,
+                exp_year=2026,
+                expires_on=FAILED_AT.date(),
+            )
+        )
+        for _ in range(24 * 22):
+            subject.clock.move_to(subject.clock.now() + timedelta(hours=1))
+            await subject.run_due()
+
+    def retries(subject: Dunning) -> list[str]:
+        return [r.reason for r in subject.published(RetryPayment)]  # type: ignore[attr-defined]
+
+    assert retries(holdout) == retries(gentle) != []
+    assert len(gentle.published(NotificationRequested)) >= 2
+    assert holdout.published(NotificationRequested) == []
+    [closed] = holdout.published(DunningCaseClosed)
+    assert (closed.outcome, closed.reminders_sent) == (CaseOutcome.PAUSED, 0)  # type: ignore[attr-defined]

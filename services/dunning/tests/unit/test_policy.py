@@ -17,6 +17,7 @@ from dunning.domain.policy import (
     BUILT_IN_POLICIES,
     DEFAULT_POLICY,
     GENTLE,
+    HOLDOUT,
     DunningPolicy,
     FinalAction,
     RetryStrategy,
@@ -65,7 +66,7 @@ def test_the_final_action_maps_to_a_case_outcome() -> None:
 
 
 def test_built_in_policies_are_found_by_their_version() -> None:
-    assert BUILT_IN_POLICIES == {"gentle-v1": GENTLE, "aggressive-v1": AGGRESSIVE}
+    assert BUILT_IN_POLICIES == {"gentle-v1": GENTLE, "aggressive-v1": AGGRESSIVE, "holdout-v1": HOLDOUT}
 
 
 def test_a_policy_cannot_be_changed_once_built() -> None:

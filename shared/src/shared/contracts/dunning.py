@@ -27,6 +27,18 @@ class CaseOutcome(StrEnum):
     WRITTEN_OFF = "written_off"
 
 
+class RecoveryMethod(StrEnum):
+    """What brought the money back on a case closed `recovered`; a pause is an outcome."""
+
+    CARD_UPDATER = "card_updater"
+    SILENT_RETRY = "silent_retry"
+    RETRY_AFTER_REMINDER = "retry_after_reminder"
+    CUSTOMER_CARD_UPDATE = "customer_card_update"
+    CUSTOMER_PAYMENT_DATE = "customer_payment_date"
+    BACKUP_CARD = "backup_card"
+    PAID_OTHERWISE = "paid_otherwise"
+
+
 class _DunningEvent(EventData):
     topic: ClassVar[Topic] = Topic.DUNNING_EVENTS
     case_id: str
@@ -68,6 +80,14 @@ class DunningCaseClosed(_DunningEvent):
     retries: int = Field(ge=0)
     amount_due: Money
     recovered_amount: Money | None = None
+    recovery_method: RecoveryMethod | None = Field(
+        None, description="What recovered the payment; only on outcome `recovered`."
+    )
+    last_message_number: int | None = Field(
+        None,
+        ge=1,
+        description="For `retry_after_reminder`: the number of the last message sent before the retry.",
+    )
 
 
 DUNNING_EVENTS: tuple[type[EventData], ...] = (

@@ -20,12 +20,14 @@ from dunning.domain.policy import NIGHT, DunningPolicy
 from shared.contracts.dunning import CaseOutcome
 from shared.money import Money
 from simulator.luck import reaction, unprompted_new_card
-from simulator.model.tally import Tally, add_money
+from simulator.model.tally import METHOD, Tally, add_money
 from simulator.model.wallet import Wallet
 from simulator.population import BreakChoice
 
 ANNOYED = "annoyed"
 NEW_CARD = "new_card"
+UPDATER_CARD = "updater_card"
+"""The network's account updater brought the card, not the customer: it is credited so."""
 BREAK = "break"
 LEFT_DURING_CASE = "left_during_case"
 MAX_STEPS = 1000
@@ -45,13 +47,13 @@ class CaseResult:
 def _first_events(wallet: Wallet, code: str, failed_at: datetime) -> list[tuple[datetime, str]]:
     """Facts the customer brings without being asked: the updater's card, a lost card replaced."""
     events: list[tuple[datetime, str]] = []
-    delay = None
+    delay, kind = None, NEW_CARD
     if code == "expired_card":
-        delay = wallet.updater_delay()
+        delay, kind = wallet.updater_delay(), UPDATER_CARD
     elif code == "lost_card":
         delay = unprompted_new_card(wallet.seed, wallet.customer.index, wallet.assumptions)
     if delay is not None:
-        events.append((failed_at + delay, NEW_CARD))
+        events.append((failed_at + delay, kind))
     return events
 
 
@@ -109,7 +111,7 @@ class _CaseRun:
             self.case.close(CaseOutcome.CANCELED, now)
             return CaseResult(ANNOYED, now)
         self.wallet.new_card(now)
-        self.case.card_updated(now)
+        self.case.card_updated(now, source="card_updater" if kind == UPDATER_CARD else "customer")
         return None
 
     def policy_acts(self, now: datetime) -> CaseResult | None:
@@ -206,6 +208,8 @@ def record_case(tally: Tally, case: DunningCase, result: CaseResult, amount: Mon
         tally["recovered_cases"] += 1
         tally["contacts_on_recovered"] += case.contacts
         tally["zero_contact_recoveries"] += case.contacts == 0
+        if case.recovery is not None:
+            tally[f"{METHOD}:{case.recovery.method.value}"] += 1
         tally["days_to_recover_x100"] += int((result.closed_at - case.opened_at) / timedelta(days=1) * 100)
         add_money(tally, "recovered", amount.currency, amount.amount)
     tally["contacts"] += case.contacts

@@ -10,6 +10,10 @@ from collections import Counter
 
 Tally = Counter[str]
 
+METHOD = "method"
+"""Recovered cases by what recovered them, under `method:<recovery_method>`, in the
+vocabulary of dunning's report, so both engines' attribution can be compared."""
+
 
 def add_money(tally: Tally, what: str, currency: str, amount: int) -> None:
     tally[f"{what}:{currency}"] += amount

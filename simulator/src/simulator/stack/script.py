@@ -2,9 +2,11 @@
 
 The simulated gateway decides a charge by the card on file, so a cause is played by
 putting a card on two days before the renewal that should fail:
-- an expired or lost test card, replaced by `pm_card_visa` on the day the updater or the
-  customer brings the new one (attaching sends `payment_method.updated`, as the real
-  updater does);
+- an expired card that the simulated gateway's account updater replaces at the moment
+  the customer's updater delay ends (`pm_sim_expired_card_updated_at_<t>`), so billing
+  announces it as the updater's card, as a real network would; an expired card the
+  updater never replaces, or a lost card, replaced by `pm_card_visa` on the day the
+  customer brings a new one;
 - `pm_sim_insufficient_funds_until_<t>`, which pays from the moment the balance refills,
   so dunning's payday retries find that moment by themselves;
 - `pm_sim_soft_declines_<n>`, which refuses the next n charges, n drawn with the model's
@@ -20,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from billing.adapters.gateways.simulated import SHORT_UNTIL_PREFIX, SOFT_DECLINES_PREFIX
+from billing.adapters.gateways.simulated import SHORT_UNTIL_PREFIX, SOFT_DECLINES_PREFIX, UPDATER_AT_PREFIX
 from shared.calendar import add_months
 from simulator.assumptions import Assumptions
 from simulator.luck import renewal_luck, unprompted_new_card, updater_delay
@@ -35,13 +37,21 @@ def short_until(moment: datetime) -> str:
     return f"{SHORT_UNTIL_PREFIX}{math.ceil(moment.timestamp())}"
 
 
+def updated_at(moment: datetime) -> str:
+    return f"{UPDATER_AT_PREFIX}{math.ceil(moment.timestamp())}"
+
+
 def soft_declines(count: int, renewal: int) -> str:
     return f"{SOFT_DECLINES_PREFIX}{count}_{renewal}"
 
 
 def card_label(card: str) -> str:
     """A card id as the live count names it: `visa`, `short of funds`, `soft declines`, …"""
-    for prefix, label in ((SHORT_UNTIL_PREFIX, "short of funds"), (SOFT_DECLINES_PREFIX, "soft declines")):
+    for prefix, label in (
+        (SHORT_UNTIL_PREFIX, "short of funds"),
+        (SOFT_DECLINES_PREFIX, "soft declines"),
+        (UPDATER_AT_PREFIX, "chargeDeclinedExpiredCard"),
+    ):
         if card.startswith(prefix):
             return label
     return card.removeprefix("pm_card_")
@@ -91,13 +101,17 @@ def customer_script(customer: Customer, seed: int, months: int, a: Assumptions, 
         fails = _first_renewal_from(_day(moment, start), renewals)
         if fails is None:
             continue
-        script[fails - 2].append(Action(customer.index, "card", card))
         if card == EXPIRED:
             delay = updater_delay(seed, customer.index, a)
         else:  # a lost card: some customers bring a new one unasked; reminders ask the rest
             delay = unprompted_new_card(seed, customer.index, a)
         fixed = None if delay is None else fails + math.ceil(delay / timedelta(days=1))
         broken.update(range(fails - 2, (fixed or 10_000) + 1))
+        if card == EXPIRED and delay is not None:  # the gateway's updater brings the new card
+            failed_at = add_months(start, renewals.index(fails) + 1)
+            script[fails - 2].append(Action(customer.index, "card", updated_at(failed_at + delay)))
+            continue
+        script[fails - 2].append(Action(customer.index, "card", card))
         if fixed is not None:
             script[fixed].append(Action(customer.index, "card", VISA))
     for number, renewal in enumerate(renewals, start=1):

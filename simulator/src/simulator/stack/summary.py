@@ -12,7 +12,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from simulator.model.tally import Tally, add_money
+from simulator.model.tally import METHOD, Tally, add_money
 
 
 def timings(set_up: float, day_seconds: list[float]) -> str:
@@ -39,6 +39,9 @@ def tallies_of(
         tally["zero_contact_recoveries"] = group["recovered_without_reminders"]
         per_case = group.get("reminders_per_recovered_case") or 0.0
         tally["contacts_on_recovered"] = round(per_case * group["recovered"])
+        for method, count in group.get("recovery_methods", {}).items():
+            if count:
+                tally[f"{METHOD}:{method}"] = count
         for money in group["recovered_amount"]:
             add_money(tally, "recovered", money["currency"], money["amount"])
         tally["cancel_intents"] = pauses["cancel_intents"]

@@ -41,6 +41,13 @@ class CaseSummary(BaseModel):
     reminders_sent: int
     retries_made: int
     next_due_at: datetime | None
+    recovery_method: str | None = None
+    """What recovered a case closed `recovered`; see the finance report."""
+    last_message_number: int | None = None
+    retained_30d: bool | None = None
+    """Still subscribed 30 days after a recovered or paused close; null until checked."""
+    retention_check_at: datetime | None = None
+    """When that check is due; null once done, or for a case that has none."""
 
 
 class TimelineEntry(BaseModel):
@@ -75,6 +82,8 @@ class PeriodOverview:
 
     report: DunningReport
     cases: list[CaseSummary]
+    cohorts: DunningReport
+    """The same cases by cohort, for what recovered them and the lift over the holdout."""
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -155,9 +164,11 @@ class FinanceQueries:
             return await dunning_report(conn, period.start, period.end, group_by)
 
     async def overview(self, period: ReportPeriod) -> PeriodOverview:
-        """The report by reason and the period's cases, newest first, on one connection."""
+        """The report by reason and by cohort and the period's cases, newest first, on one
+        connection."""
         async with reading(self.engine) as conn:
             report = await dunning_report(conn, period.start, period.end, "reason")
+            cohorts = await dunning_report(conn, period.start, period.end, "cohort")
             query = _opened_in(period).order_by(dunning_cases.c.opened_at.desc())
             rows = (await conn.execute(query)).all()
-        return PeriodOverview(report, [CaseSummary(**_summary(r)) for r in rows])
+        return PeriodOverview(report, [CaseSummary(**_summary(r)) for r in rows], cohorts)

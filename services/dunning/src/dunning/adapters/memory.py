@@ -84,11 +84,23 @@ class MemoryCaseRepository:
     async def due(self, now: datetime, limit: int, *, lock: bool = True) -> list[DunningCase]:
         return self._found(self._due(now), limit)
 
+    def _checks_due(self, now: datetime) -> list[_StoredCase]:
+        return [
+            row
+            for row in self._table.values()
+            if row.case.retention_check_at is not None and row.case.retention_check_at <= now
+        ]
+
+    async def retention_due(self, now: datetime, limit: int) -> list[DunningCase]:
+        return self._found(self._checks_due(now), limit)
+
     async def next_due_at(self) -> datetime | None:
-        return min((row.next_due_at for row in self._open() if row.next_due_at is not None), default=None)
+        moments = [row.next_due_at for row in self._open()]
+        moments += [row.case.retention_check_at for row in self._table.values()]
+        return min((moment for moment in moments if moment is not None), default=None)
 
     async def count_due(self, now: datetime) -> int:
-        return len(self._due(now))
+        return len(self._due(now)) + len(self._checks_due(now))
 
 
 class MemorySettledInvoices:
@@ -116,6 +128,10 @@ class MemorySubscriptionStates:
         stored = self._table.get(subscription_id)
         if stored is None or stored[1] < (sequence or 0):
             self._table.put(subscription_id, (status, sequence or 0))
+
+    async def latest_status(self, subscription_id: str) -> str | None:
+        stored = self._table.get(subscription_id)
+        return stored[0] if stored else None
 
     async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None:
         stored = self._table.get(subscription_id)

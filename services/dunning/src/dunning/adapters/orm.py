@@ -6,7 +6,7 @@ with the case. What finance filters and groups by is in real columns.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text
 
 from shared.customers.tables import customer_profiles_table
 from shared.db import new_metadata
@@ -40,7 +40,12 @@ dunning_cases = Table(
     Column("next_due_at", UtcDateTime, nullable=True),
     Column("state", Text, nullable=False),
     Column("version", Integer, nullable=False, server_default="0"),
+    Column("recovery_method", String(30), nullable=True),
+    Column("last_message_number", Integer, nullable=True),
+    Column("retained_30d", Boolean, nullable=True),
+    Column("retention_check_at", UtcDateTime, nullable=True),
     Index("ix_dunning_cases_due", "status", "next_due_at"),
+    Index("ix_dunning_cases_retention_check", "retention_check_at"),
     Index("ix_dunning_cases_opened", "opened_at"),
 )
 

@@ -17,8 +17,9 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import dunning_cases
+from dunning.domain.attribution import Recovery
 from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
-from shared.contracts.dunning import CaseOutcome, DeclineClass
+from shared.contracts.dunning import CaseOutcome, DeclineClass, RecoveryMethod
 from shared.db.read_ahead import ReadAhead
 from shared.failures import ConcurrentUpdate
 from shared.money import Money
@@ -43,6 +44,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "beach_offer_sent_at": _iso(case.beach_offer_sent_at),
         "card_updated_at": _iso(case.card_updated_at),
         "failed_card": case.failed_card,
+        "card_updated_by": case.card_updated_by,
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
     return {
@@ -65,6 +67,10 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "next_due_at": next_due_at,
         "state": json.dumps(state),
         "version": case.version,
+        "recovery_method": case.recovery.method.value if case.recovery else None,
+        "last_message_number": case.recovery.last_message_number if case.recovery else None,
+        "retained_30d": case.retained_30d,
+        "retention_check_at": case.retention_check_at,
         **({"recovered_amount": recovered.recovered_amount.amount} if recovered else {}),  # type: ignore[attr-defined]
     }
 
@@ -93,6 +99,13 @@ def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
         beach_offer_sent_at=_at(state["beach_offer_sent_at"]),
         card_updated_at=_at(state["card_updated_at"]),
         failed_card=state.get("failed_card"),
+        card_updated_by=state.get("card_updated_by"),
+        recovery=(
+            Recovery(RecoveryMethod(row.recovery_method), row.last_message_number)
+            if row.recovery_method
+            else None
+        ),
+        retained_30d=row.retained_30d,
         version=row.version,
     )
 
@@ -182,17 +195,23 @@ class SqlCaseRepository:
             lock=lock,
         )
 
+    async def retention_due(self, now: datetime, limit: int) -> list[DunningCase]:
+        """Closed cases whose 30-day check has come (the column is cleared once done)."""
+        return await self._many(dunning_cases.c.retention_check_at <= now, limit=limit, lock=True)
+
     async def next_due_at(self) -> datetime | None:
+        """The earliest moment an open case or a 30-day check needs attention."""
         await self.flush()
-        query = select(func.min(dunning_cases.c.next_due_at)).where(
-            dunning_cases.c.status == CaseStatus.OPEN.value
-        )
-        result: datetime | None = (await self.session.execute(query)).scalar_one()
-        return result
+        t = dunning_cases
+        open_due = select(func.min(t.c.next_due_at)).where(t.c.status == CaseStatus.OPEN.value)
+        check_due = select(func.min(t.c.retention_check_at))
+        moments = [(await self.session.execute(q)).scalar_one() for q in (open_due, check_due)]
+        return min((m for m in moments if m is not None), default=None)
 
     async def count_due(self, now: datetime) -> int:
         await self.flush()
-        query = select(func.count()).where(
-            dunning_cases.c.status == CaseStatus.OPEN.value, dunning_cases.c.next_due_at <= now
-        )
-        return int((await self.session.execute(query)).scalar_one())
+        t = dunning_cases
+        open_due = select(func.count()).where(t.c.status == CaseStatus.OPEN.value, t.c.next_due_at <= now)
+        check_due = select(func.count()).where(t.c.retention_check_at <= now)
+        counts = [(await self.session.execute(q)).scalar_one() for q in (open_due, check_due)]
+        return sum(int(count) for count in counts)

@@ -69,6 +69,12 @@ class SqlSubscriptionStates:
             )
         )
 
+    async def latest_status(self, subscription_id: str) -> str | None:
+        if not self._newest.knows(subscription_id):
+            await self.read_ahead([subscription_id])
+        newest = self._newest.get(subscription_id)
+        return None if newest is None else newest[0]
+
     async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None:
         """`canceled` or `paused` if billing said so after the fact numbered `sequence`."""
         if not self._newest.knows(subscription_id):

@@ -14,8 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from dunning.domain.attribution import Recovery, attribute
 from dunning.domain.local_time import customer_zone
 from dunning.domain.policy import DunningPolicy
+from dunning.domain.retention import retention_check_at
 from shared.calendar import as_utc
 from shared.contracts.base import EventData
 from shared.contracts.dunning import (
@@ -74,6 +76,11 @@ class DunningCase:
     card_updated_at: datetime | None = None
     failed_card: str | None = None
     """The gateway's id of the declined card, when billing said which one."""
+    card_updated_by: str | None = None
+    """Who supplied the new card (`payment_method.updated`'s `source`), for attribution."""
+    recovery: Recovery | None = None
+    retained_30d: bool | None = None
+    """Still subscribed 30 days after a recovered or paused close; None until checked."""
     version: int = 0
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
@@ -143,6 +150,16 @@ class DunningCase:
         """Messages sent: reminders plus the beach offer, as counted in `dunning.reminder_sent`."""
         return len(self.reminders_sent) + (self.beach_offer_sent_at is not None)
 
+    def messages_before(self, moment: datetime) -> int:
+        """Messages sent strictly before `moment`: a reminder sent in the same step as a
+        retry is decided after it, so it cannot have caused it."""
+        sent = [*self.reminders_sent, *([self.beach_offer_sent_at] if self.beach_offer_sent_at else [])]
+        return sum(1 for at in sent if at < moment)
+
+    @property
+    def retention_check_at(self) -> datetime | None:
+        return retention_check_at(self)
+
     @property
     def last_retry_at(self) -> datetime | None:
         return self.retries[-1].at if self.retries else None
@@ -203,7 +220,7 @@ class DunningCase:
         )
         return self.contacts
 
-    def card_updated(self, at: datetime, card: str | None = None) -> bool:
+    def card_updated(self, at: datetime, card: str | None = None, source: str = "customer") -> bool:
         """`payment_method.updated`: the engine answers with an immediate retry.
 
         Only for a card other than the one that failed (`card` is the gateway's id, when
@@ -215,11 +232,13 @@ class DunningCase:
         self._require_open("update the card of")
         if card is not None and card == self.failed_card:
             return False
-        self.card_updated_at = as_utc(at)
+        self.card_updated_at, self.card_updated_by = as_utc(at), source
         return True
 
     def recover(self, at: datetime, recovered_amount: Money | None = None) -> None:
-        """`payment.succeeded` or `invoice.paid` for the case's invoice."""
+        """`payment.succeeded` or `invoice.paid` for the case's invoice; records its cause."""
+        self._require_open("recover")
+        self.recovery = attribute(self)
         self.close(CaseOutcome.RECOVERED, at, recovered_amount or self.amount_due)
 
     def close(self, outcome: CaseOutcome, at: datetime, recovered_amount: Money | None = None) -> None:
@@ -234,5 +253,19 @@ class DunningCase:
                 retries=len(self.retries),
                 amount_due=self.amount_due,
                 recovered_amount=recovered_amount,
+                recovery_method=self.recovery.method if self.recovery else None,
+                last_message_number=self.recovery.last_message_number if self.recovery else None,
             )
         )
+
+    def record_retention(self, at: datetime, still_subscribed: bool) -> None:
+        """The 30-day check: whether the customer kept the subscription (active or paused)."""
+        due = self.retention_check_at
+        if due is None or as_utc(at) < due:
+            raise InvalidTransition(
+                "dunning case",
+                str(self.outcome),
+                "check retention",
+                f"no retention check due on case {self.id}",
+            )
+        self.retained_30d = still_subscribed

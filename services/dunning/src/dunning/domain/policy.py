@@ -67,6 +67,12 @@ class DunningPolicy:
     max_retries: int | None = 6
     retry_result_wait: timedelta = HOUR
 
+    @property
+    def sends_messages(self) -> bool:
+        """False for a control group such as `HOLDOUT`: no reminder, no offer, no heads-up."""
+        caps = (self.max_reminders, self.hard_decline_max_reminders)
+        return any(cap != 0 for cap in caps) or self.beach_offer_before_end is not None
+
     def __post_init__(self) -> None:
         problems = _problems(self)
         if problems:
@@ -135,7 +141,20 @@ It keeps the beach offer and final action of `GENTLE`, so an experiment measures
 cadence alone. Hard declines are not retried even here: networks penalise it.
 """
 
+HOLDOUT = DunningPolicy(
+    version="holdout-v1",
+    variant="holdout",
+    max_reminders=0,
+    hard_decline_max_reminders=0,
+    beach_offer_before_end=None,
+)
+"""The control group: retries exactly as `GENTLE` does and sends no message at all, so
+the difference from it is what our messages add. Its window ends with the same final
+action, so both groups are compared over the same 21 days."""
+
 DEFAULT_POLICY = GENTLE
 
-BUILT_IN_POLICIES: Mapping[str, DunningPolicy] = {policy.version: policy for policy in (GENTLE, AGGRESSIVE)}
+BUILT_IN_POLICIES: Mapping[str, DunningPolicy] = {
+    policy.version: policy for policy in (GENTLE, AGGRESSIVE, HOLDOUT)
+}
 """By version, so a case opened under a version can always find its policy again."""

@@ -10,7 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from dunning.adapters.portal_links import CardUpdateLinks
-from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
+from dunning.service_layer.commands import (
+    CheckRetention,
+    CountDueCases,
+    LookAtDueCases,
+    NextDueAt,
+    RunDueCases,
+)
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
 from shared.concurrency import bounded_map
@@ -34,12 +40,13 @@ class DunningScheduler(PeriodicWork):
             pass
 
     async def tick(self) -> int:
-        """One batch of due cases; answers how many decisions were carried out."""
+        """One batch of due cases and of due 30-day checks; answers how much was done."""
+        checked = await self.bus.handle(CheckRetention(self.batch))
         due = await self.bus.handle(LookAtDueCases(self.batch))
         if not due.count:
-            return 0
+            return checked
         links = await self._links(due.customers_needing_links)
-        return await self.bus.handle(RunDueCases(due.now, links, self.batch))
+        return checked + await self.bus.handle(RunDueCases(due.now, links, self.batch))
 
     async def _links(self, customer_ids: frozenset[str]) -> dict[str, str]:
         """Each customer's card-update link, a few asked of billing at a time: a payday

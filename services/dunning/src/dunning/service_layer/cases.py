@@ -52,6 +52,8 @@ class CaseHandlers:
         redelivery writes the same message, not a second one.
         """
         data = event.data
+        if not self.book.for_new_case(data.customer_id).sends_messages:
+            return  # the holdout hears nothing from us, not even before a failure
         customer = await work.customers.get(data.customer_id)
         if customer is None:
             return
@@ -117,7 +119,7 @@ class CaseHandlers:
         """A new card on an open case: retry at once, the moment most likely to work."""
         now = work.clock.now()
         for case in await work.cases.open_for(customer_id=event.data.customer_id):
-            if not case.card_updated(now, event.data.gateway_payment_method):
+            if not case.card_updated(now, event.data.gateway_payment_method, event.data.source):
                 continue
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):

@@ -43,3 +43,11 @@ class CountDueCases(Query[int]):
 @dataclass(frozen=True)
 class NextDueAt(Query[datetime | None]):
     """When the earliest open case next needs attention."""
+
+
+@dataclass(frozen=True)
+class CheckRetention(Command[int]):
+    """Record the 30-day check of every closed case whose moment has come, a batch at a
+    time; answers how many were checked."""
+
+    batch: int = 200

@@ -7,9 +7,16 @@ from collections.abc import Callable
 from dunning.adapters.mailer import Mailer
 from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.cases import CaseHandlers
-from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
+from dunning.service_layer.commands import (
+    CheckRetention,
+    CountDueCases,
+    LookAtDueCases,
+    NextDueAt,
+    RunDueCases,
+)
 from dunning.service_layer.notifications import NotificationDelivery
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.retention import check_retention
 from dunning.service_layer.run import ScheduledCases
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
@@ -49,4 +56,5 @@ def dunning_bus(
     bus.command(RunDueCases, scheduled.run)
     bus.command(CountDueCases, scheduled.count_due)
     bus.command(NextDueAt, scheduled.next_due_at)
+    bus.command(CheckRetention, check_retention)
     return bus

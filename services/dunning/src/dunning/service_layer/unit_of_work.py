@@ -33,7 +33,11 @@ class CaseRepository(Protocol):
 
     async def due(self, now: datetime, limit: int, *, lock: bool = True) -> list[DunningCase]: ...
 
-    async def next_due_at(self) -> datetime | None: ...
+    async def retention_due(self, now: datetime, limit: int) -> list[DunningCase]:
+        """Closed cases whose 30-day retention check has come, oldest first."""
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest moment an open case or a retention check needs attention."""
 
     async def count_due(self, now: datetime) -> int: ...
 
@@ -48,6 +52,9 @@ class SubscriptionStateRepository(Protocol):
     async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None: ...
 
     async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None: ...
+
+    async def latest_status(self, subscription_id: str) -> str | None:
+        """`paused` or `canceled`, the newest fact billing reported; None if neither."""
 
 
 class DunningUnitOfWork(UnitOfWork):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from billing.adapters.gateways import decline_codes as codes
 from billing.adapters.gateways.port import (
@@ -47,6 +47,9 @@ from shared.clock import Clock, SystemClock
 UPDATED_CARD_PREFIX = "pm_card_visa_updated_"
 SHORT_UNTIL_PREFIX = "pm_sim_insufficient_funds_until_"
 SOFT_DECLINES_PREFIX = "pm_sim_soft_declines_"
+UPDATER_AT_PREFIX = "pm_sim_expired_card_updated_at_"
+"""An expired card whose replacement the network hands over at the given Unix time,
+whatever `card_updater_delay` says: the simulator plays each customer's own delay."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ TEST_CARDS: dict[str, _TestCard] = {
 _REPLACEMENT = _TestCard("visa", "4242", 12, 2034, None)
 _SHORT = _TestCard("visa", "9995", 12, 2034, codes.INSUFFICIENT_FUNDS)  # declines only until its moment
 _SOFT = _TestCard("visa", "0002", 12, 2034, codes.CARD_DECLINED)  # declines only its first n charges
+_EXPIRED = TEST_CARDS["pm_card_chargeDeclinedExpiredCard"]
 
 _MESSAGES = {
     codes.EXPIRED_CARD: "Your card has expired.",
@@ -86,7 +90,11 @@ _MESSAGES = {
 def _test_card(payment_method: str) -> _TestCard | None:
     if payment_method.startswith(UPDATED_CARD_PREFIX):
         return _REPLACEMENT
-    for prefix, card in ((SHORT_UNTIL_PREFIX, _SHORT), (SOFT_DECLINES_PREFIX, _SOFT)):
+    for prefix, card in (
+        (SHORT_UNTIL_PREFIX, _SHORT),
+        (SOFT_DECLINES_PREFIX, _SOFT),
+        (UPDATER_AT_PREFIX, _EXPIRED),
+    ):
         if payment_method.startswith(prefix):
             parts = payment_method.removeprefix(prefix).split("_")
             return card if all(part.isdigit() for part in parts) else None
@@ -174,15 +182,18 @@ class SimulatedGateway:
             for card in await self.ledger.take_due(now)
         ]
 
+    def _replacement_due(self, payment_method: str) -> datetime | None:
+        if payment_method.startswith(UPDATER_AT_PREFIX):
+            return datetime.fromtimestamp(int(payment_method.removeprefix(UPDATER_AT_PREFIX)), UTC)
+        return None if self._delay is None else self._clock.now() + self._delay
+
     async def _schedule_replacement(self, gateway_customer: str, old_payment_method: str) -> None:
         """The bank replaces an expired card once: later declines of it change nothing."""
-        if self._delay is None:
+        due = self._replacement_due(old_payment_method)
+        if due is None:
             return
         number = await self.ledger.count_cards() + 1
         card = ScheduledCard(
-            gateway_customer,
-            old_payment_method,
-            f"{UPDATED_CARD_PREFIX}{number}_{secrets.token_hex(4)}",
-            self._clock.now() + self._delay,
+            gateway_customer, old_payment_method, f"{UPDATED_CARD_PREFIX}{number}_{secrets.token_hex(4)}", due
         )
         await self.ledger.schedule(card)

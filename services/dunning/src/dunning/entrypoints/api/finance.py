@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from dunning.adapters.case_queries import CaseDetail, CaseFilter, CaseList, FinanceQueries
-from dunning.adapters.report import DunningReport, GroupBy, as_csv
+from dunning.adapters.report import DunningReport, GroupBy
+from dunning.adapters.report_csv import as_csv
 from shared.http.auth import ApiKeys
 from shared.http.errors import ApiError
 from shared.http.report_period import END_OF_TIME, From, ReportPeriod, To

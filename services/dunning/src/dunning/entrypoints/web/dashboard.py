@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.pause_client import PauseClient
-from dunning.adapters.report import as_csv
+from dunning.adapters.report_csv import as_csv
 from dunning.entrypoints.web import dashboard_pages as sections
 from dunning.entrypoints.web.finance_session import COOKIE, FinanceSessions
 from dunning.entrypoints.web.page import esc, login, page

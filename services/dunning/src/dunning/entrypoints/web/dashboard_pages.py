@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from dunning.adapters.case_queries import CaseDetail, CaseSummary, PeriodOverview, TimelineEntry
 from dunning.adapters.report import OUTCOMES, DunningReport
-from dunning.entrypoints.web import curve
+from dunning.entrypoints.web import attribution, curve
 from dunning.entrypoints.web.page import amounts, esc
 from shared.money import Money
 
@@ -138,6 +138,9 @@ def overview(span: dict[str, str], figures: PeriodOverview, pauses: dict[str, An
         f'<h2 style="margin-top:1rem">Dunning</h2>{kpis(report)}'
         f"<section><h2>Recovery curve by policy variant</h2>{curve.svg(curve.curves(rows))}</section>"
         f"<section><h2>Outcomes by decline reason</h2>{by_reason(report)}</section>"
+        "<section><h2>Recoveries by method per cohort</h2>"
+        f"{attribution.methods_by_cohort(figures.cohorts)}</section>"
+        f"<section><h2>Lift over the holdout</h2>{attribution.lift_chart(figures.cohorts)}</section>"
         f"<h2>Pauses</h2>{pause_figures(pauses)}"
         f"<section><h2>Cases ({len(rows)})</h2>{cases(rows[:200])}</section>"
     )
