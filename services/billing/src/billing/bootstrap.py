@@ -43,7 +43,7 @@ def gateway_for(settings: BillingSettings, clock: Clock, engine: AsyncEngine) ->
         assert settings.stripe_api_key is not None
         return StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     from billing.adapters.gateways.simulated import SimulatedGateway
-    from billing.adapters.gateways.simulated_ledger import SqlLedger
+    from billing.adapters.gateways.simulated_sql_ledger import SqlLedger
 
     delay = settings.card_updater_delay_days
     return SimulatedGateway(

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from billing.adapters.gateways.port import ChargeRequest, PaymentMethodRejected
 from billing.adapters.gateways.simulated import TEST_CARDS, UPDATER_AT_PREFIX, SimulatedGateway
-from billing.adapters.gateways.simulated_ledger import InMemoryLedger, Ledger, SqlLedger
+from billing.adapters.gateways.simulated_ledger import InMemoryLedger, Ledger
+from billing.adapters.gateways.simulated_sql_ledger import SqlLedger
 from billing.adapters.orm import simulated_charges
 from shared.clock import TestClock
 from shared.db import create_engine
