@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
 from shared.http.errors import install_error_handlers
+from shared.http.openapi import install_openapi
 from shared.http.page_headers import PagePolicy, install_page_headers
 from shared.http.ports import ensure_port_free
 from shared.http.probes import (
@@ -196,6 +197,7 @@ class Service(Generic[W, S]):
     def app(self) -> FastAPI:
         app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
         install_error_handlers(app)
+        install_openapi(app)
         if self.pages:
             install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)
