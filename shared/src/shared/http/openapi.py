@@ -86,10 +86,10 @@ def _complete_operation(method: str, path: str, operation: dict[str, Any]) -> No
         wanted.add(404)
     if "422" in responses:
         responses["422"] = _error_response(422)
-    for status in sorted(wanted):
-        responses.setdefault(str(status), _error_response(status))
+    for wanted_status in sorted(wanted):
+        responses.setdefault(str(wanted_status), _error_response(wanted_status))
     for status, response in responses.items():
-        if status.startswith("4") or status.startswith("5"):
+        if status[0] in "45":
             response.setdefault("content", {"application/json": {"schema": {"$ref": ERROR_REF}}})
     operation["responses"] = dict(sorted(responses.items()))
 
