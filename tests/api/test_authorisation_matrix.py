@@ -59,19 +59,21 @@ def _ordered(callers: dict[str, Caller], access: Access) -> list[Caller]:
 
 
 async def _call(
-    world: World, service: str, method: str, request: dict[str, Any], caller: Caller
+    world: World, service: str, method: str, request: dict[str, Any], caller: Caller, key: str | None = None
 ) -> httpx.Response:
+    headers = {**caller.headers, **({"Idempotency-Key": key} if key else {})}
     async with world.client(service) as client:
         client.cookies.update(caller.cookies)
-        return await client.request(method, headers=caller.headers, follow_redirects=False, **request)
+        return await client.request(method, headers=headers, follow_redirects=False, **request)
 
 
 async def _walk(world: World, service: str, method: str, path: str, access: Access) -> list[str]:
     findings: list[str] = []
     request = _request(world, path, access)
-    let_in = 0
+    let_in, first_key = 0, None
     for caller in _ordered(world.callers, access):
-        answer = await _call(world, service, method, request, caller)
+        key = f"{caller.name} {method} {path}" if method == "POST" else None
+        answer = await _call(world, service, method, request, caller, key)
         where = f"{service} {method} {path} as {caller.name}: {answer.status_code} {answer.text[:160]!r}"
         if answer.status_code >= 500 and answer.status_code not in access.let_through:
             findings.append(f"server error: {where}")
@@ -82,8 +84,28 @@ async def _walk(world: World, service: str, method: str, path: str, access: Acce
         elif caller.name in access.allowed:
             if let_through(answer, access):
                 let_in += 1
+                first_key = first_key or key
             elif not (access.changes_state and let_in and answer.status_code in (409, 422)):
                 findings.append(f"right caller refused: {where}")
+    if first_key and access.allowed != ANYONE:
+        findings += await _replays(world, service, method, path, request, access, first_key)
+    return findings
+
+
+async def _replays(
+    world: World, service: str, method: str, path: str, request: dict[str, Any], access: Access, key: str
+) -> list[str]:
+    """A wrong caller who sends the Idempotency-Key of a request that was let through
+    must not be handed its stored answer."""
+    findings = []
+    for caller in world.callers.values():
+        if caller.name not in access.allowed:
+            answer = await _call(world, service, method, request, caller, key)
+            if let_through(answer, access):
+                findings.append(
+                    f"stored answer replayed to a wrong caller: {service} {method} {path} as {caller.name} "
+                    f"with the key first sent as {key!r}: {answer.status_code} {answer.text[:160]!r}"
+                )
     return findings
 
 
