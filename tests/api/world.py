@@ -57,8 +57,8 @@ class Caller:
     cookies: dict[str, str] = field(default_factory=dict)
 
 
-def services(urls: dict[str, str], clock: str) -> dict[str, Service[Any, Any]]:
-    common = {"CLOCK": clock, "ADMIN_API_KEY": ADMIN_KEY, "FINANCE_API_KEY": FINANCE_KEY}
+def services(urls: dict[str, str], clock: str, **env: str) -> dict[str, Service[Any, Any]]:
+    common = {"CLOCK": clock, "ADMIN_API_KEY": ADMIN_KEY, "FINANCE_API_KEY": FINANCE_KEY, **env}
     return {
         "billing": billing_bootstrap(
             settings_for(
@@ -226,16 +226,21 @@ def _callers(world: World) -> dict[str, Caller]:
 
 
 @asynccontextmanager
-async def world_of(databases: DatabaseFactory, clock: str = "system") -> AsyncIterator[World]:
+async def world_of(databases: DatabaseFactory, clock: str = "system", **env: str) -> AsyncIterator[World]:
     urls = {name: await databases.new(name) for name in ("billing", "dunning", "pause")}
-    built = services(urls, clock)
+    built = services(urls, clock, **env)
     for name, service in built.items():
         await upgrade(service.engine, name)
     world = World(built, {name: service.app() for name, service in built.items()})
     try:
+        if "KAFKA_BOOTSTRAP_SERVERS" in env:  # connected, not consuming: readiness can ping it
+            for service in built.values():
+                await service.broker.connect()
         await _seed(world)
         world.callers = _callers(world)
         yield world
     finally:
         for service in built.values():
+            if "KAFKA_BOOTSTRAP_SERVERS" in env:
+                await service.broker.stop()
             await service.engine.dispose()
