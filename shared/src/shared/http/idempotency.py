@@ -65,7 +65,7 @@ class IdempotentRequests:
             status, body = await _answer(handler)
             return JSONResponse(body, status_code=status)
         if not 1 <= len(key) <= 200:
-            raise ApiError(400, "invalid_request", f"{HEADER}: 1 to 200 characters", HEADER)
+            raise ApiError(422, "invalid_request", f"{HEADER}: 1 to 200 characters", HEADER)
         caller = request.headers.get("authorization", "") + "\n" + request.cookies.get(PORTAL_COOKIE, "")
         fingerprint = hashlib.sha256(
             caller.encode()
