@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,6 +33,7 @@ from shared.http.probes import (
     probes_router,
 )
 from shared.http.scrape import Reading, ScrapeReadings
+from shared.http.unstorable import refuse_unstorable_text
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.lag import ConsumerLag
@@ -195,7 +196,12 @@ class Service(Generic[W, S]):
             await self.stop()
 
     def app(self) -> FastAPI:
-        app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
+        app = FastAPI(
+            title=f"{self.name} service",
+            version="1.0.0",
+            lifespan=self.lifespan,
+            dependencies=[Depends(refuse_unstorable_text)],
+        )
         install_error_handlers(app)
         install_openapi(app)
         if self.pages:
