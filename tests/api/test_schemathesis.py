@@ -15,6 +15,7 @@ Hypothesis's synchronous test functions can call them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from shared.testing.brokers import kafka_broker
 from shared.testing.databases import DatabaseFactory
 from tests.api.world import ADMIN_KEY, FINANCE_KEY, World, bearer, world_of
 
@@ -48,6 +50,18 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One broker for the three services' runs: it takes seconds to stop."""
+    try:
+        with kafka_broker(tmp_path_factory.mktemp("broker")) as servers:
+            yield servers
+    except FileNotFoundError as exc:
+        if os.environ.get("REQUIRE_REAL_SERVICES") == "1":
+            pytest.fail(f"no broker binary: {exc} (REQUIRE_REAL_SERVICES=1 forbids skipping this test)")
+        pytest.skip(f"no broker binary: {exc}")
 
 
 @pytest.fixture
@@ -115,10 +129,10 @@ def _fuzz(
 
 @pytest.mark.parametrize("service", ["billing", "dunning", "pause"])
 def test_every_operation_answers_as_documented(
-    databases: DatabaseFactory, kafka: str, portal: BlockingPortal, service: str
+    databases: DatabaseFactory, broker: str, portal: BlockingPortal, service: str
 ) -> None:
     findings: list[str | None] = []
-    with portal.wrap_async_context_manager(world_of(databases, KAFKA_BOOTSTRAP_SERVERS=kafka)) as world:
+    with portal.wrap_async_context_manager(world_of(databases, KAFKA_BOOTSTRAP_SERVERS=broker)) as world:
         send = _sender(world, service, portal)
         schema = schemathesis.openapi.from_dict(world.apps[service].openapi())
         for result in schema.get_all_operations():
