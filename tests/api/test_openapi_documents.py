@@ -8,6 +8,7 @@ refusal has our error schema, and the probes are described as they answer.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,8 +27,10 @@ SCHEME_OF = {
 
 
 @pytest.fixture
-async def documents(databases: DatabaseFactory) -> AsyncIterator[dict[str, dict[str, Any]]]:
-    urls = {name: await databases.new(name) for name in ("billing", "dunning", "pause")}
+async def documents(tmp_path: Path) -> AsyncIterator[dict[str, dict[str, Any]]]:
+    """The documents need no database, only the apps: SQLite files never opened."""
+    files = DatabaseFactory("sqlite", tmp_path)
+    urls = {name: await files.new(name) for name in ("billing", "dunning", "pause")}
     built = services(urls, clock="test")
     served: dict[str, dict[str, Any]] = {}
     for name, service in built.items():
