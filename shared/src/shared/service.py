@@ -17,12 +17,13 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
 from shared.http.errors import install_error_handlers
+from shared.http.openapi import install_openapi
 from shared.http.page_headers import PagePolicy, install_page_headers
 from shared.http.ports import ensure_port_free
 from shared.http.probes import (
@@ -32,6 +33,7 @@ from shared.http.probes import (
     probes_router,
 )
 from shared.http.scrape import Reading, ScrapeReadings
+from shared.http.unstorable import refuse_unstorable_text
 from shared.infrastructure import Infrastructure
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.lag import ConsumerLag
@@ -194,8 +196,14 @@ class Service(Generic[W, S]):
             await self.stop()
 
     def app(self) -> FastAPI:
-        app = FastAPI(title=f"{self.name} service", version="1.0.0", lifespan=self.lifespan)
+        app = FastAPI(
+            title=f"{self.name} service",
+            version="1.0.0",
+            lifespan=self.lifespan,
+            dependencies=[Depends(refuse_unstorable_text)],
+        )
         install_error_handlers(app)
+        install_openapi(app)
         if self.pages:
             install_page_headers(app, self.pages, self.page_policy)
         install_request_metrics(app)

@@ -92,3 +92,10 @@ async def test_keys_stored_by_path_before_are_kept_by_key_alone_the_first_use_wi
     async with billing.engine.connect() as conn:
         rows = (await conn.execute(select(idempotent_requests.c.key, idempotent_requests.c.route))).all()
     assert sorted(rows) == [("/v1/plans:k1", ""), ("k1", ""), ("k2", "")]
+
+
+async def test_a_key_too_long_to_keep_is_refused_naming_the_header(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/v1/customers", json=ADA, headers=ADMIN | {"Idempotency-Key": "k" * 201})
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "Idempotency-Key"

@@ -150,6 +150,21 @@ async def test_another_customers_token_cannot_see_or_pause_my_subscription(pause
     assert await pause.outbox() == []
 
 
+async def test_another_customer_sending_my_idempotency_key_is_not_shown_my_pause(pause: Pause) -> None:
+    mine, subscription = await pause.customer_with_subscription(1)
+    theirs, _ = await pause.customer_with_subscription(2)
+    path, body = f"/v1/subscriptions/{subscription}/pause", {"months": 1}
+    key = {"Idempotency-Key": "pause-1"}
+    first = await pause.http.post(path, json=body, headers=pause.as_customer(mine) | key)
+
+    replayed = await pause.http.post(path, json=body, headers=pause.as_customer(theirs) | key)
+
+    assert first.status_code == 201
+    assert replayed.status_code == 409
+    assert replayed.json()["error"]["field"] == "Idempotency-Key"
+    assert first.json()["id"] not in replayed.text
+
+
 async def test_an_expired_token_gets_401(pause: Pause) -> None:
     customer, subscription = await pause.customer_with_subscription(1)
     token = PortalTokenSigner(PRIVATE, ttl=timedelta(minutes=5)).mint(customer, NOW).token

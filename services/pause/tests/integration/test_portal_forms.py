@@ -25,6 +25,7 @@ from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for
 
 PRIVATE, PUBLIC = generate_key_pair()
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
@@ -118,3 +119,14 @@ async def test_the_stripe_card_page_runs_only_its_own_script_by_hash_and_stripe_
     assert script_hash(inline[0]) in script_src
     assert "http://127.0.0.1:12111" in script_src
     assert "'unsafe-inline'" not in script_src
+
+
+async def test_a_form_with_more_fields_than_any_of_ours_gets_a_page_not_a_500(
+    pause: Service[Any, Any],
+) -> None:
+    async with signed_in(pause) as client:
+        answer = await client.post(
+            "/portal/subscriptions/sub_1/pause", content="&".join(f"f{n}=1" for n in range(11)), headers=FORM
+        )
+    assert answer.status_code == 422
+    assert "more fields than it should" in answer.text

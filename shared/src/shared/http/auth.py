@@ -12,6 +12,8 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
+from shared.http.security import AdminKeyDoc, FinanceKeyDoc
+
 Role = Literal["admin", "finance"]
 
 
@@ -35,10 +37,10 @@ class ApiKeys:
                 return role
         return None
 
-    def require(self, role: Role) -> Callable[[Request], Role]:
-        """A FastAPI dependency that lets only `role` through."""
+    def require(self, role: Role) -> Callable[..., Role]:
+        """A FastAPI dependency that lets only `role` through (and documents that it does)."""
 
-        def dependency(request: Request) -> Role:
+        def check(request: Request) -> Role:
             found = self.role_of(bearer_token(request))
             if found is None:
                 raise HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
@@ -46,4 +48,10 @@ class ApiKeys:
                 raise HTTPException(403, f"this endpoint needs the {role} API key")
             return found
 
-        return dependency
+        def admin(request: Request, _documented: AdminKeyDoc) -> Role:
+            return check(request)
+
+        def finance(request: Request, _documented: FinanceKeyDoc) -> Role:
+            return check(request)
+
+        return admin if role == "admin" else finance

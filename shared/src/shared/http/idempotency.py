@@ -9,6 +9,10 @@ A key belongs to the route it was first used on (method and route template), as
 Stripe's do: the same key sent to another route is a client's mistake, refused with
 409 naming the route it belongs to, never answered with the first route's answer and
 never run as if it were new.
+
+A key also belongs to the caller who first sent it: the credential is part of the
+request's fingerprint, so another caller (customer B holding A's key) is refused with
+409 and never shown the answer stored for A.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from shared.db.engine import reading
 from shared.db.metadata import UtcDateTime
 from shared.errors import DomainError
 from shared.http.errors import ApiError, api_error_of, error_body
+from shared.http.portal_auth import COOKIE as PORTAL_COOKIE
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
@@ -60,9 +65,15 @@ class IdempotentRequests:
             status, body = await _answer(handler)
             return JSONResponse(body, status_code=status)
         if not 1 <= len(key) <= 200:
-            raise ApiError(400, "invalid_request", f"{HEADER}: 1 to 200 characters", HEADER)
+            raise ApiError(422, "invalid_request", f"{HEADER}: 1 to 200 characters", HEADER)
+        caller = request.headers.get("authorization", "") + "\n" + request.cookies.get(PORTAL_COOKIE, "")
         fingerprint = hashlib.sha256(
-            request.method.encode() + request.url.path.encode() + b"\n" + await request.body()
+            caller.encode()
+            + b"\n"
+            + request.method.encode()
+            + request.url.path.encode()
+            + b"\n"
+            + await request.body()
         ).hexdigest()
         route = f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}"
         if not await self._reserve(key, route, fingerprint):

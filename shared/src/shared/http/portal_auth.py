@@ -6,10 +6,13 @@ for anyone. Pause's API and billing's card endpoint answer to both, the same way
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import HTTPException, Request
 
 from shared.clock import Clock
 from shared.http.auth import ApiKeys, bearer_token
+from shared.http.security import AdminKeyDoc, PortalTokenDoc
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
 COOKIE = "portal_session"
@@ -34,3 +37,19 @@ def caller_customer(
     except InvalidPortalToken as exc:
         message = "the portal session has expired" if exc.expired else "invalid portal session token"
         raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+def admin_or_portal(
+    keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
+) -> Callable[..., str | None]:
+    """`caller_customer` as a FastAPI dependency, which also documents that the route
+    takes either credential (the two unused parameters are only for the OpenAPI document)."""
+
+    def dependency(
+        request: Request,
+        _admin: AdminKeyDoc,
+        _portal: PortalTokenDoc,
+    ) -> str | None:
+        return caller_customer(request, keys, verifier, clock)
+
+    return dependency

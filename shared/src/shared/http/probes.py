@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.scrape import ScrapeReadings
@@ -49,15 +50,38 @@ async def check_readiness(checks: Mapping[str, ReadinessCheck]) -> dict[str, str
     return results
 
 
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="`ready` (200) or `not_ready` (503).", examples=["ready"])
+    checks: dict[str, str] = Field(
+        description='Each check\'s answer: "ok", "degraded: …" or "unavailable: …".',
+        examples=[{"database": "ok", "broker": "ok"}],
+    )
+
+
+METRICS_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "Prometheus text exposition format.",
+        "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+    }
+}
+READINESS_RESPONSES: dict[int | str, dict[str, object]] = {
+    503: {"model": Readiness, "description": "A check failed; the body says which."}
+}
+
+
 def probes_router(checks: Mapping[str, ReadinessCheck], readings: ScrapeReadings | None = None) -> APIRouter:
     """`readings` are refreshed before each `/metrics` answer (at most every few seconds)."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> Liveness:
+        return Liveness(status="ok")
 
-    @router.get("/readyz")
+    @router.get("/readyz", response_model=Readiness, responses=READINESS_RESPONSES)
     async def readyz() -> JSONResponse:
         results = await check_readiness(checks)
         ready = all(v == "ok" for v in results.values())
@@ -66,7 +90,7 @@ def probes_router(checks: Mapping[str, ReadinessCheck], readings: ScrapeReadings
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=Response, responses=METRICS_RESPONSES)
     async def metrics() -> Response:
         if readings is not None:
             await readings.refresh()

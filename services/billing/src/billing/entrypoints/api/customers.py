@@ -16,14 +16,16 @@ from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
 from billing.service_layer.customers import FindCustomer, RegisterCustomer
 from billing.service_layer.payment_methods import AddCard, StartCardSetup
 from shared.http.errors import ApiError
-from shared.http.portal_auth import caller_customer
+from shared.http.openapi import errors
+from shared.http.portal_auth import admin_or_portal
 
 
 def _admin_or_same_customer(ctx: ApiContext) -> Any:
     """The portal adds a card for its own customer, with that customer's portal token."""
 
-    def dependency(request: Request, customer_id: str) -> None:
-        holder = caller_customer(request, ctx.keys, ctx.verifier, ctx.clock)
+    caller = admin_or_portal(ctx.keys, ctx.verifier, ctx.clock)
+
+    def dependency(customer_id: str, holder: str | None = Depends(caller)) -> None:
         if holder is not None and holder != customer_id:
             raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
 
@@ -109,6 +111,7 @@ def customers_router(ctx: ApiContext) -> APIRouter:
         status_code=201,
         dependencies=card_holder,
         response_model=PaymentMethodOut,
+        responses=errors(402, 503),
     )
     router.add_api_route(
         "/{customer_id}/card-setups",
@@ -117,5 +120,6 @@ def customers_router(ctx: ApiContext) -> APIRouter:
         status_code=201,
         dependencies=card_holder,
         response_model=CardSetupOut,
+        responses=errors(503),
     )
     return router

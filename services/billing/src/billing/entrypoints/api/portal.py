@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.entrypoints.api.context import ApiContext
 from billing.service_layer.customers import FindCustomer
 from shared.http.errors import ApiError
+from shared.http.openapi import errors
 from shared.portal_tokens import PortalSession, PortalTokenSigner
 
 
@@ -74,5 +75,6 @@ def portal_router(ctx: ApiContext, signer: PortalTokenSigner | None, base_url: s
         status_code=201,
         dependencies=[Depends(ctx.keys.require("admin"))],
         response_model=PortalSessionOut,
+        responses=errors(404, 503),
     )
     return router

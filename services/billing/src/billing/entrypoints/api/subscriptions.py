@@ -12,6 +12,7 @@ from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
 from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice
 from billing.service_layer.subscriptions import CancelSubscriptionNow, ShowSubscription, StartSubscription
+from shared.http.openapi import errors
 
 
 class SubscriptionIn(BaseModel):
@@ -81,10 +82,15 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
     api = SubscriptionsApi(ctx)
     router = APIRouter(tags=["subscriptions"], dependencies=[Depends(ctx.keys.require("admin"))])
     router.add_api_route(
-        "/v1/subscriptions", api.create, methods=["POST"], status_code=201, response_model=SubscriptionOut
+        "/v1/subscriptions",
+        api.create,
+        methods=["POST"],
+        status_code=201,
+        response_model=SubscriptionOut,
+        responses=errors(404),
     )
     router.add_api_route("/v1/subscriptions/{subscription_id}", api.get, methods=["GET"])
     router.add_api_route("/v1/subscriptions/{subscription_id}/cancel", api.cancel, methods=["POST"])
-    router.add_api_route("/v1/invoices", api.list_invoices, methods=["GET"])
+    router.add_api_route("/v1/invoices", api.list_invoices, methods=["GET"], responses=errors(404))
     router.add_api_route("/v1/invoices/{invoice_id}", api.get_invoice, methods=["GET"])
     return router

@@ -18,6 +18,7 @@ from billing.entrypoints.api.context import ApiContext
 from billing.service_layer.payment_methods import ApplyCardUpdate
 from shared.clock import Clock
 from shared.http.errors import error_body
+from shared.http.openapi import errors
 
 
 class StripeWebhooks:
@@ -77,6 +78,9 @@ class StripeWebhooks:
 def webhooks_router(ctx: ApiContext, log: WebhookLog, secret: str | None, clock: Clock) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
     router.add_api_route(
-        "/v1/webhooks/stripe", StripeWebhooks(ctx, log, secret, clock).receive, methods=["POST"]
+        "/v1/webhooks/stripe",
+        StripeWebhooks(ctx, log, secret, clock).receive,
+        methods=["POST"],
+        responses=errors(400),
     )
     return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -62,6 +62,11 @@ class FinanceApi:
         )
 
 
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The report as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+
 def finance_router(queries: FinanceQueries, keys: ApiKeys) -> APIRouter:
     api = FinanceApi(queries)
     router = APIRouter(
@@ -70,5 +75,7 @@ def finance_router(queries: FinanceQueries, keys: ApiKeys) -> APIRouter:
     router.add_api_route("/cases", api.list_cases, methods=["GET"])
     router.add_api_route("/cases/{case_id}", api.get_case, methods=["GET"])
     router.add_api_route("/report", api.report, methods=["GET"])
-    router.add_api_route("/report.csv", api.report_csv, methods=["GET"], response_class=Response)
+    router.add_api_route(
+        "/report.csv", api.report_csv, methods=["GET"], response_class=Response, responses=CSV
+    )
     return router

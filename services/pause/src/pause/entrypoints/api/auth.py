@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Request
+from fastapi import Depends
 
 from pause.service_layer.messages import Principal
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
-from shared.http.portal_auth import caller_customer
+from shared.http.portal_auth import admin_or_portal
 from shared.portal_tokens import PortalTokenVerifier
 
 
 def principal_dependency(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
-) -> Callable[[Request], Principal]:
-    def principal(request: Request) -> Principal:
-        return Principal(customer_id=caller_customer(request, keys, verifier, clock))
+) -> Callable[..., Principal]:
+    caller = admin_or_portal(keys, verifier, clock)
+
+    def principal(customer_id: str | None = Depends(caller)) -> Principal:
+        return Principal(customer_id=customer_id)
 
     return principal

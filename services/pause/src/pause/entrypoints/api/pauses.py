@@ -26,6 +26,7 @@ from pause.service_layer.messages import (
 )
 from shared.bus import Command
 from shared.http.idempotency import IdempotentRequests
+from shared.http.openapi import errors
 from shared.money import Money
 
 R = TypeVar("R")
@@ -158,7 +159,7 @@ def _pause_routes(router: APIRouter, bus: Bus, answer: Answer, caller: Any) -> N
         """`months` is how many months to add; the pause stays within the plan's limit."""
         return await answer(request, 200, ExtendPause(pause_id, body.months, principal), PauseOut.of)
 
-    @router.get("/v1/pauses")
+    @router.get("/v1/pauses", responses=errors(404))
     async def list_pauses(
         customer_id: Annotated[str | None, Query(max_length=40)] = None, principal: Principal = caller
     ) -> PauseList:

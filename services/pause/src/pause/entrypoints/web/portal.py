@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
-from pause.entrypoints.web.billing_cards import BillingCards
+from pause.entrypoints.web.billing_cards import UNREACHABLE, BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import page
 from pause.entrypoints.web.portal_session import (
@@ -178,8 +178,9 @@ def _card_routes(
         async def act(who: Principal) -> Response:
             method = (await form_of(request)).get("payment_method", "").strip()
             problem = await cards.add_card(str(who.customer_id), request.cookies[COOKIE], method)
-            if problem:
-                return page("Update your card", card_form(), status=400, error=problem)
+            if problem:  # billing not answering is no mistake of the customer's: 503, not 400
+                status = 503 if problem == UNREACHABLE else 400
+                return page("Update your card", card_form(), status=status, error=problem)
             return back("card")
 
         return await session.guarded(request, "Update your card", act)

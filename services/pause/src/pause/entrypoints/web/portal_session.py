@@ -28,7 +28,10 @@ BACK = '<p><a class="button secondary" href="/portal">Back to your subscription<
 
 async def form_of(request: Request) -> dict[str, str]:
     """Plain urlencoded forms; no multipart parser is needed for these few fields."""
-    fields = parse_qs((await request.body()).decode(errors="replace"), max_num_fields=10)
+    try:
+        fields = parse_qs((await request.body()).decode(errors="replace"), max_num_fields=10)
+    except ValueError:  # more fields than any of our forms has: a page saying so, not a 500
+        raise DomainError("form", "this form has more fields than it should") from None
     return {key: values[0] for key, values in fields.items()}
 
 
