@@ -2,7 +2,10 @@
 
 Written by hand on purpose: it is what we promise (README, DESIGN), so the test compares
 the code with the promise, not the code with itself. A route the apps serve that has no
-line here fails the matrix, which says which line to add.
+line here is still walked, with the callers its OpenAPI operation's security schemes
+name (the guards declare those themselves), or, for a page, the portal's or the
+dashboard's session by its prefix; a route with neither fails the matrix, which says
+which line to add.
 
 Path parameters are filled from `World.ids` by their name (`customer_id` is customer
 A's), unless `ids` names another seeded thing; everything named belongs to customer A.
@@ -38,6 +41,10 @@ class Access:
     let_through: frozenset[int] = frozenset()
     """Statuses besides 2xx that still mean "let through": the route's own answer after
     the caller was accepted (the simulated gateway has no card setup: 409)."""
+    past_the_guard: frozenset[int] = frozenset()
+    """Statuses that, for an allowed caller only, mean the guard let it in and the route
+    then judged the request: for a route walked from its document alone, without the
+    body or the ids it would need (a 422 for the missing body, a 404 for an unknown id)."""
 
 
 PROBES = {
@@ -144,3 +151,19 @@ PAUSE = {
 }
 
 EXPECTED: dict[str, dict[tuple[str, str], Access]] = {"billing": BILLING, "dunning": DUNNING, "pause": PAUSE}
+
+
+SCHEMES = {"adminKey": ADMIN, "financeKey": FINANCE, "portalToken": CUSTOMER_A}
+PAGES = {"/portal": PORTAL_PAGE, "/dashboard": DASHBOARD}
+JUDGED_AFTER_THE_GUARD = frozenset({404, 409, 422})
+
+
+def from_document(path: str, operation: dict[str, Any] | None) -> Access | None:
+    """The access an unlisted route declares: the union of its operation's security
+    schemes, or a page's session by its prefix; None if it declares nothing."""
+    schemes = [name for requirement in (operation or {}).get("security", []) for name in requirement]
+    allowed = frozenset().union(*(SCHEMES[name] for name in schemes if name in SCHEMES))
+    if not allowed:
+        prefix = next((p for p in PAGES if path == p or path.startswith(p + "/")), None)
+        allowed = PAGES[prefix] if prefix else frozenset()
+    return Access(allowed, past_the_guard=JUDGED_AFTER_THE_GUARD) if allowed else None
