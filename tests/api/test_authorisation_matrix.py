@@ -148,8 +148,10 @@ async def test_every_route_lets_in_only_the_callers_it_promises(
 def test_a_route_missing_from_the_table_is_walked_with_the_callers_its_document_names() -> None:
     both = from_document("/v1/things/{id}", {"security": [{"adminKey": []}, {"portalToken": []}]})
     page = from_document("/portal/things", None)
-    assert both is not None and both.allowed == ADMIN_OR_A
-    assert page is not None and page.allowed == PORTAL_PAGE
+    assert both is not None
+    assert both.allowed == ADMIN_OR_A
+    assert page is not None
+    assert page.allowed == PORTAL_PAGE
     assert from_document("/v1/things", {"responses": {}}) is None, (
         "a route that declares no caller is not guessed"
     )
