@@ -13,12 +13,14 @@ from dunning.adapters.pause_client import PauseClient
 from dunning.adapters.portal_links import BillingPortalLinks
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.entrypoints.api.finance import finance_router
+from dunning.entrypoints.api.recovery import recovery_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.entrypoints.web.dashboard import DashboardAccess, dashboard_router
 from dunning.entrypoints.web.finance_session import FinanceSessions
 from dunning.service_layer.handlers import dunning_bus
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
@@ -48,9 +50,10 @@ def bootstrap(
     unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
     queries = FinanceQueries(infra.engine)
-    links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
+    sessions = BillingPortalLinks(settings.billing_url, settings.admin_api_key)
+    links = RecoveryLinks(settings.portal_base_url, sessions)
     bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
-    scheduler = DunningScheduler(bus, links, interval=0.5 if settings.clock == "test" else 30.0)
+    scheduler = DunningScheduler(bus, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(
         name="dunning",
         settings=settings,
@@ -64,6 +67,7 @@ def bootstrap(
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             finance_router(queries, infra.keys),
+            recovery_router(bus, infra.keys),
             dashboard_router(
                 queries, PauseClient(settings.pause_url), dashboard_access(settings, infra.keys)
             ),

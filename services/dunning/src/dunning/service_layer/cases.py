@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import secrets
 
-from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Retry
 from dunning.domain.engine import decide, next_due
 from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE, card_expiring_body, subject_for
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.run import act, save
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
@@ -42,7 +42,7 @@ def new_case_id() -> str:
 
 
 class CaseHandlers:
-    def __init__(self, book: PolicyBook, links: CardUpdateLinks) -> None:
+    def __init__(self, book: PolicyBook, links: RecoveryLinks) -> None:
         self.book, self.links = book, links
 
     async def card_expiring(self, event: CloudEvent[PaymentMethodExpiring], work: DunningUnitOfWork) -> None:
@@ -55,7 +55,7 @@ class CaseHandlers:
         customer = await work.customers.get(data.customer_id)
         if customer is None:
             return
-        link = await self.links.link_for(data.customer_id, tries=1)  # inside a transaction: no waiting
+        link = await self.links.issue(work, data.customer_id, None, work.clock.now())
         work.emit(
             NotificationRequested(
                 notification_id=f"ntf_{event.id}",
@@ -122,7 +122,7 @@ class CaseHandlers:
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):
                 if isinstance(decision, Retry):
-                    await act(work, case, decision, now, link="")
+                    await act(work, case, decision, now, self.links)
             await save(work, case, self.book, now)
 
     async def subscription_canceled(

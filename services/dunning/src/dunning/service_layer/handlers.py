@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dunning.adapters.mailer import Mailer
-from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
 from dunning.service_layer.notifications import NotificationDelivery
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import OpenRecoveryLink, RecoveryLinks
 from dunning.service_layer.run import ScheduledCases
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
@@ -30,7 +30,7 @@ def dunning_bus(
     unit_of_work: Callable[[], DunningUnitOfWork],
     *,
     book: PolicyBook,
-    links: CardUpdateLinks,
+    links: RecoveryLinks,
     mailer: Mailer,
 ) -> MessageBus[DunningUnitOfWork]:
     bus = MessageBus(unit_of_work)
@@ -44,7 +44,8 @@ def dunning_bus(
     bus.event(SubscriptionCanceled, cases.subscription_canceled)
     bus.event(SubscriptionPaused, cases.subscription_paused)
     bus.event(NotificationRequested, NotificationDelivery(mailer, unit_of_work).deliver)
-    scheduled = ScheduledCases(book)
+    bus.process(OpenRecoveryLink, links.open)
+    scheduled = ScheduledCases(book, links)
     bus.command(LookAtDueCases, scheduled.look)
     bus.command(RunDueCases, scheduled.run)
     bus.command(CountDueCases, scheduled.count_due)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dunning.domain.case import DunningCase
+from dunning.domain.recovery_link import RecoveryToken
 from shared.customers.profiles import CustomerProfiles
 from shared.unit_of_work import UnitOfWork
 
@@ -50,8 +51,17 @@ class SubscriptionStateRepository(Protocol):
     async def ended_after(self, subscription_id: str, sequence: int | None) -> str | None: ...
 
 
+class RecoveryTokenRepository(Protocol):
+    """The stored halves of recovery links, by the hash of their token."""
+
+    async def add(self, token: RecoveryToken) -> None: ...
+
+    async def get(self, token_hash: str) -> RecoveryToken | None: ...
+
+
 class DunningUnitOfWork(UnitOfWork):
     customers: CustomerProfiles
     cases: CaseRepository
     settled_invoices: SettledInvoiceRepository
     subscription_states: SubscriptionStateRepository
+    recovery_tokens: RecoveryTokenRepository
