@@ -13,7 +13,7 @@ from fastapi import Request
 from pause.service_layer.messages import Principal
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
-from shared.http.portal_auth import caller_customer
+from shared.http.portal_auth import caller_claims
 from shared.portal_tokens import PortalTokenVerifier
 
 
@@ -21,6 +21,9 @@ def principal_dependency(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
 ) -> Callable[[Request], Principal]:
     def principal(request: Request) -> Principal:
-        return Principal(customer_id=caller_customer(request, keys, verifier, clock))
+        claims = caller_claims(request, keys, verifier, clock)
+        if claims is None:
+            return Principal(customer_id=None)
+        return Principal(claims.customer_id, recovery_case=claims.recovery_case)
 
     return principal
