@@ -7,6 +7,7 @@ consumers use, then each test asks the bus as a route or a scheduler tick would.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from pause.service_layer.messages import (
     ResumeEarly,
     RunDuePauseMoments,
 )
+from shared.bus import Command
 from shared.clock import TestClock
 from shared.contracts import new_event
 from shared.contracts.base import EventData
@@ -231,7 +233,7 @@ def beach_offer() -> EventData:
 
 async def test_a_recovery_link_session_cannot_cancel_pause_resume_or_extend(bus: Bus) -> None:
     pause = await bus.handle(PauseSubscription("sub_1", 1, ME))
-    refused = [
+    refused: list[Command[Any]] = [
         PauseSubscription("sub_1", 1, RECOVERY),
         RecordCancelIntent("sub_1", "too expensive", RECOVERY),
         ResumeEarly(pause.id, RECOVERY),
