@@ -81,7 +81,9 @@ async def lost_card_request() -> tuple[Dunning, str]:
     """A lost card: one request for a new card, at once, with its recovery link."""
     dunning = Dunning()
     await dunning.hears(
-        CustomerCreated(customer_id="cus_1", email="a@example.com", name="A", timezone="UTC", created_at=FAILED_AT),
+        CustomerCreated(
+            customer_id="cus_1", email="a@example.com", name="A", timezone="UTC", created_at=FAILED_AT
+        ),
         PaymentFailed(
             **IDS, payment_id="pay_1", attempt_number=1, attempted_at=FAILED_AT, decline_code="lost_card"
         ),
@@ -89,7 +91,8 @@ async def lost_card_request() -> tuple[Dunning, str]:
     await dunning.run_due()
     [note] = dunning.store.published(NotificationRequested)
     assert isinstance(note, NotificationRequested)
-    assert note.action_url is not None and note.action_url.startswith("http://portal.test/portal?token=rt_")
+    assert note.action_url is not None
+    assert note.action_url.startswith("http://portal.test/portal?token=rt_")
     assert note.action_url in note.body_text
     return dunning, token_in(note)
 
@@ -105,7 +108,9 @@ async def test_a_link_opened_five_days_after_its_message_opens_a_session_for_its
     assert found.standing is LinkStanding.OPEN
     assert found.session_token == "session-1"
     [(customer_id, case_id)] = dunning.sessions.asked
-    assert customer_id == "cus_1" and case_id.startswith("dc_") and found.case_id == case_id
+    assert customer_id == "cus_1"
+    assert case_id.startswith("dc_")
+    assert found.case_id == case_id
 
 
 async def test_only_the_hash_of_the_token_is_kept(lost_card_request: tuple[Dunning, str]) -> None:
@@ -160,4 +165,5 @@ def test_two_tokens_for_the_same_case_differ() -> None:
     first, _ = RecoveryToken.issue("cus_1", "dc_1", FAILED_AT)
     second, _ = RecoveryToken.issue("cus_1", "dc_1", FAILED_AT)
 
-    assert first != second and len(first) > 40
+    assert first != second
+    assert len(first) > 40

@@ -1,0 +1,100 @@
+"""A reminder's link still works days after its email, on the real broker and the test clock.
+
+The link holds dunning's recovery token; the portal exchanges it for an ordinary portal
+session (an HttpOnly cookie) that may update the card but not cancel, and once the case
+is settled the same link says so.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import Message
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.http.portal_auth import COOKIE
+from shared.testing.waiting import eventually
+from tests.e2e.stack import FINANCE, Billing
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+LINK = re.compile(r"http://\S+/portal\?token=rt_[\w-]+")
+
+
+def reminder_links(mail: Path) -> list[str]:
+    found = []
+    for path in sorted(mail.glob("*.eml")):
+        message: Message = email.message_from_bytes(path.read_bytes())
+        body = message.get_payload(decode=True)
+        assert isinstance(body, bytes)
+        found += LINK.findall(body.decode())
+    return found
+
+
+async def test_a_reminder_link_opened_five_days_after_its_email_lets_the_customer_update_the_card(
+    billing: Billing, tmp_path: Path
+) -> None:
+    plan = {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+    assert (await billing.post("/v1/plans", plan)).status_code in (201, 409)
+    customer_id = await billing.customer_with_card("pm_card_chargeDeclinedExpiredCard")
+    created = await billing.post("/v1/subscriptions", {"customer_id": customer_id, "plan_code": "pro"})
+    subscription_id = created.json()["id"]
+    assert created.json()["status"] == "past_due"
+
+    await billing.advance(seconds=4 * 86400)  # past the expired card's 3 quiet days: one reminder
+    [link] = await eventually(lambda: _links(tmp_path), lambda links: len(links) == 1)
+    await billing.advance(seconds=5 * 86400)
+
+    async with httpx.AsyncClient(timeout=30) as browser:
+        opened = await browser.get(link)
+        assert opened.status_code == 303
+        assert opened.headers["location"] == "/portal"
+        assert "httponly" in opened.headers["set-cookie"].lower()
+        session = opened.cookies[COOKIE]
+        assert not session.startswith("rt_"), "the recovery token itself is never the session"
+        home = await browser.get(f"{billing.pause_url}/portal")
+        assert home.status_code == 200
+        assert "Lin" in home.text
+
+        me = {"Authorization": f"Bearer {session}"}
+        leave = await browser.post(
+            f"{billing.pause_url}/v1/subscriptions/{subscription_id}/cancel-intent",
+            json={"reason": "too expensive"},
+            headers=me,
+        )
+        assert leave.status_code == 403, leave.text
+        card = await browser.post(
+            f"{billing.url}/v1/customers/{customer_id}/payment-methods",
+            json={"payment_method": "pm_card_visa"},
+            headers=me,
+        )
+        assert card.status_code == 201, card.text
+        minted = await browser.post(
+            f"{billing.url}/v1/portal-sessions", json={"customer_id": customer_id}, headers=me
+        )
+        assert minted.status_code in (401, 403), "a recovery session mints no session of its own"
+
+    await billing.advance(seconds=3600)
+    case = (
+        await billing.client.get(
+            f"{billing.dunning_url}/v1/dunning/cases?customer_id={customer_id}", headers=FINANCE
+        )
+    ).json()["data"][0]
+    assert case["outcome"] == "recovered"
+    current = (await billing.get(f"/v1/subscriptions/{subscription_id}")).json()
+    assert current["status"] == "active"
+
+    async with httpx.AsyncClient(timeout=30) as browser:
+        settled = await browser.get(link)
+        assert settled.status_code == 200
+        assert "All settled" in settled.text
+        assert COOKIE not in settled.cookies
+        forged = await browser.get(link[:-4] + "abcd")
+        assert forged.status_code == 401
+        assert "expired or is not valid" in forged.text
+
+
+async def _links(tmp_path: Path) -> list[str]:
+    return reminder_links(tmp_path / "mail")
