@@ -12,6 +12,8 @@ from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
 from dunning.adapters.portal_links import BillingPortalLinks
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
+from dunning.entrypoints.api.case_access import CaseAccess
+from dunning.entrypoints.api.customer_cases import customer_cases_router
 from dunning.entrypoints.api.finance import finance_router
 from dunning.entrypoints.api.recovery import recovery_router
 from dunning.entrypoints.consumers import billing_events_consumer
@@ -26,6 +28,7 @@ from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
 from shared.http.auth import ApiKeys
 from shared.infrastructure import build_infrastructure
+from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import http_registration
 
@@ -53,6 +56,7 @@ def bootstrap(
     sessions = BillingPortalLinks(settings.billing_url, settings.admin_api_key)
     links = RecoveryLinks(settings.portal_base_url, sessions)
     bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
+    verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     scheduler = DunningScheduler(bus, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(
         name="dunning",
@@ -67,6 +71,7 @@ def bootstrap(
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             finance_router(queries, infra.keys),
+            customer_cases_router(CaseAccess(bus, infra.keys, verifier, infra.clock), queries),
             recovery_router(bus, infra.keys),
             dashboard_router(
                 queries, PauseClient(settings.pause_url), dashboard_access(settings, infra.keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -41,11 +41,13 @@ class CaseSummary(BaseModel):
     reminders_sent: int
     retries_made: int
     next_due_at: datetime | None
+    payment_date: date | None = None
+    """The day the customer chose to be charged, if they did."""
 
 
 class TimelineEntry(BaseModel):
     at: datetime
-    kind: Literal["opened", "retry", "reminder", "beach_offer", "card_updated", "closed"]
+    kind: Literal["opened", "retry", "reminder", "beach_offer", "card_updated", "payment_date", "closed"]
     detail: str | None = None
 
 
@@ -78,8 +80,11 @@ class PeriodOverview:
 
 
 def _summary(row: Any) -> dict[str, Any]:
-    values = {k: getattr(row, k) for k in CaseSummary.model_fields if k != "amount_due"}
-    return values | {"amount_due": Money.of(row.amount_due, row.currency)}
+    computed = ("amount_due", "payment_date")
+    values = {k: getattr(row, k) for k in CaseSummary.model_fields if k not in computed}
+    chosen = json.loads(row.state).get("payment_date")
+    day = date.fromisoformat(chosen["day"]) if chosen else None
+    return values | {"amount_due": Money.of(row.amount_due, row.currency), "payment_date": day}
 
 
 def case_timeline(row: Any) -> list[TimelineEntry]:
@@ -98,6 +103,9 @@ def case_timeline(row: Any) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(at=datetime.fromisoformat(state["card_updated_at"]), kind="card_updated")
         )
+    if chosen := state.get("payment_date"):
+        at, detail = datetime.fromisoformat(chosen["chosen_at"]), f"customer chose {chosen['day']}"
+        entries.append(TimelineEntry(at=at, kind="payment_date", detail=detail))
     if row.closed_at:
         entries.append(TimelineEntry(at=row.closed_at, kind="closed", detail=row.outcome))
     return sorted(entries, key=lambda e: (e.at, e.kind != "opened"))

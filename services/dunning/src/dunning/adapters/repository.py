@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import dunning_cases
 from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
+from dunning.domain.payment_date import ChosenPaymentDate
 from shared.contracts.dunning import CaseOutcome, DeclineClass
 from shared.db.read_ahead import ReadAhead
 from shared.failures import ConcurrentUpdate
@@ -35,6 +36,28 @@ def _at(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _chosen_out(chosen: ChosenPaymentDate | None) -> dict[str, Any] | None:
+    if chosen is None:
+        return None
+    return {
+        "day": chosen.day.isoformat(),
+        "retry_at": chosen.retry_at.isoformat(),
+        "chosen_at": chosen.chosen_at.isoformat(),
+        "choices": chosen.choices,
+    }
+
+
+def _chosen_in(stored: dict[str, Any] | None) -> ChosenPaymentDate | None:
+    if stored is None:
+        return None
+    return ChosenPaymentDate(
+        date.fromisoformat(stored["day"]),
+        datetime.fromisoformat(stored["retry_at"]),
+        datetime.fromisoformat(stored["chosen_at"]),
+        int(stored["choices"]),
+    )
+
+
 def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
     state = {
         "timezone": case.timezone,
@@ -43,6 +66,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "beach_offer_sent_at": _iso(case.beach_offer_sent_at),
         "card_updated_at": _iso(case.card_updated_at),
         "failed_card": case.failed_card,
+        "payment_date": _chosen_out(case.payment_date),
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
     return {
@@ -93,6 +117,7 @@ def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
         beach_offer_sent_at=_at(state["beach_offer_sent_at"]),
         card_updated_at=_at(state["card_updated_at"]),
         failed_card=state.get("failed_card"),
+        payment_date=_chosen_in(state.get("payment_date")),
         version=row.version,
     )
 

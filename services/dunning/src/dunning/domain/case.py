@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dunning.domain.local_time import customer_zone
@@ -30,6 +31,9 @@ from shared.declines import classify
 from shared.errors import InvalidTransition
 from shared.money import Money
 
+if TYPE_CHECKING:
+    from dunning.domain.payment_date import ChosenPaymentDate
+
 
 class CaseStatus(StrEnum):
     OPEN = "open"
@@ -44,6 +48,7 @@ class RetryReason(StrEnum):
     THREE_DAYS = "three_days"
     SPACED = "spaced"
     DAILY = "daily"
+    CUSTOMER_DATE = "customer_date"
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class DunningCase:
     card_updated_at: datetime | None = None
     failed_card: str | None = None
     """The gateway's id of the declined card, when billing said which one."""
+    payment_date: ChosenPaymentDate | None = None
+    """The day the customer asked to be charged (`dunning.domain.payment_date`)."""
     version: int = 0
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 

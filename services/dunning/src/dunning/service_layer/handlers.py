@@ -8,8 +8,9 @@ from dunning.adapters.mailer import Mailer
 from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.commands import CountDueCases, LookAtDueCases, NextDueAt, RunDueCases
 from dunning.service_layer.notifications import NotificationDelivery
+from dunning.service_layer.payment_dates import ChoosePaymentDate, PaymentDates
 from dunning.service_layer.policy_book import PolicyBook
-from dunning.service_layer.recovery import OpenRecoveryLink, RecoveryLinks
+from dunning.service_layer.recovery import OpenRecoveryLink, RecoveryLinks, RecoveryTokenHolder
 from dunning.service_layer.run import ScheduledCases
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
@@ -45,6 +46,8 @@ def dunning_bus(
     bus.event(SubscriptionPaused, cases.subscription_paused)
     bus.event(NotificationRequested, NotificationDelivery(mailer, unit_of_work).deliver)
     bus.process(OpenRecoveryLink, links.open)
+    bus.command(RecoveryTokenHolder, links.holder)
+    bus.command(ChoosePaymentDate, PaymentDates(book).choose)
     scheduled = ScheduledCases(book, links)
     bus.command(LookAtDueCases, scheduled.look)
     bus.command(RunDueCases, scheduled.run)

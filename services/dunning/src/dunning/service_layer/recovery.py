@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from dunning.domain.recovery_link import LinkStanding, RecoveryToken, hash_of, looks_like_recovery_token
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
-from shared.bus import Command
+from shared.bus import Command, Query
 
 
 class RecoverySessions(Protocol):
@@ -43,6 +43,22 @@ class RecoveryExchange:
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class RecoveryTokenHolder(Query["tuple[str, str] | None"]):
+    """Whom a recovery token stands for right now: (customer, case), or None."""
+
+    token: str = field(repr=False)
+
+
+async def _standing(work: DunningUnitOfWork, token: str) -> tuple[LinkStanding, RecoveryToken | None]:
+    stored = await work.recovery_tokens.get(hash_of(token)) if looks_like_recovery_token(token) else None
+    if stored is None:
+        return LinkStanding.EXPIRED, None
+    case = await work.cases.get(stored.case_id) if stored.has_case else None
+    closed_at = case.closed_at if case is not None and not case.is_open else None
+    return stored.standing(work.clock.now(), closed_at, case is not None), stored
+
+
 class RecoveryLinks:
     def __init__(self, portal_url: str, sessions: RecoverySessions) -> None:
         self.portal_url, self.sessions = portal_url, sessions
@@ -59,15 +75,16 @@ class RecoveryLinks:
         self, command: OpenRecoveryLink, unit_of_work: Callable[[], DunningUnitOfWork]
     ) -> RecoveryExchange:
         async with unit_of_work().read_only() as work:
-            stored = None
-            if looks_like_recovery_token(command.token):
-                stored = await work.recovery_tokens.get(hash_of(command.token))
-            if stored is None:
-                return RecoveryExchange(LinkStanding.EXPIRED)
-            case = await work.cases.get(stored.case_id) if stored.has_case else None
-            closed_at = case.closed_at if case is not None and not case.is_open else None
-            standing = stored.standing(work.clock.now(), closed_at, case is not None)
+            standing, stored = await _standing(work, command.token)
+        if stored is None:
+            return RecoveryExchange(standing)
         if standing is not LinkStanding.OPEN:
             return RecoveryExchange(standing, stored.customer_id, stored.case_id)
         token, expires_at = await self.sessions.recovery_session(stored.customer_id, stored.case_id)
         return RecoveryExchange(standing, stored.customer_id, stored.case_id, token, expires_at)
+
+    async def holder(self, query: RecoveryTokenHolder, work: DunningUnitOfWork) -> tuple[str, str] | None:
+        standing, stored = await _standing(work, query.token)
+        if stored is None or standing is not LinkStanding.OPEN:
+            return None
+        return stored.customer_id, stored.case_id
