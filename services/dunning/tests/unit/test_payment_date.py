@@ -97,7 +97,8 @@ def run_until(
     case: DunningCase, end: datetime, policy: DunningPolicy = GENTLE
 ) -> list[tuple[datetime, object]]:
     """Every decision the scheduler would carry out until `end`, failing every retry."""
-    now, done = case.opened_at, []
+    now = case.opened_at
+    done: list[tuple[datetime, object]] = []
     while (due := next_due(case, now, policy)) is not None and due < end:
         now = due
         for decision in decide(case, now, policy):
