@@ -130,6 +130,13 @@ class GetPortalSummary(Query[PortalSummary]):
 
 
 @dataclass(frozen=True)
+class OpenDunningCase(Query[str | None]):
+    """The customer's open dunning case, whose payment date the portal lets them pick."""
+
+    customer_id: str
+
+
+@dataclass(frozen=True)
 class CustomerTimezone(Query[str]):
     """The zone the portal shows the customer's dates in; UTC until billing said one."""
 

@@ -16,6 +16,7 @@ from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import page
+from pause.entrypoints.web.portal_payment_date import payment_date_routes
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
     PortalSession,
@@ -67,6 +68,7 @@ def portal_router(
     _pause_routes(router, session)
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
+    payment_date_routes(router, session, recovery)
     return router
 
 

@@ -49,8 +49,10 @@ def _subscription(view: SubscriptionView, pause: BeachPause | None, room: int = 
     )
     actions = ""
     if view.status != "canceled" and pause is None:
+        pick = '<a class="button" href="/portal/payment-date">Pick a payment date</a>'
         actions = (
-            f'<div class="actions"><a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">'
+            f'<div class="actions">{pick if view.status == "past_due" else ""}'
+            f'<a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">'
             "Take a break</a>"
             f'<a href="/portal/subscriptions/{esc(view.id)}/cancel">Cancel subscription</a></div>'
         )
