@@ -168,6 +168,11 @@ class PaymentFailed(_PaymentEvent):
     gateway_payment_method: str | None = Field(
         None, description="The gateway's id of the card that was declined (never its number)."
     )
+    backup_payment_method: str | None = Field(
+        None,
+        description="Billing's id of another card the customer keeps beside the declined default, "
+        "if any: dunning's first retry after an expired or hard-declined card goes to it.",
+    )
 
 
 BILLING_EVENTS: tuple[type[EventData], ...] = (

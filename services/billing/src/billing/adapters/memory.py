@@ -22,6 +22,7 @@ from billing.adapters.memory_repositories import (
     MemorySubscriptions,
     _MemoryRepository,
 )
+from billing.adapters.memory_wallet import MemoryCardWallet
 from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import Clock
@@ -100,7 +101,7 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork, BillingUnitOfWork):
     def _open_repositories(self) -> None:
         self.customers = MemoryCustomers(self)
         self.plans = MemoryPlans(self)
-        self.payment_methods = MemoryPaymentMethods(self)
+        self.payment_methods = MemoryCardWallet(self)
         self.subscriptions = MemorySubscriptions(self)
         self.invoices = MemoryInvoices(self)
         self.attempts = MemoryPaymentAttempts(self)

@@ -119,7 +119,13 @@ class PaymentAttempt:
         self.events.append(PaymentSucceeded(**self._fact(at)))
 
     def fail(
-        self, *, decline_code: str, message: str | None, gateway_reference: str | None, at: datetime
+        self,
+        *,
+        decline_code: str,
+        message: str | None,
+        gateway_reference: str | None,
+        at: datetime,
+        backup_card: str | None = None,
     ) -> None:
         self._require_pending()
         self.status, self.settled_at = AttemptStatus.FAILED, at
@@ -131,6 +137,7 @@ class PaymentAttempt:
                 decline_code=decline_code,
                 decline_message=message,
                 gateway_payment_method=self.gateway_payment_method,
+                backup_payment_method=backup_card,
             )
         )
 

@@ -48,6 +48,26 @@ class PaymentMethods(Protocol):
 
     async def needing_expiry_notice(self, now: datetime, limit: int) -> list[PaymentMethod]: ...
 
+    async def add_backup(self, method: PaymentMethod) -> None:
+        """A card beside the default, which stays the default."""
+
+    async def of_customer(self, customer_id: str) -> list[PaymentMethod]:
+        """The customer's cards, the default first, then newest first."""
+        ...
+
+    async def make_default(self, method: PaymentMethod) -> None:
+        """This card becomes the default; the customer's other cards stop being it."""
+
+    async def remove(self, method: PaymentMethod) -> None: ...
+
+    async def backups_for(self, customer_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        """Each customer's newest card that is not the default; customers with none are left out."""
+        ...
+
+    async def has_live_subscription(self, customer_id: str) -> bool:
+        """Whether a subscription still charges this customer (anything not canceled)."""
+        ...
+
 
 class Subscriptions(Protocol):
     async def add(self, subscription: Subscription) -> None: ...

@@ -67,6 +67,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "card_updated_at": _iso(case.card_updated_at),
         "failed_card": case.failed_card,
         "payment_date": _chosen_out(case.payment_date),
+        "backup_card": case.backup_card,
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
     return {
@@ -118,6 +119,7 @@ def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
         card_updated_at=_at(state["card_updated_at"]),
         failed_card=state.get("failed_card"),
         payment_date=_chosen_in(state.get("payment_date")),
+        backup_card=state.get("backup_card"),
         version=row.version,
     )
 

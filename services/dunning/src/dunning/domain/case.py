@@ -49,6 +49,7 @@ class RetryReason(StrEnum):
     SPACED = "spaced"
     DAILY = "daily"
     CUSTOMER_DATE = "customer_date"
+    BACKUP_CARD = "backup_card"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DunningCase:
     card_updated_at: datetime | None = None
     failed_card: str | None = None
     """The gateway's id of the declined card, when billing said which one."""
+    backup_card: str | None = None
+    """Billing's id of the customer's other card, tried first (`dunning.domain.backup_card`)."""
     payment_date: ChosenPaymentDate | None = None
     """The day the customer asked to be charged (`dunning.domain.payment_date`)."""
     version: int = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 
+from dunning.domain.backup_card import backup_to_try
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Retry
 from dunning.domain.engine import decide, next_due
@@ -95,6 +96,7 @@ class CaseHandlers:
             policy=policy,
             failed_card=data.gateway_payment_method,
         )
+        case.backup_card = backup_to_try(case.decline_class, data.backup_payment_method)
         await work.cases.add(case, next_due(case, work.clock.now(), policy))
 
     async def payment_succeeded(self, event: CloudEvent[PaymentSucceeded], work: DunningUnitOfWork) -> None:

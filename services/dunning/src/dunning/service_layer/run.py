@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dunning.domain.case import DunningCase
+from dunning.domain.case import DunningCase, RetryReason
 from dunning.domain.decisions import Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.service_layer.commands import CountDueCases, DueCases, LookAtDueCases, NextDueAt, RunDueCases
@@ -41,6 +41,7 @@ async def act(
                 case_id=case.id,
                 reason=decision.reason.value,
                 requested_at=now,
+                payment_method_id=case.backup_card if decision.reason is RetryReason.BACKUP_CARD else None,
             )
         )
     elif isinstance(decision, Remind | OfferBeach):

@@ -46,6 +46,14 @@ def date_form(now: datetime) -> str:
     )
 
 
+def confirmed_page(day: date) -> Response:
+    confirmed = (
+        f'<p class="card" role="status">Thanks! We will take the payment on {_spoken(day)} at 09:00 '
+        "your time. We will not remind you before then.</p>"
+    )
+    return page("Payment date set", confirmed + BACK)
+
+
 def payment_date_routes(router: APIRouter, session: PortalSession, dunning: DunningRecoveryClient) -> None:
     async def case_of(who: Principal) -> str | None:
         if who.recovery_case is not None:
@@ -72,11 +80,6 @@ def payment_date_routes(router: APIRouter, session: PortalSession, dunning: Dunn
             if answer.payment_date is None:
                 form = date_form(session.clock.now())
                 return page(TITLE, form, status=400, error=answer.problem or "Please pick another day.")
-            chosen = _spoken(date.fromisoformat(answer.payment_date))
-            confirmed = (
-                f'<p class="card" role="status">Thanks! We will take the payment on {chosen} at 09:00 '
-                "your time. We will not remind you before then.</p>"
-            )
-            return page("Payment date set", confirmed + BACK)
+            return confirmed_page(date.fromisoformat(answer.payment_date))
 
         return await session.guarded(request, TITLE, act)
