@@ -153,3 +153,27 @@ async def _cases(billing: Billing, customer_id: str) -> list[dict[str, Any]]:
         f"{billing.dunning_url}/v1/dunning/cases?customer_id={customer_id}", headers=FINANCE
     )
     return answer.json()["data"]  # type: ignore[no-any-return]
+
+
+async def test_a_lost_default_card_with_a_good_backup_recovers_silently(billing: Billing, kafka: str) -> None:
+    plan = {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+    assert (await billing.post("/v1/plans", plan)).status_code in (201, 409)
+    customer_id = await billing.customer_with_card("pm_card_chargeDeclinedLostCard")
+    backup = await billing.post(
+        f"/v1/customers/{customer_id}/payment-methods", {"payment_method": "pm_card_visa", "default": False}
+    )
+    assert backup.status_code == 201, backup.text
+    created = await billing.post("/v1/subscriptions", {"customer_id": customer_id, "plan_code": "pro"})
+    subscription_id = created.json()["id"]
+    assert created.json()["status"] == "past_due"
+
+    await billing.advance(seconds=3600)
+
+    [case] = await _cases(billing, customer_id)
+    assert (case["outcome"], case["reminders_sent"]) == ("recovered", 0)
+    [retry] = [e for e in await read_all(kafka, "billing.commands") if e["type"] == "payment.retry"]
+    assert retry["data"]["payment_method_id"] == backup.json()["id"]  # type: ignore[index]
+    assert [e for e in await read_all(kafka, "notifications") if e["subject"] == subscription_id] == []
+    assert (await billing.get(f"/v1/subscriptions/{subscription_id}")).json()["status"] == "active"
+    invoices = (await billing.get(f"/v1/invoices?subscription_id={subscription_id}")).json()["data"]
+    assert [(i["status"], i["total"]["amount"]) for i in invoices] == [("paid", 1500)]

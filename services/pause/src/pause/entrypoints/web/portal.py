@@ -10,12 +10,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from pause.adapters.billing_wallet import BillingWallet
 from pause.adapters.recovery_client import DunningRecoveryClient
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import page
+from pause.entrypoints.web.portal_cards import card_routes
 from pause.entrypoints.web.portal_payment_date import payment_date_routes
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
@@ -60,6 +62,7 @@ def portal_router(
     cards: BillingCards,
     recovery: DunningRecoveryClient,
     card_entry: StripeCardEntry | None = None,
+    wallet: BillingWallet | None = None,
 ) -> APIRouter:
     """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
     router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
@@ -69,6 +72,8 @@ def portal_router(
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
     payment_date_routes(router, session, recovery)
+    if wallet is not None:
+        card_routes(router, session, wallet)
     return router
 
 

@@ -88,7 +88,9 @@ def home(summary: PortalSummary) -> str:
     return (
         f'<p class="muted">{hello}Here is your subscription. Changes take effect at once.</p>{subs}'
         '<section class="card" aria-labelledby="card-h"><h2 id="card-h">Card on file</h2>'
-        f'<p>{card_line}</p><a class="button secondary" href="/portal/card">Update card</a></section>'
+        f'<p>{card_line}</p><div class="actions">'
+        '<a class="button secondary" href="/portal/card">Update card</a>'
+        '<a href="/portal/cards">Manage cards</a></div></section>'
     )
 
 
