@@ -66,6 +66,9 @@ class PaymentAttempt:
     settled_at: datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    not_before: datetime | None = None
+    """Set while the card's retry budget holds the charge back (`retry_budget`)."""
+    held_reason: str | None = None
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -140,6 +143,13 @@ class PaymentAttempt:
                 backup_payment_method=backup_card,
             )
         )
+
+    def wait_for_budget(self, until: datetime, reason: str) -> None:
+        """Not sent: the card has no room in its retry budget until `until`. The lease is
+        given back, so whichever process claims it then sends it, with the same key."""
+        self._require_pending()
+        self.not_before, self.held_reason = until, reason
+        self.lease_owner = self.lease_expires_at = None
 
     def cancel(self, at: datetime) -> None:
         """Not charged after all: the invoice was paid or closed while this waited."""

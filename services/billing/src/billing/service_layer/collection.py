@@ -20,6 +20,7 @@ from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.settlement import GatewayAnswer, settle_charge
 from billing.metrics import count_payments
+from billing.service_layer.budget import within_budget
 from billing.service_layer.charging import NO_PAYMENT_METHOD, charge_request
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
@@ -179,6 +180,7 @@ async def collect(
         requests, done = dict(prepared), 0
     else:
         requests, done = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
+    requests = await _again_on_conflict(partial(within_budget, requests, uow, leases.budget))
     deadline = leases.clock.now() + leases.length - leases.margin
     charged: dict[str, GatewayAnswer] = {}
 
@@ -223,7 +225,8 @@ async def collect_pending(
     while True:
         lease = leases.new()
         async with uow() as work:
-            ids = await work.attempts.claim_pending(lease, leases.clock.now(), CLAIM_BATCH)
+            now, due_by = leases.clock.now(), work.clock.now()
+            ids = await work.attempts.claim_pending(lease, now, CLAIM_BATCH, due_by=due_by)
             await work.commit()
         if not ids:
             return collected

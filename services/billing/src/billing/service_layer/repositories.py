@@ -126,7 +126,21 @@ class PaymentAttempts(Protocol):
 
     async def count_for_invoice(self, invoice_id: str) -> int: ...
 
-    async def count_pending(self) -> int: ...
+    async def count_pending(self, due_by: datetime | None = None) -> int:
+        """Pending attempts; with `due_by`, only those the retry budget lets go by then."""
+        ...
 
-    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
-        """Take `lease` on up to `limit` pending attempts nobody holds (or whose lease ran out)."""
+    async def next_held_until(self) -> datetime | None:
+        """The earliest moment a charge held back by its card's retry budget may go."""
+        ...
+
+    async def sent_on_cards(self, cards: Collection[str], since: datetime) -> dict[str, list[datetime]]:
+        """When charges were sent (and answered) on each card since `since`."""
+        ...
+
+    async def claim_pending(
+        self, lease: Lease, now: datetime, limit: int, *, due_by: datetime | None = None
+    ) -> list[str]:
+        """Take `lease` on up to `limit` pending attempts nobody holds (or whose lease ran out);
+        with `due_by` (the service's clock; `now` is the wall clock of leases), not those
+        the retry budget holds back beyond it."""

@@ -1,0 +1,44 @@
+"""Holding back the charges a card's retry budget has no room for, before any is sent.
+
+Each batch of charges is counted against what each card was sent in the last 30 days
+(answered attempts) and against the batch itself, in the order the charges were queued.
+A charge without room is not sent: it is given the moment its card has room again and
+the reason, and goes back to waiting, so the next claim after that moment sends it with
+its own idempotency key. Two replicas sending on one card in the same instant could each
+count the other's charge late; the windows are long and the budgets below the networks'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from billing.adapters.gateways.port import ChargeRequest
+from billing.domain.retry_budget import MONTH, RetryBudget
+from billing.service_layer.unit_of_work import UnitOfWorkFactory
+
+
+async def within_budget(
+    requests: Mapping[str, ChargeRequest], uow: UnitOfWorkFactory, budget: RetryBudget
+) -> dict[str, ChargeRequest]:
+    """The requests that may go now; the others are held back, with why and until when."""
+    if not requests:
+        return {}
+    async with uow() as work:
+        now = work.clock.now()
+        cards = {request.gateway_payment_method for request in requests.values()}
+        sent = await work.attempts.sent_on_cards(cards, now - MONTH)
+        allowed, held = {}, {}
+        for attempt_id, request in requests.items():
+            times = sent.setdefault(request.gateway_payment_method, [])
+            if budget.left(times, now).allows_a_charge:
+                times.append(now)
+                allowed[attempt_id] = request
+            else:
+                held[attempt_id] = (budget.next_allowed(times, now), budget.reason(times, now))
+        if held:
+            attempts = await work.attempts.get_many(list(held))
+            for attempt in attempts:
+                attempt.wait_for_budget(*held[attempt.id])
+            await work.attempts.save_many(attempts)
+            await work.commit()
+    return allowed
