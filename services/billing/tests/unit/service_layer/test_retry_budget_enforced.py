@@ -52,8 +52,8 @@ class Billing:
 
     async def retry(self, invoice_id: str, subscription_id: str) -> None:
         command = RetryPayment(
-            invoice_id=invoice_id, subscription_id=subscription_id, customer_id=self.customer_id, reason="daily",
-            requested_at=self.clock.now(),
+            invoice_id=invoice_id, subscription_id=subscription_id, customer_id=self.customer_id,
+            reason="daily", requested_at=self.clock.now(),
         )  # fmt: skip
         handler = self.bus.event_handlers(Topic.BILLING_COMMANDS)[RetryPayment]
         async with self.bus.unit_of_work() as work:
