@@ -52,7 +52,7 @@ def bootstrap(
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
-    queries = FinanceQueries(infra.engine)
+    queries = FinanceQueries(infra.engine, settings.card_retry_budget_per_30_days)
     sessions = BillingPortalLinks(settings.billing_url, settings.admin_api_key)
     links = RecoveryLinks(settings.portal_base_url, sessions)
     bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))

@@ -87,12 +87,22 @@ def _summary(row: Any) -> dict[str, Any]:
     return values | {"amount_due": Money.of(row.amount_due, row.currency), "payment_date": day}
 
 
-def case_timeline(row: Any) -> list[TimelineEntry]:
+def _retry_detail(reason: str, number: int, budget: int | None) -> str:
+    """The retry's reason, and what is left of the card's 30-day budget after it (the
+    failed charge that opened the case counts too)."""
+    if budget is None:
+        return reason
+    return f"{reason}; {max(0, budget - 1 - number)} of {budget} charges left in the card's 30-day budget"
+
+
+def case_timeline(row: Any, budget: int | None = None) -> list[TimelineEntry]:
     state = json.loads(row.state)
     entries = [TimelineEntry(at=row.opened_at, kind="opened", detail=row.decline_code)]
     entries += [
-        TimelineEntry(at=datetime.fromisoformat(r["at"]), kind="retry", detail=r["reason"])
-        for r in state["retries"]
+        TimelineEntry(
+            at=datetime.fromisoformat(r["at"]), kind="retry", detail=_retry_detail(r["reason"], n, budget)
+        )
+        for n, r in enumerate(state["retries"], 1)
     ]
     entries += [TimelineEntry(at=datetime.fromisoformat(m), kind="reminder") for m in state["reminders_sent"]]
     if state["beach_offer_sent_at"]:  # kept apart from reminders_sent by DunningCase.record_beach_offer
@@ -119,8 +129,8 @@ def _opened_in(period: ReportPeriod) -> Select[Any]:
 class FinanceQueries:
     """Reads only: finance's questions never take a writer's turn (see `reading`)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, card_budget_30_days: int | None = None) -> None:
+        self.engine, self.card_budget_30_days = engine, card_budget_30_days
 
     async def list_cases(
         self, period: ReportPeriod, where: CaseFilter, *, limit: int, cursor: str | None
@@ -156,7 +166,11 @@ class FinanceQueries:
         async with reading(self.engine) as conn:
             query = select(dunning_cases).where(dunning_cases.c.id == case_id)
             row = (await conn.execute(query)).first()
-        return None if row is None else CaseDetail(**_summary(row), timeline=case_timeline(row))
+        return (
+            None
+            if row is None
+            else CaseDetail(**_summary(row), timeline=case_timeline(row, self.card_budget_30_days))
+        )
 
     async def report(self, period: ReportPeriod, group_by: GroupBy) -> DunningReport:
         async with reading(self.engine) as conn:
