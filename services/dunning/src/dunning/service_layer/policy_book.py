@@ -7,12 +7,11 @@ by a stable hash of the customer id.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dunning.domain.experiments import assign_variant
-from dunning.domain.policy import BUILT_IN_POLICIES, DEFAULT_POLICY, DunningPolicy
+from dunning.domain.policy import BUILT_IN_POLICIES, DEFAULT_POLICY, DunningPolicy, within_card_budget
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,4 @@ class PolicyBook:
     def _within_budget(self, policy: DunningPolicy) -> DunningPolicy:
         if self.card_budget_30_days is None:
             return policy
-        room = max(0, self.card_budget_30_days - 1)
-        if policy.max_retries is not None and policy.max_retries <= room:
-            return policy
-        return dataclasses.replace(policy, max_retries=room)
+        return within_card_budget(policy, self.card_budget_30_days)
