@@ -22,6 +22,7 @@ class MemoryCardWallet(MemoryPaymentMethods):
             if other.customer_id == method.customer_id and other.id != method.id and other.is_default:
                 other.is_default = False
                 self.table.put(other.id, other)
+        method.is_default = True
         self._put(method.id, method)
 
     async def remove(self, method: PaymentMethod) -> None:

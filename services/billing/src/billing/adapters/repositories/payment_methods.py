@@ -99,6 +99,7 @@ class SqlPaymentMethodRepository(_Repository):
             update(t).where(t.c.customer_id == method.customer_id).values(is_default=False)
         )
         await self.session.execute(update(t).where(t.c.id == method.id).values(is_default=True))
+        method.is_default = True
         self._track(method)
 
     async def remove(self, method: PaymentMethod) -> None:
