@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from billing.adapters.gateways.port import ChargeRequest
+from billing.domain.payment import AttemptStatus
 from billing.domain.retry_budget import MONTH, RetryBudget
 from billing.service_layer.unit_of_work import UnitOfWorkFactory
 
@@ -20,23 +21,29 @@ from billing.service_layer.unit_of_work import UnitOfWorkFactory
 async def within_budget(
     requests: Mapping[str, ChargeRequest], uow: UnitOfWorkFactory, budget: RetryBudget
 ) -> dict[str, ChargeRequest]:
-    """The requests that may go now; the others are held back, with why and until when."""
+    """The requests that may go now; the others are held back, with why and until when.
+
+    The count is a read; only a batch with a charge to hold back takes a writer's turn.
+    """
     if not requests:
         return {}
-    async with uow() as work:
+    async with uow().read_only() as work:
         now = work.clock.now()
         cards = {request.gateway_payment_method for request in requests.values()}
         sent = await work.attempts.sent_on_cards(cards, now - MONTH)
-        allowed, held = {}, {}
-        for attempt_id, request in requests.items():
-            times = sent.setdefault(request.gateway_payment_method, [])
-            if budget.left(times, now).allows_a_charge:
-                times.append(now)
-                allowed[attempt_id] = request
-            else:
-                held[attempt_id] = (budget.next_allowed(times, now), budget.reason(times, now))
-        if held:
-            attempts = await work.attempts.get_many(list(held))
+    allowed, held = {}, {}
+    for attempt_id, request in requests.items():
+        times = sent.setdefault(request.gateway_payment_method, [])
+        if budget.left(times, now).allows_a_charge:
+            times.append(now)
+            allowed[attempt_id] = request
+        else:
+            held[attempt_id] = (budget.next_allowed(times, now), budget.reason(times, now))
+    if held:
+        async with uow() as work:
+            attempts = [
+                a for a in await work.attempts.get_many(list(held)) if a.status is AttemptStatus.PENDING
+            ]
             for attempt in attempts:
                 attempt.wait_for_budget(*held[attempt.id])
             await work.attempts.save_many(attempts)
