@@ -141,3 +141,35 @@ async def test_without_a_backup_an_expired_card_waits_quietly_as_before(dunning:
     await dunning.run_for(2)
 
     assert dunning.store.published(RetryPayment) == []
+
+
+async def test_a_backup_added_after_the_decline_is_tried_at_once(dunning: Dunning) -> None:
+    from shared.contracts.billing import PaymentMethodUpdated
+
+    await dunning.hears(failed("expired_card", backup=None))
+    await dunning.run_for(hours=5)
+    assert dunning.store.published(RetryPayment) == []
+
+    await dunning.hears(
+        PaymentMethodUpdated(
+            customer_id="cus_1", payment_method_id="pm_later", brand="visa", last4="4242", exp_month=1,
+            exp_year=2030, source="customer", gateway_payment_method="pm_card_visa", is_default=False,
+        )
+    )  # fmt: skip
+
+    [retry] = dunning.store.published(RetryPayment)
+    assert (retry.reason, retry.payment_method_id) == ("backup_card", "pm_later")
+
+
+async def test_a_backup_added_beside_a_short_balance_changes_nothing(dunning: Dunning) -> None:
+    from shared.contracts.billing import PaymentMethodUpdated
+
+    await dunning.hears(failed("insufficient_funds", backup=None))
+    await dunning.hears(
+        PaymentMethodUpdated(
+            customer_id="cus_1", payment_method_id="pm_later", brand="visa", last4="4242", exp_month=1,
+            exp_year=2030, source="customer", gateway_payment_method="pm_card_visa", is_default=False,
+        )
+    )  # fmt: skip
+
+    assert dunning.store.published(RetryPayment) == []

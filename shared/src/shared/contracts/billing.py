@@ -47,6 +47,11 @@ class PaymentMethodUpdated(_BillingEvent):
         None,
         description="The gateway's id of the card (never its number): a new card or the one that failed.",
     )
+    is_default: bool = Field(
+        True,
+        description="False: a backup card kept beside the default, which did not change; dunning "
+        "may retry an expired or hard-declined case on it first.",
+    )
 
 
 class PaymentMethodExpiring(_BillingEvent):

@@ -90,6 +90,13 @@ class PaymentMethod:
     def become_default(self, source: Source) -> None:
         """Announced like a new card: dunning retries an open case on it at once."""
         self.is_default = True
+        self._announce(source)
+
+    def announce_backup(self, source: Source) -> None:
+        """A backup is news too: a case whose default is dead may be retried on it."""
+        self._announce(source)
+
+    def _announce(self, source: Source) -> None:
         self.events.append(
             PaymentMethodUpdated(
                 customer_id=self.customer_id,
@@ -100,6 +107,7 @@ class PaymentMethod:
                 exp_year=self.exp_year,
                 source=source,
                 gateway_payment_method=self.gateway_payment_method,
+                is_default=self.is_default,
             )
         )
 

@@ -114,6 +114,7 @@ async def store_backup_card(
                 exp_year=card.exp_year,
                 now=work.clock.now(),
             )
+            method.announce_backup(source)
             await work.payment_methods.add_backup(method)
         await work.commit()
     return method

@@ -116,10 +116,17 @@ class CaseHandlers:
             await save(work, case, self.book, work.clock.now())
 
     async def card_updated(self, event: CloudEvent[PaymentMethodUpdated], work: DunningUnitOfWork) -> None:
-        """A new card on an open case: retry at once, the moment most likely to work."""
-        now = work.clock.now()
-        for case in await work.cases.open_for(customer_id=event.data.customer_id):
-            if not case.card_updated(now, event.data.gateway_payment_method):
+        """A new card on an open case: retry at once, the moment most likely to work. A
+        backup added beside a dead default is tried first, as if it had been there."""
+        now, data = work.clock.now(), event.data
+        for case in await work.cases.open_for(customer_id=data.customer_id):
+            if not data.is_default:
+                if case.retries or case.backup_card is not None:
+                    continue
+                case.backup_card = backup_to_try(case.decline_class, data.payment_method_id)
+                if case.backup_card is None:
+                    continue
+            elif not case.card_updated(now, data.gateway_payment_method):
                 continue
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):
