@@ -62,7 +62,12 @@ async def test_a_day_out_of_range_is_refused_beside_the_field(stack: Billing, br
     session = (await stack.post("/v1/portal-sessions", {"customer_id": customer_id})).json()["url"]
 
     await page.goto(session)
-    await page.goto(f"{stack.pause_url}/portal/payment-date")
+
+    async def date_form() -> int:  # once pause has heard of the dunning case
+        await page.goto(f"{stack.pause_url}/portal/payment-date")
+        return int(await page.locator("#date").count())
+
+    await eventually(date_form, lambda found: found == 1, timeout=30, interval=0.3)
     await page.evaluate("document.getElementById('date').removeAttribute('max')")
     await page.get_by_label("Payment date").fill("2026-04-30")
     await page.get_by_role("button", name="Charge me on this day").click()
