@@ -86,6 +86,15 @@ def test_the_date_can_be_changed_once() -> None:
     assert case.payment_date.day == date(2026, 3, 12)
 
 
+def test_choosing_the_same_day_again_is_not_a_change() -> None:
+    case = open_case()
+    first = chosen(case, date(2026, 3, 10))
+    assert chosen(case, date(2026, 3, 10)) == first
+    chosen(case, date(2026, 3, 12))
+    assert case.payment_date is not None
+    assert case.payment_date.choices == 2
+
+
 def test_a_closed_case_refuses_a_date_as_a_conflict() -> None:
     case = open_case()
     case.close(CaseOutcome.RECOVERED, FAILED_AT + timedelta(hours=1))

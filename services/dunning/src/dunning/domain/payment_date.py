@@ -48,6 +48,8 @@ def choose(case: DunningCase, day: date, now: datetime, window_end: datetime) ->
     if not case.is_open:
         raise Conflict("case_id", f"dunning case {case.id} is closed ({case.outcome})", "case_closed")
     earlier = case.payment_date
+    if earlier is not None and earlier.day == day:
+        return earlier  # the same answer again (a resent form, a retried request) changes nothing
     if earlier is not None and earlier.choices > CHANGES_ALLOWED:
         raise Conflict("date", "the payment date can be changed only once", "payment_date_changed")
     today = as_utc(now).astimezone(case.zone).date()
