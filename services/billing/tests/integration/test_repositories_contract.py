@@ -252,10 +252,10 @@ class RepositoriesContract(ABC):
             assert await work.attempts.count_pending(due_by=T0) == 1
             assert await work.attempts.count_pending() == 2
             assert await work.attempts.next_held_until() == T0 + timedelta(hours=5)
-            assert await work.attempts.sent_on_cards(["pm_a", "pm_b"], T0) == {
-                "pm_a": [T0 + timedelta(hours=1)]
-            }
-            assert await work.attempts.sent_on_cards(["pm_a"], T0 + timedelta(hours=1)) == {}
+            mine, theirs = ("cus_1", "pm_a"), ("cus_2", "pm_a")  # the same test card, two customers
+            on_cards = await work.attempts.sent_on_cards([mine, theirs], T0)
+            assert on_cards == {mine: [T0 + timedelta(hours=1)]}
+            assert await work.attempts.sent_on_cards([mine], T0 + timedelta(hours=1)) == {}
             assert await work.attempts.claim_pending(lease, T0, 10, due_by=T0) == [free.id]
             await work.commit()
         async with self.new() as work:

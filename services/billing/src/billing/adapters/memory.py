@@ -89,12 +89,15 @@ class MemoryPaymentAttempts(_MemoryRepository):
     async def next_held_until(self) -> datetime | None:
         return min((a.not_before for a in self._pending() if a.not_before is not None), default=None)
 
-    async def sent_on_cards(self, cards: Collection[str], since: datetime) -> dict[str, list[datetime]]:
-        sent: dict[str, list[datetime]] = {}
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        sent: dict[tuple[str, str], list[datetime]] = {}
         for a in self.table.values():
             answered = a.status in (AttemptStatus.SUCCEEDED, AttemptStatus.FAILED)
-            if answered and a.gateway_payment_method in cards and a.settled_at and a.settled_at > since:
-                sent.setdefault(a.gateway_payment_method, []).append(a.settled_at)
+            key = (a.customer_id, a.gateway_payment_method or "")
+            if answered and key in cards and a.settled_at and a.settled_at > since:
+                sent.setdefault(key, []).append(a.settled_at)
         return sent
 
     async def claim_pending(

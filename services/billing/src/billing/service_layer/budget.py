@@ -1,6 +1,7 @@
 """Holding back the charges a card's retry budget has no room for, before any is sent.
 
-Each batch of charges is counted against what each card was sent in the last 30 days
+A card is one customer's (the simulated gateway's test ids are shared by every
+customer). Each batch of charges is counted against what each card was sent in the last 30 days
 (answered attempts) and against the batch itself, in the order the charges were queued.
 A charge without room is not sent: it is given the moment its card has room again and
 the reason, and goes back to waiting, so the next claim after that moment sends it with
@@ -29,11 +30,12 @@ async def within_budget(
         return {}
     async with uow().read_only() as work:
         now = work.clock.now()
-        cards = {request.gateway_payment_method for request in requests.values()}
-        sent = await work.attempts.sent_on_cards(cards, now - MONTH)
+        owners = {a.id: a.customer_id for a in await work.attempts.get_many(list(requests))}
+        card_of = {i: (owners.get(i, ""), r.gateway_payment_method) for i, r in requests.items()}
+        sent = await work.attempts.sent_on_cards(set(card_of.values()), now - MONTH)
     allowed, held = {}, {}
     for attempt_id, request in requests.items():
-        times = sent.setdefault(request.gateway_payment_method, [])
+        times = sent.setdefault(card_of[attempt_id], [])
         if budget.left(times, now).allows_a_charge:
             times.append(now)
             allowed[attempt_id] = request

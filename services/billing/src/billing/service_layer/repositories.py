@@ -134,8 +134,12 @@ class PaymentAttempts(Protocol):
         """The earliest moment a charge held back by its card's retry budget may go."""
         ...
 
-    async def sent_on_cards(self, cards: Collection[str], since: datetime) -> dict[str, list[datetime]]:
-        """When charges were sent (and answered) on each card since `since`."""
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        """When charges were sent (and answered) since `since` on each card, named as
+        (customer id, gateway payment method): a test card id is shared by every
+        customer of the simulated gateway, a real card belongs to one customer."""
         ...
 
     async def claim_pending(

@@ -103,3 +103,23 @@ async def test_the_30_day_budget_holds_a_charge_for_as_long_as_it_takes(billing:
     assert held.not_before == T0 + timedelta(days=30)
     assert held.held_reason is not None
     assert "5 charges in 30 days used" in held.held_reason
+
+
+async def test_each_customers_card_has_its_own_budget_even_on_the_same_test_card(billing: Billing) -> None:
+    subscription_id, invoice_id = await billing.declining_subscription()
+    for hour in range(1, 3):
+        billing.clock.move_to(T0 + timedelta(hours=hour))
+        await billing.retry(invoice_id, subscription_id)
+    first_customer = billing.customer_id
+
+    other = await billing.bus.handle(RegisterCustomer(email="b@example.com", name="B", timezone="UTC"))
+    await billing.bus.handle(AddCard(other.id, "pm_card_chargeDeclined"))
+    await billing.bus.handle(StartSubscription(customer_id=other.id, plan_code="pro"))
+
+    theirs = [a for a in billing.attempts() if a.customer_id == other.id]
+    assert [a.status for a in theirs] == [AttemptStatus.FAILED], (
+        "sent, though the first card's budget is spent"
+    )
+    assert all(
+        a.status is AttemptStatus.FAILED for a in billing.attempts() if a.customer_id == first_customer
+    )

@@ -109,15 +109,21 @@ class SqlPaymentAttemptRepository(_Repository):
         found: datetime | None = (await self.session.execute(query)).scalar()
         return found
 
-    async def sent_on_cards(self, cards: Collection[str], since: datetime) -> dict[str, list[datetime]]:
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
         t = payment_attempts
         answered = [AttemptStatus.SUCCEEDED.value, AttemptStatus.FAILED.value]
-        query = select(t.c.gateway_payment_method, t.c.settled_at).where(
-            t.c.gateway_payment_method.in_(cards), t.c.settled_at > since, t.c.status.in_(answered)
+        query = select(t.c.customer_id, t.c.gateway_payment_method, t.c.settled_at).where(
+            t.c.customer_id.in_({customer for customer, _ in cards}),
+            t.c.gateway_payment_method.in_({card for _, card in cards}),
+            t.c.settled_at > since,
+            t.c.status.in_(answered),
         )
-        sent: dict[str, list[datetime]] = {}
+        wanted, sent = set(cards), dict[tuple[str, str], list[datetime]]()
         for row in await self.session.execute(query):
-            sent.setdefault(row.gateway_payment_method, []).append(row.settled_at)
+            if (key := (row.customer_id, row.gateway_payment_method)) in wanted:
+                sent.setdefault(key, []).append(row.settled_at)
         return sent
 
     async def claim_pending(
