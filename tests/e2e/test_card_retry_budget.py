@@ -54,3 +54,33 @@ async def test_thirty_days_of_daily_retries_send_no_more_than_the_budget_per_car
     retries = [e["detail"] for e in detail["timeline"] if e["kind"] == "retry"]
     assert retries[0] == "daily; 13 of 15 charges left in the card's 30-day budget"
     assert retries[-1].endswith("0 of 15 charges left in the card's 30-day budget")
+
+
+@pytest.fixture
+async def tight_budget(kafka: str, databases: DatabaseFactory, tmp_path: Path) -> AsyncIterator[Billing]:
+    env = {"CARD_RETRY_BUDGET_PER_DAY": "2", "CARD_RETRY_BUDGET_PER_30_DAYS": "5"}
+    async with running_stack(kafka, databases, tmp_path, env) as stack:
+        yield stack
+
+
+async def test_a_charge_over_the_budget_waits_for_room_and_then_goes(tight_budget: Billing) -> None:
+    billing = tight_budget
+    plan = {"code": "pro", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+    assert (await billing.post("/v1/plans", plan)).status_code in (201, 409)
+    customer_id = await billing.customer_with_card("pm_card_visa")
+    started = [
+        (await billing.post("/v1/subscriptions", {"customer_id": customer_id, "plan_code": "pro"})).json()
+        for _ in range(3)
+    ]
+    invoices = [
+        (await billing.get(f"/v1/invoices?subscription_id={s['id']}")).json()["data"][0]["status"]
+        for s in started
+    ]
+    assert invoices == ["paid", "paid", "open"], "the third charge in 24 hours on one card waits"
+
+    await billing.advance(seconds=23 * 3600)
+    waiting = (await billing.get(f"/v1/invoices?subscription_id={started[2]['id']}")).json()["data"][0]
+    assert waiting["status"] == "open"
+    await billing.advance(seconds=2 * 3600)
+    paid = (await billing.get(f"/v1/invoices?subscription_id={started[2]['id']}")).json()["data"][0]
+    assert paid["status"] == "paid"
