@@ -66,6 +66,14 @@ BILLING = {
         ADMIN_OR_A, body={"payment_method": "pm_card_visa"}
     ),
     ("POST", "/v1/customers/{customer_id}/card-setups"): Access(ADMIN_OR_A, let_through=frozenset({409})),
+    ("GET", "/v1/customers/{customer_id}/payment-methods"): Access(ADMIN_OR_A),
+    # No card of A's has this id: past the guard, the route says so.
+    ("POST", "/v1/customers/{customer_id}/payment-methods/{payment_method_id}/default"): Access(
+        ADMIN_OR_A, past_the_guard=frozenset({404})
+    ),
+    ("DELETE", "/v1/customers/{customer_id}/payment-methods/{payment_method_id}"): Access(
+        ADMIN_OR_A, past_the_guard=frozenset({404})
+    ),
     ("POST", "/v1/plans"): Access(
         ADMIN, body={"code": "basic", "name": "Basic", "amount": 500, "currency": "USD", "interval": "month"}
     ),
@@ -90,7 +98,16 @@ DUNNING = {
     **PROBES,
     ("GET", "/v1/customers/{customer_id}"): Access(ADMIN),
     ("GET", "/v1/dunning/cases"): Access(FINANCE),
-    ("GET", "/v1/dunning/cases/{case_id}"): Access(FINANCE),
+    # A customer reads their own case; finance and the admin key read every case.
+    ("GET", "/v1/dunning/cases/{case_id}"): Access(FINANCE | ADMIN | CUSTOMER_A),
+    # Only a day the case allows is taken; past the guard the date is judged (422, 409).
+    ("POST", "/v1/dunning/cases/{case_id}/payment-date"): Access(
+        ADMIN | CUSTOMER_A, body={"date": "2000-01-01"}, past_the_guard=frozenset({409, 422})
+    ),
+    # The portal (with the admin key) exchanges a recovery link; an unknown one is 404.
+    ("POST", "/v1/dunning/recovery-sessions"): Access(
+        ADMIN, body={"token": "rt_unknown"}, past_the_guard=frozenset({404})
+    ),
     ("GET", "/v1/dunning/report"): Access(FINANCE),
     ("GET", "/v1/dunning/report.csv"): Access(FINANCE),
     # Signing in and out is for anyone: the form checks the key it is given.
@@ -147,6 +164,17 @@ PAUSE = {
         PORTAL_PAGE, form={"payment_method": "pm_card_visa"}, let_through=frozenset({503})
     ),
     ("POST", "/portal/card/setup"): Access(PORTAL_PAGE, let_through=frozenset({502})),
+    # The cards pages read and change the cards at billing, which is not running here.
+    ("GET", "/portal/cards"): Access(PORTAL_PAGE, let_through=frozenset({503})),
+    ("POST", "/portal/cards"): Access(
+        PORTAL_PAGE, form={"payment_method": "pm_card_visa"}, let_through=frozenset({503})
+    ),
+    ("POST", "/portal/cards/{card_id}/default"): Access(PORTAL_PAGE, let_through=frozenset({503})),
+    ("POST", "/portal/cards/{card_id}/remove"): Access(PORTAL_PAGE, let_through=frozenset({503})),
+    ("GET", "/portal/payment-date"): Access(PORTAL_PAGE, past_the_guard=frozenset({404, 409})),
+    ("POST", "/portal/payment-date"): Access(
+        PORTAL_PAGE, form={"date": "2000-01-01"}, past_the_guard=frozenset({404, 409, 422})
+    ),
     **PARTICIPANT_CLOCK,
 }
 

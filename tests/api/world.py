@@ -70,7 +70,9 @@ def services(urls: dict[str, str], clock: str, **env: str) -> dict[str, Service[
             )
         ),
         "dunning": dunning_bootstrap(
-            settings_for(DunningSettings, DUNNING_DATABASE_URL=urls["dunning"], **common)
+            settings_for(
+                DunningSettings, DUNNING_DATABASE_URL=urls["dunning"], PORTAL_PUBLIC_KEY=PUBLIC, **common
+            )
         ),
         "pause": pause_bootstrap(
             settings_for(PauseSettings, PAUSE_DATABASE_URL=urls["pause"], PORTAL_PUBLIC_KEY=PUBLIC, **common)
@@ -149,6 +151,10 @@ async def _seed(world: World) -> None:
             customer = ids["customer_b" if name == "subscription_b" else "customer_a"]
             ids[name] = (await post("/v1/subscriptions", {"customer_id": customer, "plan_code": "pro"}))["id"]
         ids["customer_id"] = ids["customer_a"]
+        # Then A's card starts declining: A's next subscription opens a dunning case of A's.
+        declining = {"payment_method": "pm_card_chargeDeclinedInsufficientFunds"}
+        await post(f"/v1/customers/{ids['customer_a']}/payment-methods", declining)
+        await post("/v1/subscriptions", {"customer_id": ids["customer_a"], "plan_code": "pro"})
         listed = await billing.get(
             f"/v1/invoices?subscription_id={ids['subscription_id']}", headers=bearer(ADMIN_KEY)
         )
@@ -184,9 +190,10 @@ async def _seed_pause(world: World) -> None:
 
 async def _seed_dunning(world: World) -> None:
     async with world.client("dunning") as dunning:
-        cases = await dunning.get("/v1/dunning/cases", headers=bearer(FINANCE_KEY))
+        query = f"/v1/dunning/cases?customer_id={world.ids['customer_a']}"
+        cases = await dunning.get(query, headers=bearer(FINANCE_KEY))
         assert cases.status_code == 200, cases.text
-        assert cases.json()["data"], "customer B's declined card opened no dunning case"
+        assert cases.json()["data"], "customer A's declined card opened no dunning case"
         world.ids["case_id"] = cases.json()["data"][0]["id"]
     world.ids["now"] = world.services["dunning"].infra.clock.now().isoformat()
 

@@ -22,6 +22,10 @@ class NotFound(DomainError):
     """What the request names does not exist, or is not the caller's to see."""
 
 
+class NotAllowed(DomainError):
+    """The caller is known but may not do this (a recovery link's session cancelling)."""
+
+
 class Conflict(DomainError):
     """The request is valid but the current state refuses it; `reason` is the error type
     a caller can branch on (`conflict` unless a use case names a sharper one)."""

@@ -19,6 +19,11 @@ ISSUER = "billing"
 AUDIENCE = "portal"
 
 
+RECOVERY_SCOPE = "recovery"
+"""A session opened from a dunning message's recovery link: it may update the card, pick a
+payment date or take the beach offer for its one case, and nothing else."""
+
+
 class InvalidPortalToken(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -31,6 +36,19 @@ class PortalSession:
     customer_id: str
     token: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PortalClaims:
+    """Who a valid token acts for; `recovery_case` is set for a recovery link's session,
+    which the services serving the portal hold to its narrow scope."""
+
+    customer_id: str
+    recovery_case: str | None = None
+
+    @property
+    def is_recovery(self) -> bool:
+        return self.recovery_case is not None
 
 
 def generate_key_pair() -> tuple[str, str]:
@@ -66,10 +84,12 @@ class PortalTokenSigner:
         self._key = load_private_key(private_key_pem)
         self.ttl = ttl
 
-    def mint(self, customer_id: str, now: datetime) -> PortalSession:
+    def mint(self, customer_id: str, now: datetime, *, recovery_case: str | None = None) -> PortalSession:
+        """`recovery_case` names the case of the recovery link this session was opened from
+        (or `-` for a card-expiry heads-up, which has no case)."""
         session_id = f"ps_{secrets.token_hex(12)}"
         expires = now + self.ttl
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": customer_id,
@@ -77,6 +97,8 @@ class PortalTokenSigner:
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
         }
+        if recovery_case is not None:
+            claims |= {"scope": RECOVERY_SCOPE, "case": recovery_case}
         token = jwt.encode(claims, self._key, algorithm="EdDSA")
         return PortalSession(id=session_id, customer_id=customer_id, token=token, expires_at=expires)
 
@@ -86,7 +108,11 @@ class PortalTokenVerifier:
         self._key = load_public_key(public_key_pem)
 
     def customer_of(self, token: str, now: datetime) -> str:
-        """The one customer this token may act for; raises InvalidPortalToken otherwise.
+        """The one customer this token may act for; raises InvalidPortalToken otherwise."""
+        return self.claims_of(token, now).customer_id
+
+    def claims_of(self, token: str, now: datetime) -> PortalClaims:
+        """The customer and scope of a valid token; raises InvalidPortalToken otherwise.
 
         Expiry is checked against the service clock (which may be the test clock), not
         the machine's, so simulated months expire tokens as real ones would.
@@ -111,4 +137,6 @@ class PortalTokenVerifier:
             raise InvalidPortalToken(f"invalid: {type(exc).__name__}") from None
         if int(claims["exp"]) <= now.timestamp():
             raise InvalidPortalToken("expired")
-        return str(claims["sub"])
+        if claims.get("scope") == RECOVERY_SCOPE:
+            return PortalClaims(str(claims["sub"]), str(claims.get("case") or "-"))
+        return PortalClaims(str(claims["sub"]))

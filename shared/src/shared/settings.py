@@ -93,6 +93,15 @@ class ServiceSettings(BaseSettings):
     outbox_relay: Literal["embedded", "off"] = Field("embedded", validation_alias=_env("OUTBOX_RELAY"))
 
     portal_public_key: str | None = Field(None, validation_alias=_env("PORTAL_PUBLIC_KEY"))
+    card_retry_budget_per_day: int = Field(
+        10, ge=1, le=1000, validation_alias=_env("CARD_RETRY_BUDGET_PER_DAY")
+    )
+    """Charges billing sends on one card in any 24 hours (Mastercard allows 10)."""
+    card_retry_budget_per_30_days: int = Field(
+        15, ge=1, le=1000, validation_alias=_env("CARD_RETRY_BUDGET_PER_30_DAYS")
+    )
+    """Charges on one card in any 30 days (Visa 15, 20 since 2025; Mastercard 35); dunning
+    plans its retries within it too."""
 
     @field_validator("portal_public_key")
     @classmethod
@@ -154,6 +163,15 @@ class ServiceSettings(BaseSettings):
             if value in seen:
                 raise ValueError(f"{self.variable(field)}: must differ from {self.variable(seen[value])}")
             seen[value] = field
+        return self
+
+    @model_validator(mode="after")
+    def _budget_adds_up(self) -> Self:
+        if self.card_retry_budget_per_day > self.card_retry_budget_per_30_days:
+            raise ValueError(
+                "CARD_RETRY_BUDGET_PER_DAY: cannot exceed CARD_RETRY_BUDGET_PER_30_DAYS "
+                f"({self.card_retry_budget_per_day} > {self.card_retry_budget_per_30_days})"
+            )
         return self
 
     @model_validator(mode="after")

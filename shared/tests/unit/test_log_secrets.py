@@ -22,6 +22,7 @@ SECRETS = {"admin-3f9c2b7e", "whsec_abc123def456"}
         ("got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjdXNfMSJ9.c2lnbmF0dXJlMTIz", "token"),
         ("card 4242 4242 4242 4242 declined", "card number"),
         ('{"number": "5555555555554444"}', "card number"),
+        ('{"msg": "opening rt_Qm9vX2Jhcl9iYXpfcXV4XzEyMzQ1"}', "recovery token"),
     ],
 )
 def test_each_kind_of_leak_is_found(line: str, kind: str) -> None:

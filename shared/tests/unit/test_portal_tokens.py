@@ -56,3 +56,13 @@ def test_a_token_minted_on_a_test_clock_in_the_future_is_valid_on_that_clock() -
     future = datetime(2031, 1, 1, tzinfo=UTC)
     session = PortalTokenSigner(PRIVATE).mint("cus_a", future)
     assert PortalTokenVerifier(PUBLIC).customer_of(session.token, future + timedelta(minutes=1)) == "cus_a"
+
+
+def test_a_recovery_session_names_its_case_and_an_ordinary_one_none() -> None:
+    signer, verifier = PortalTokenSigner(PRIVATE), PortalTokenVerifier(PUBLIC)
+
+    recovery = verifier.claims_of(signer.mint("cus_1", NOW, recovery_case="dc_1").token, NOW)
+    ordinary = verifier.claims_of(signer.mint("cus_1", NOW).token, NOW)
+
+    assert (recovery.customer_id, recovery.recovery_case, recovery.is_recovery) == ("cus_1", "dc_1", True)
+    assert (ordinary.customer_id, ordinary.recovery_case, ordinary.is_recovery) == ("cus_1", None, False)

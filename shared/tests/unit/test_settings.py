@@ -99,6 +99,9 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         ("CLOCK", "sometimes"),
         ("PAYMENT_GATEWAY", "paypal"),
         ("ADMIN_API_KEY", "short"),
+        ("CARD_RETRY_BUDGET_PER_DAY", "0"),
+        ("CARD_RETRY_BUDGET_PER_DAY", "16"),
+        ("CARD_RETRY_BUDGET_PER_30_DAYS", "ten"),
     ],
 )
 def test_a_bad_value_stops_with_status_2_and_names_the_variable(

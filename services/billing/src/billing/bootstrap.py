@@ -15,6 +15,7 @@ from billing.adapters import orm
 from billing.adapters.gateways.port import CardUpdater, PaymentGateway
 from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.adapters.webhook_log import WebhookLog
+from billing.domain.retry_budget import RetryBudget
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.customers import customers_router
 from billing.entrypoints.api.plans import plans_router
@@ -65,7 +66,8 @@ def bootstrap(
     infra = build_infrastructure("billing", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlBillingUnitOfWork)
     gateway = gateway or gateway_for(settings, infra.clock, infra.engine)
-    leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds))
+    budget = RetryBudget(settings.card_retry_budget_per_day, settings.card_retry_budget_per_30_days)
+    leases = ChargeLeases(length=timedelta(seconds=settings.charge_lease_seconds), budget=budget)
     bus = billing_bus(unit_of_work, gateway, leases, concurrency=settings.gateway_concurrency)
     scheduler = BillingScheduler(
         bus,

@@ -205,6 +205,63 @@ class RepositoriesContract(ABC):
             again = await work.attempts.claim_pending(second, T0 + timedelta(minutes=2), limit=5)
         assert sorted(again) == sorted(a.id for a in attempts)
 
+    async def test_a_customer_keeps_several_cards_the_default_first(self) -> None:
+        def card(gateway_id: str, minutes: int) -> PaymentMethod:
+            return PaymentMethod.add_backup(
+                customer_id="cus_1", gateway_payment_method=gateway_id, brand="visa", last4="4242",
+                exp_month=1, exp_year=2030, now=T0 + timedelta(minutes=minutes),
+            )  # fmt: skip
+
+        default, older, newer = card("pm_a", 0), card("pm_b", 1), card("pm_c", 2)
+        default.is_default = True
+        async with self.new() as work:
+            await work.payment_methods.add_default(default)
+            await work.payment_methods.add_backup(older)
+            await work.payment_methods.add_backup(newer)
+            assert not await work.payment_methods.has_live_subscription("cus_1")
+            await work.subscriptions.add(subscription())
+            await work.commit()
+        async with self.new() as work:
+            listed = [m.gateway_payment_method for m in await work.payment_methods.of_customer("cus_1")]
+            backup = (await work.payment_methods.backups_for(["cus_1"]))["cus_1"]
+            assert await work.payment_methods.has_live_subscription("cus_1")
+            await work.payment_methods.make_default(older)
+            await work.payment_methods.remove(default)
+            await work.commit()
+        assert listed == ["pm_a", "pm_c", "pm_b"]
+        assert backup.gateway_payment_method == "pm_c"
+        async with self.new() as work:
+            after = [
+                (m.gateway_payment_method, m.is_default)
+                for m in await work.payment_methods.of_customer("cus_1")
+            ]
+        assert after == [("pm_b", True), ("pm_c", False)]
+
+    async def test_a_charge_held_by_the_retry_budget_is_not_claimed_nor_due_before_its_moment(self) -> None:
+        held, free, sent = attempt("in_1"), attempt("in_2", minutes=1), attempt("in_3", minutes=2)
+        held.wait_for_budget(T0 + timedelta(hours=5), "card retry budget: 10 charges in 24 hours used")
+        sent.gateway_payment_method = "pm_a"
+        sent.fail(
+            decline_code="card_declined", message=None, gateway_reference=None, at=T0 + timedelta(hours=1)
+        )
+        async with self.new() as work:
+            await work.attempts.add_many([held, free, sent])
+            await work.commit()
+        lease = Lease("one", T0 + timedelta(minutes=1))
+        async with self.new() as work:
+            assert await work.attempts.count_pending(due_by=T0) == 1
+            assert await work.attempts.count_pending() == 2
+            assert await work.attempts.next_held_until() == T0 + timedelta(hours=5)
+            mine, theirs = ("cus_1", "pm_a"), ("cus_2", "pm_a")  # the same test card, two customers
+            on_cards = await work.attempts.sent_on_cards([mine, theirs], T0)
+            assert on_cards == {mine: [T0 + timedelta(hours=1)]}
+            assert await work.attempts.sent_on_cards([mine], T0 + timedelta(hours=1)) == {}
+            assert await work.attempts.claim_pending(lease, T0, 10, due_by=T0) == [free.id]
+            await work.commit()
+        async with self.new() as work:
+            later = await work.attempts.claim_pending(lease, T0, 10, due_by=T0 + timedelta(hours=5))
+        assert later == [held.id]
+
 
 class TestSqlRepositories(RepositoriesContract):
     @pytest.fixture(autouse=True)

@@ -12,18 +12,23 @@ from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
 from dunning.adapters.portal_links import BillingPortalLinks
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
+from dunning.entrypoints.api.case_access import CaseAccess
+from dunning.entrypoints.api.customer_cases import customer_cases_router
 from dunning.entrypoints.api.finance import finance_router
+from dunning.entrypoints.api.recovery import recovery_router
 from dunning.entrypoints.consumers import billing_events_consumer
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.entrypoints.web.dashboard import DashboardAccess, dashboard_router
 from dunning.entrypoints.web.finance_session import FinanceSessions
 from dunning.service_layer.handlers import dunning_bus
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.settings import DunningSettings
 from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
 from shared.http.auth import ApiKeys
 from shared.infrastructure import build_infrastructure
+from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import http_registration
 
@@ -47,10 +52,12 @@ def bootstrap(
     infra = build_infrastructure("dunning", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
-    queries = FinanceQueries(infra.engine)
-    links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
+    queries = FinanceQueries(infra.engine, settings.card_retry_budget_per_30_days)
+    sessions = BillingPortalLinks(settings.billing_url, settings.admin_api_key)
+    links = RecoveryLinks(settings.portal_base_url, sessions)
     bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
-    scheduler = DunningScheduler(bus, links, interval=0.5 if settings.clock == "test" else 30.0)
+    verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
+    scheduler = DunningScheduler(bus, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(
         name="dunning",
         settings=settings,
@@ -64,6 +71,8 @@ def bootstrap(
         routers=[
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             finance_router(queries, infra.keys),
+            customer_cases_router(CaseAccess(bus, infra.keys, verifier, infra.clock), queries),
+            recovery_router(bus, infra.keys),
             dashboard_router(
                 queries, PauseClient(settings.pause_url), dashboard_access(settings, infra.keys)
             ),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from prometheus_client import Counter, Gauge
 
-from dunning.domain.case import CaseStatus
+from dunning.domain.case_facts import CaseStatus
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE, CARD_UPDATE_TEMPLATES, HARD_DECLINE_TEMPLATE
 from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE
 from shared.contracts.dunning import CaseOutcome

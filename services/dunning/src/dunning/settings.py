@@ -61,7 +61,9 @@ class DunningSettings(ServiceSettings):
         weights = json.loads(self.dunning_experiment)
         if not isinstance(weights, dict):
             raise ValueError("DUNNING_EXPERIMENT must be a JSON object of weights")
-        return PolicyBook(by_version=policies, weights=weights)
+        return PolicyBook(
+            by_version=policies, weights=weights, card_budget_30_days=self.card_retry_budget_per_30_days
+        )
 
     @field_validator("smtp_url")
     @classmethod

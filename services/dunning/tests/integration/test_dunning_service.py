@@ -19,6 +19,7 @@ from dunning.adapters.orm import messaging
 from dunning.bootstrap import bootstrap
 from dunning.entrypoints.scheduler import DunningScheduler
 from dunning.service_layer.handlers import dunning_bus
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.settings import DunningSettings
 from shared.clock import TestClock
 from shared.contracts import encode_event, new_event
@@ -36,9 +37,12 @@ FAILED_AT = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 FINANCE = {"Authorization": "Bearer dev-finance-key"}
 
 
-class StaticLinks:
-    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
-        return f"http://portal.test/?customer={customer_id}"
+class StaticSessions:
+    async def recovery_session(self, customer_id: str, case_id: str) -> tuple[str, datetime]:
+        return f"session-of-{customer_id}-{case_id}", FAILED_AT + timedelta(hours=1)
+
+
+LINKS = RecoveryLinks("http://portal.test/", StaticSessions())
 
 
 class NoMail:
@@ -52,8 +56,8 @@ class Dunning:
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app()), base_url="http://d")
         self.offset = 0
         book = service.settings.policy_book()
-        bus = dunning_bus(service.unit_of_work, book=book, links=StaticLinks(), mailer=NoMail())
-        self.scheduler = DunningScheduler(bus, StaticLinks())
+        bus = dunning_bus(service.unit_of_work, book=book, links=LINKS, mailer=NoMail())
+        self.scheduler = DunningScheduler(bus)
 
     async def feed(self, *facts: EventData) -> list[str]:
         outcomes = []
@@ -207,7 +211,7 @@ async def test_an_expired_card_never_replaced_gets_the_policys_reminders_by_day_
     for moment in times:
         local = moment.astimezone(ZoneInfo("America/New_York"))
         assert 8 <= local.hour < 21, local
-    assert all("http://portal.test/?customer=cus_1" in n["data"]["body_text"] for n in notes)
+    assert all("http://portal.test/?token=rt_" in n["data"]["body_text"] for n in notes)
     closed = next(e for e in await dunning.outbox() if e["type"] == "dunning.case_closed")
     assert closed["data"]["outcome"] == "paused"
     assert [e["type"] for e in await dunning.outbox() if e["type"] == "payment.retry"] == []

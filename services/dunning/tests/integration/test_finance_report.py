@@ -20,7 +20,8 @@ from dunning.adapters.orm import messaging
 from dunning.adapters.report import DunningReport, GroupBy
 from dunning.adapters.report_csv import as_csv
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.policy import GENTLE, HOLDOUT
 from dunning.entrypoints.web import attribution
 from shared.clock import TestClock

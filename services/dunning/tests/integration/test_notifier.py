@@ -16,6 +16,7 @@ from dunning.bootstrap import bootstrap
 from dunning.entrypoints.notifier import notifier_consumer
 from dunning.service_layer.handlers import dunning_bus
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.settings import DunningSettings
 from shared.backoff import Backoff
 from shared.contracts import encode_event, new_event
@@ -35,9 +36,9 @@ class NoDeadLetters:
         raise AssertionError(f"unexpected dead letter: {headers}")
 
 
-class NoLinks:
-    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
-        raise AssertionError("the notifier asks for no links")
+class NoSessions:
+    async def recovery_session(self, customer_id: str, case_id: str) -> tuple[str, datetime]:
+        raise AssertionError("the notifier opens no recovery links")
 
 
 def reminder(template_id: str = "dunning.card_update.1", notification_id: str = "ntf_1") -> bytes:
@@ -79,7 +80,12 @@ async def dunning(databases: DatabaseFactory) -> AsyncIterator[Service[Any, Any]
 
 
 def notifier(dunning: Service[Any, Any], mailer: Mailer) -> EventConsumer:
-    bus = dunning_bus(dunning.unit_of_work, book=PolicyBook(), links=NoLinks(), mailer=mailer)
+    bus = dunning_bus(
+        dunning.unit_of_work,
+        book=PolicyBook(),
+        links=RecoveryLinks("http://portal.test/", NoSessions()),
+        mailer=mailer,
+    )
     consumer = notifier_consumer(bus, NoDeadLetters())
     consumer.backoff = Backoff(first=0.001, most=0.002)
     return consumer

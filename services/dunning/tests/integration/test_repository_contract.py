@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -20,8 +20,11 @@ from dunning.adapters.memory import InMemoryDunningUnitOfWork
 from dunning.adapters.orm import messaging
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.domain.attribution import Recovery
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
+from dunning.domain.payment_date import choose
 from dunning.domain.policy import DEFAULT_POLICY
+from dunning.domain.recovery_link import RecoveryToken, hash_of
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.clock import TestClock
 from shared.contracts.base import EventData, new_event
@@ -108,6 +111,32 @@ class DunningRepositoryContract(ABC):
             closed = await work.cases.by_invoice("in_1")
             assert closed is not None
             assert closed.outcome is CaseOutcome.CANCELED
+
+    async def test_a_payment_date_and_a_backup_card_survive_a_save(self) -> None:
+        await self.add((a_case(1), T0))
+        async with self.new() as work:
+            case = await work.cases.get("dc_1")
+            assert case is not None
+            case.backup_card = "pm_backup"
+            choose(case, date(2026, 3, 20), T0, T0 + timedelta(days=21))
+            await work.cases.save(case, T0 + HOUR)
+            await work.commit()
+        async with self.new() as work:
+            again = await work.cases.get("dc_1")
+        assert again == case
+        assert again is not None
+        assert again.payment_date is not None
+        assert again.payment_date.day == date(2026, 3, 20)
+
+    async def test_a_recovery_token_is_found_by_its_hash_only(self) -> None:
+        token, stored = RecoveryToken.issue("cus_1", "dc_1", T0)
+        async with self.new() as work:
+            await work.recovery_tokens.add(stored)
+            await work.commit()
+        async with self.new() as work:
+            assert await work.recovery_tokens.get(hash_of(token)) == stored
+            assert await work.recovery_tokens.get(hash_of(token + "x")) is None
+            assert await work.recovery_tokens.get(token) is None
 
     async def test_a_save_of_a_case_someone_saved_since_it_was_read_is_refused(self) -> None:
         await self.add((a_case(1), T0))

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dunning.domain.attribution import RETRIES_CREDITED
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE
 from dunning.domain.policy import GENTLE
 from shared.contracts.dunning import DunningCaseClosed, RecoveryMethod
@@ -93,13 +93,21 @@ def test_the_declined_card_announced_again_is_no_card_update() -> None:
     assert recovered(case, day(3)).recovery_method is RecoveryMethod.SILENT_RETRY
 
 
-def test_a_retry_whose_reason_names_its_method_is_credited_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(RETRIES_CREDITED, RetryReason.PAYDAY, RecoveryMethod.CUSTOMER_PAYMENT_DATE)
+@pytest.mark.parametrize(
+    ("reason", "method"),
+    [
+        (RetryReason.CUSTOMER_DATE, RecoveryMethod.CUSTOMER_PAYMENT_DATE),
+        (RetryReason.BACKUP_CARD, RecoveryMethod.BACKUP_CARD),
+    ],
+)
+def test_a_retry_on_the_customers_date_or_backup_card_is_credited_to_it(
+    reason: RetryReason, method: RecoveryMethod
+) -> None:
     case = open_case()
     case.record_reminder(day(2), "dunning.card_update.1")
-    case.record_retry(day(5), RetryReason.PAYDAY)
+    case.record_retry(day(5), reason)
 
-    assert recovered(case, day(5)).recovery_method is RecoveryMethod.CUSTOMER_PAYMENT_DATE
+    assert recovered(case, day(5)).recovery_method is method
 
 
 def test_other_outcomes_carry_no_recovery_method() -> None:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning.domain.case import CaseStatus, DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import CaseStatus, RetryReason
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE
 from dunning.domain.policy import AGGRESSIVE, GENTLE
 from shared.contracts.dunning import (

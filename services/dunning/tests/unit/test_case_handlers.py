@@ -21,6 +21,7 @@ from dunning.service_layer.commands import (
 )
 from dunning.service_layer.handlers import dunning_bus
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
 from shared.clock import TestClock
@@ -46,9 +47,12 @@ PRICE = Money.of(1500, "USD")
 IDS = {"subscription_id": "sub_1", "customer_id": "cus_1"}
 
 
-class StaticLinks:
-    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
-        return f"http://portal.test/?customer={customer_id}"
+class StaticSessions:
+    async def recovery_session(self, customer_id: str, case_id: str) -> tuple[str, datetime]:
+        return f"session-of-{customer_id}-{case_id}", FAILED_AT + timedelta(hours=1)
+
+
+LINKS = RecoveryLinks("http://portal.test/", StaticSessions())
 
 
 class NoMail:
@@ -62,7 +66,7 @@ class Dunning:
         self.bus: MessageBus[DunningUnitOfWork] = dunning_bus(
             lambda: InMemoryDunningUnitOfWork(self.store, clock=self.clock, source="/dunning"),
             book=book or PolicyBook(),
-            links=StaticLinks(),
+            links=LINKS,
             mailer=NoMail(),
         )
 
@@ -76,7 +80,7 @@ class Dunning:
 
     async def run_due(self) -> int:
         due = await self.bus.handle(LookAtDueCases())
-        return await self.bus.handle(RunDueCases(due.now, {}))
+        return await self.bus.handle(RunDueCases(due.now))
 
     def published(self, kind: type[EventData]) -> list[EventData]:
         return self.store.published(kind)

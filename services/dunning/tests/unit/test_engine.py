@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.decisions import (
     BEACH_OFFER_TEMPLATE,
     HARD_DECLINE_TEMPLATE,

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE, Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.domain.policy import AGGRESSIVE, GENTLE, DunningPolicy, FinalAction

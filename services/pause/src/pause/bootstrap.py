@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pause.adapters import orm
 from pause.adapters.billing_client import BillingClient
+from pause.adapters.billing_wallet import BillingWallet
+from pause.adapters.recovery_client import DunningRecoveryClient
 from pause.adapters.report import PauseReports
 from pause.adapters.unit_of_work import SqlPauseUnitOfWork
 from pause.entrypoints.api.auth import principal_dependency
@@ -39,6 +41,7 @@ def bootstrap(
     key = settings.stripe_publishable_key
     card_entry = StripeCardEntry(key, settings.stripe_js_url) if key else None
     cards = BillingCards(BillingClient(settings.billing_url))
+    recovery = DunningRecoveryClient(settings.dunning_url, settings.admin_api_key)
     service = Service(
         name="pause",
         settings=settings,
@@ -50,7 +53,9 @@ def bootstrap(
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(bus, who, idempotency),
             report_router(PauseReports(infra.engine), infra.keys, infra.clock),
-            portal_router(bus, verifier, infra.clock, cards, card_entry),
+            portal_router(
+                bus, verifier, infra.clock, cards, recovery, card_entry, BillingWallet(settings.billing_url)
+            ),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

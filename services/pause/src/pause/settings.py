@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices, Field, field_validator
 
 from shared.db import normalise_url
-from shared.settings import ServiceSettings, load_settings
+from shared.settings import ServiceSettings, http_url, load_settings
 
 if TYPE_CHECKING:
     from pause.domain.policy import PausePolicies
@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 class PauseSettings(ServiceSettings):
     database_url: str = Field("sqlite:///./var/pause.db", validation_alias=AliasChoices("PAUSE_DATABASE_URL"))
     port: int = Field(8003, ge=1, le=65535, validation_alias=AliasChoices("PAUSE_PORT"))
+
+    dunning_url: str = Field(
+        "http://127.0.0.1:8002",
+        validation_alias=AliasChoices("DUNNING_URL"),
+        description="where the portal opens recovery links (dunning's recovery sessions)",
+    )
 
     pause_policy: str | None = Field(
         None,
@@ -33,6 +39,11 @@ class PauseSettings(ServiceSettings):
         validation_alias=AliasChoices("STRIPE_JS_URL"),
         description="Where the browser loads Stripe.js from; only used with STRIPE_PUBLISHABLE_KEY.",
     )
+
+    @field_validator("dunning_url")
+    @classmethod
+    def _dunning_url(cls, value: str) -> str:
+        return http_url(value) or value
 
     @field_validator("stripe_publishable_key")
     @classmethod

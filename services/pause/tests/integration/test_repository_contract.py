@@ -256,6 +256,22 @@ class PauseRepositoriesContract(ABC):
             assert view is not None
             assert (view.open_dunning_case, view.dunning_offer_open) == flags, step
 
+    async def test_the_open_case_of_a_customer_is_found_and_a_closed_one_is_not(self) -> None:
+        await self.subscription(1)  # a subscription of customer cus_0
+
+        async def opened(work: PauseUnitOfWork) -> None:
+            await work.subscriptions.dunning_case("sub_1", "dc_1")
+
+        async def closed(work: PauseUnitOfWork) -> None:
+            await work.subscriptions.dunning_case("sub_1", "dc_1", closed=True)
+
+        assert await self.read(lambda work: work.subscriptions.open_case_of("cus_0")) is None
+        await self.committed(opened)
+        assert await self.read(lambda work: work.subscriptions.open_case_of("cus_0")) == "dc_1"
+        assert await self.read(lambda work: work.subscriptions.open_case_of("cus_9")) is None
+        await self.committed(closed)
+        assert await self.read(lambda work: work.subscriptions.open_case_of("cus_0")) is None
+
     # cards, fees, customers
 
     async def test_the_newest_card_wins_by_sequence_or_else_by_time(self) -> None:

@@ -7,6 +7,7 @@ consumers use, then each test asks the bus as a route or a scheduler tick would.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from pause.service_layer.messages import (
     ResumeEarly,
     RunDuePauseMoments,
 )
+from shared.bus import Command
 from shared.clock import TestClock
 from shared.contracts import new_event
 from shared.contracts.base import EventData
@@ -36,7 +38,7 @@ from shared.contracts.commands import CancelSubscription
 from shared.contracts.dunning import CaseOutcome, DeclineClass, DunningCaseClosed, DunningCaseOpened
 from shared.contracts.notifications import NotificationRequested
 from shared.contracts.pause import PauseEnded, PauseScheduled, PauseStarted
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotAllowed, NotFound
 from shared.money import Money
 from shared.testing.memory import MemoryStore
 
@@ -215,3 +217,40 @@ async def test_the_portal_summary_shows_only_the_sessions_customer(bus: Bus) -> 
     assert summary.live_pauses == {"sub_1": pause}
     assert summary.name == "C1"
     assert summary.extension_room["sub_1"] > 0
+
+
+RECOVERY = Principal("cus_1", recovery_case="dc_1")
+
+
+def beach_offer() -> EventData:
+    from shared.contracts.dunning import DunningReminderSent
+
+    return DunningReminderSent(
+        case_id="dc_1", subscription_id="sub_1", customer_id="cus_1", invoice_id="in_1",
+        reminder_number=4, template_id="dunning.beach_offer", sent_at=NOW, amount_due=PRICE,
+    )  # fmt: skip
+
+
+async def test_a_recovery_link_session_cannot_cancel_pause_resume_or_extend(bus: Bus) -> None:
+    pause = await bus.handle(PauseSubscription("sub_1", 1, ME))
+    refused: list[Command[Any]] = [
+        PauseSubscription("sub_1", 1, RECOVERY),
+        RecordCancelIntent("sub_1", "too expensive", RECOVERY),
+        ResumeEarly(pause.id, RECOVERY),
+        ExtendPause(pause.id, 1, RECOVERY),
+    ]
+    for command in refused:
+        with pytest.raises(NotAllowed) as refusal:
+            await bus.handle(command)
+        assert "recovery link" in str(refusal.value)
+    intent, _ = await bus.handle(RecordCancelIntent("sub_1", "too expensive", ME))
+    with pytest.raises(NotAllowed):
+        await bus.handle(ConfirmCancel(intent.id, RECOVERY))
+
+
+async def test_a_recovery_link_session_may_take_the_beach_offer(bus: Bus) -> None:
+    await feed(bus, case_opened(), beach_offer())
+
+    pause = await bus.handle(PauseSubscription("sub_1", 1, RECOVERY))
+
+    assert (pause.source, pause.status) == ("dunning_offer", PauseStatus.ACTIVE)

@@ -47,6 +47,11 @@ class PaymentMethodUpdated(_BillingEvent):
         None,
         description="The gateway's id of the card (never its number): a new card or the one that failed.",
     )
+    is_default: bool = Field(
+        True,
+        description="False: a backup card kept beside the default, which did not change; dunning "
+        "may retry an expired or hard-declined case on it first.",
+    )
 
 
 class PaymentMethodExpiring(_BillingEvent):
@@ -167,6 +172,11 @@ class PaymentFailed(_PaymentEvent):
     decline_message: str | None = None
     gateway_payment_method: str | None = Field(
         None, description="The gateway's id of the card that was declined (never its number)."
+    )
+    backup_payment_method: str | None = Field(
+        None,
+        description="Billing's id of another card the customer keeps beside the declined default, "
+        "if any: dunning's first retry after an expired or hard-declined card goes to it.",
     )
 
 

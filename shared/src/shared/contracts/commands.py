@@ -14,7 +14,8 @@ class _BillingCommand(EventData):
 
 
 class RetryPayment(_BillingCommand):
-    """Try the open invoice again with the customer's current default payment method.
+    """Try the open invoice again, with the customer's current default payment method
+    unless `payment_method_id` names another of their cards.
 
     Billing derives the charge's idempotency key from the command's event id, so a
     redelivered command never charges twice.
@@ -27,6 +28,11 @@ class RetryPayment(_BillingCommand):
     case_id: str | None = None
     reason: str = Field(description="Why now: `card_updated`, `payday`, `spaced`, …")
     requested_at: AwareDatetime
+    payment_method_id: str | None = Field(
+        None,
+        description="Billing's id of the customer's card to charge instead of the default "
+        "(a backup card); unknown or someone else's, the default is charged.",
+    )
 
 
 class CancelSubscription(_BillingCommand):

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotAllowed, NotFound
 
 
 class ApiError(Exception):
@@ -24,9 +24,11 @@ class ApiError(Exception):
 
 
 def api_error_of(error: DomainError) -> ApiError:
-    """The one mapping of a domain refusal to HTTP: 404, 409, or 422 for invalid input."""
+    """The one mapping of a domain refusal to HTTP: 403, 404, 409, or 422 for invalid input."""
     if isinstance(error, NotFound):
         return ApiError(404, "not_found", str(error), error.field)
+    if isinstance(error, NotAllowed):
+        return ApiError(403, "not_allowed", str(error), error.field)
     if isinstance(error, Conflict):
         return ApiError(409, error.reason, str(error), error.field)
     return ApiError(422, "invalid_request", f"{error.field}: {error}", error.field)

@@ -13,7 +13,7 @@ from fastapi import HTTPException, Request
 from shared.clock import Clock
 from shared.http.auth import ApiKeys, bearer_token
 from shared.http.security import AdminKeyDoc, PortalTokenDoc
-from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
+from shared.portal_tokens import InvalidPortalToken, PortalClaims, PortalTokenVerifier
 
 COOKIE = "portal_session"
 
@@ -22,6 +22,14 @@ def caller_customer(
     request: Request, keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
 ) -> str | None:
     """The customer a portal token stands for, or None for the admin key; else 401/403."""
+    claims = caller_claims(request, keys, verifier, clock)
+    return None if claims is None else claims.customer_id
+
+
+def caller_claims(
+    request: Request, keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
+) -> PortalClaims | None:
+    """The customer and scope of a portal token, or None for the admin key; else 401/403."""
     token = bearer_token(request) or request.cookies.get(COOKIE)
     if token is None:
         raise HTTPException(401, "a portal session token or the admin key is required")
@@ -33,7 +41,7 @@ def caller_customer(
     if verifier is None:
         raise HTTPException(401, "portal sessions are not configured here (PORTAL_PUBLIC_KEY)")
     try:
-        return verifier.customer_of(token, clock.now())
+        return verifier.claims_of(token, clock.now())
     except InvalidPortalToken as exc:
         message = "the portal session has expired" if exc.expired else "invalid portal session token"
         raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"}) from None
@@ -51,5 +59,21 @@ def admin_or_portal(
         _portal: PortalTokenDoc,
     ) -> str | None:
         return caller_customer(request, keys, verifier, clock)
+
+    return dependency
+
+
+def admin_or_portal_claims(
+    keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
+) -> Callable[..., PortalClaims | None]:
+    """`caller_claims` as a documented dependency, for routes that also weigh a session's
+    scope (a recovery link's session may do less than a signed-in one)."""
+
+    def dependency(
+        request: Request,
+        _admin: AdminKeyDoc,
+        _portal: PortalTokenDoc,
+    ) -> PortalClaims | None:
+        return caller_claims(request, keys, verifier, clock)
 
     return dependency

@@ -18,7 +18,13 @@ SECRET_SETTING = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD)$")
 TOKEN = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")  # a JWT, whoever signed it
 BEARER = re.compile(r"Bearer\s+[\w.~+/-]{8,}", re.IGNORECASE)
 TOKEN_IN_URL = re.compile(r"[?&](token|session|key)=[\w.~%-]{8,}", re.IGNORECASE)
-PATTERNS = {"token": TOKEN, "bearer credential": BEARER, "credential in a URL": TOKEN_IN_URL}
+RECOVERY_TOKEN = re.compile(r"\brt_[\w-]{20,}")  # a dunning message's recovery link token
+PATTERNS = {
+    "token": TOKEN,
+    "bearer credential": BEARER,
+    "credential in a URL": TOKEN_IN_URL,
+    "recovery token": RECOVERY_TOKEN,
+}
 DIGITS = re.compile(r"(?<![\w.-])[2-6](?:[ -]?\d){12,18}(?![\w.-])")  # the networks' first digits
 
 

@@ -13,13 +13,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from dunning.domain.policy import BUILT_IN_POLICIES, DunningPolicy
+from dunning.domain.policy import BUILT_IN_POLICIES, DunningPolicy, within_card_budget
 from simulator.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from simulator.model.subscriber_life import live
 from simulator.model.tally import Tally
 from simulator.population import RUN_START, draw_customer
 
-POLICIES_BY_VARIANT: dict[str, DunningPolicy] = {p.variant: p for p in BUILT_IN_POLICIES.values()}
+POLICIES_BY_VARIANT: dict[str, DunningPolicy] = {
+    p.variant: within_card_budget(p) for p in BUILT_IN_POLICIES.values()
+}
+"""As the stack runs them: within the card networks' default retry budget."""
 CHUNK = 2_000
 
 

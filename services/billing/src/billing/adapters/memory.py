@@ -22,6 +22,7 @@ from billing.adapters.memory_repositories import (
     MemorySubscriptions,
     _MemoryRepository,
 )
+from billing.adapters.memory_wallet import MemoryCardWallet
 from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import Clock
@@ -78,12 +79,33 @@ class MemoryPaymentAttempts(_MemoryRepository):
     async def count_for_invoice(self, invoice_id: str) -> int:
         return sum(1 for a in self.table.values() if a.invoice_id == invoice_id)
 
-    async def count_pending(self) -> int:
-        return len(self._pending())
+    async def count_pending(self, due_by: datetime | None = None) -> int:
+        return len(self._released(due_by))
 
-    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
+    def _released(self, due_by: datetime | None) -> list[PaymentAttempt]:
+        pending = self._pending()
+        return [a for a in pending if due_by is None or a.not_before is None or a.not_before <= due_by]
+
+    async def next_held_until(self) -> datetime | None:
+        return min((a.not_before for a in self._pending() if a.not_before is not None), default=None)
+
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        sent: dict[tuple[str, str], list[datetime]] = {}
+        for a in self.table.values():
+            answered = a.status in (AttemptStatus.SUCCEEDED, AttemptStatus.FAILED)
+            key = (a.customer_id, a.gateway_payment_method or "")
+            if answered and key in cards and a.settled_at and a.settled_at > since:
+                sent.setdefault(key, []).append(a.settled_at)
+        return sent
+
+    async def claim_pending(
+        self, lease: Lease, now: datetime, limit: int, *, due_by: datetime | None = None
+    ) -> list[str]:
         """Take `lease` on the oldest pending attempts nobody holds or whose lease ran out."""
-        free = [a for a in self._pending() if a.lease_expires_at is None or a.lease_expires_at < now]
+        pending = self._released(due_by)
+        free = [a for a in pending if a.lease_expires_at is None or a.lease_expires_at < now]
         for attempt in free[:limit]:
             attempt.lease_owner, attempt.lease_expires_at = lease.owner, lease.expires_at
             self.table.put(attempt.id, attempt)
@@ -100,7 +122,7 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork, BillingUnitOfWork):
     def _open_repositories(self) -> None:
         self.customers = MemoryCustomers(self)
         self.plans = MemoryPlans(self)
-        self.payment_methods = MemoryPaymentMethods(self)
+        self.payment_methods = MemoryCardWallet(self)
         self.subscriptions = MemorySubscriptions(self)
         self.invoices = MemoryInvoices(self)
         self.attempts = MemoryPaymentAttempts(self)

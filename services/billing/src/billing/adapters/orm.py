@@ -134,10 +134,13 @@ payment_attempts = Table(
     Column("settled_at", UtcDateTime, nullable=True),
     Column("lease_owner", String(80), nullable=True),
     Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("not_before", UtcDateTime, nullable=True),
+    Column("held_reason", String(200), nullable=True),
     UniqueConstraint("idempotency_key", name="uq_payment_attempts_idempotency_key"),
     # The collector and the test clock look for pending attempts all the time; without
     # this every look read every attempt ever made.
     Index("ix_payment_attempts_status", "status", "created_at"),
+    Index("ix_payment_attempts_card_sent", "gateway_payment_method", "settled_at"),
 )
 
 idempotent_requests = idempotency_table(metadata)

@@ -66,6 +66,9 @@ class PaymentAttempt:
     settled_at: datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    not_before: datetime | None = None
+    """Set while the card's retry budget holds the charge back (`retry_budget`)."""
+    held_reason: str | None = None
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -119,7 +122,13 @@ class PaymentAttempt:
         self.events.append(PaymentSucceeded(**self._fact(at)))
 
     def fail(
-        self, *, decline_code: str, message: str | None, gateway_reference: str | None, at: datetime
+        self,
+        *,
+        decline_code: str,
+        message: str | None,
+        gateway_reference: str | None,
+        at: datetime,
+        backup_card: str | None = None,
     ) -> None:
         self._require_pending()
         self.status, self.settled_at = AttemptStatus.FAILED, at
@@ -131,8 +140,16 @@ class PaymentAttempt:
                 decline_code=decline_code,
                 decline_message=message,
                 gateway_payment_method=self.gateway_payment_method,
+                backup_payment_method=backup_card,
             )
         )
+
+    def wait_for_budget(self, until: datetime, reason: str) -> None:
+        """Not sent: the card has no room in its retry budget until `until`. The lease is
+        given back, so whichever process claims it then sends it, with the same key."""
+        self._require_pending()
+        self.not_before, self.held_reason = until, reason
+        self.lease_owner = self.lease_expires_at = None
 
     def cancel(self, at: datetime) -> None:
         """Not charged after all: the invoice was paid or closed while this waited."""

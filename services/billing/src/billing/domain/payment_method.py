@@ -50,7 +50,32 @@ class PaymentMethod:
         source: Source,
         now: datetime,
     ) -> PaymentMethod:
-        method = cls(
+        method = cls.add_backup(
+            customer_id=customer_id,
+            gateway_payment_method=gateway_payment_method,
+            brand=brand,
+            last4=last4,
+            exp_month=exp_month,
+            exp_year=exp_year,
+            now=now,
+        )
+        method.become_default(source)
+        return method
+
+    @classmethod
+    def add_backup(
+        cls,
+        *,
+        customer_id: str,
+        gateway_payment_method: str,
+        brand: str,
+        last4: str,
+        exp_month: int,
+        exp_year: int,
+        now: datetime,
+    ) -> PaymentMethod:
+        """A card kept beside the default: charged only when dunning asks for it."""
+        return cls(
             id=new_payment_method_id(),
             customer_id=customer_id,
             gateway_payment_method=gateway_payment_method,
@@ -58,22 +83,33 @@ class PaymentMethod:
             last4=last4,
             exp_month=exp_month,
             exp_year=exp_year,
-            is_default=True,
+            is_default=False,
             created_at=now,
         )
-        method.events.append(
+
+    def become_default(self, source: Source) -> None:
+        """Announced like a new card: dunning retries an open case on it at once."""
+        self.is_default = True
+        self._announce(source)
+
+    def announce_backup(self, source: Source) -> None:
+        """A backup is news too: a case whose default is dead may be retried on it."""
+        self._announce(source)
+
+    def _announce(self, source: Source) -> None:
+        self.events.append(
             PaymentMethodUpdated(
-                customer_id=customer_id,
-                payment_method_id=method.id,
-                brand=brand,
-                last4=last4,
-                exp_month=exp_month,
-                exp_year=exp_year,
+                customer_id=self.customer_id,
+                payment_method_id=self.id,
+                brand=self.brand,
+                last4=self.last4,
+                exp_month=self.exp_month,
+                exp_year=self.exp_year,
                 source=source,
-                gateway_payment_method=gateway_payment_method,
+                gateway_payment_method=self.gateway_payment_method,
+                is_default=self.is_default,
             )
         )
-        return method
 
     @property
     def expires_on(self) -> date:

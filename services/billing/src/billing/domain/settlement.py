@@ -37,7 +37,9 @@ def settle_charge(
     subscription: Subscription,
     answer: GatewayAnswer,
     now: datetime,
+    backup_card: str | None = None,
 ) -> None:
+    """`backup_card`: billing's id of the customer's card beside the default, if any."""
     attempt.gateway_payment_method = answer.card
     if answer.succeeded:
         attempt.succeed(gateway_reference=answer.reference, at=now)
@@ -46,7 +48,11 @@ def settle_charge(
         return
     decline = answer.decline_code or GENERIC_DECLINE
     attempt.fail(
-        decline_code=decline, message=answer.decline_message, gateway_reference=answer.reference, at=now
+        decline_code=decline,
+        message=answer.decline_message,
+        gateway_reference=answer.reference,
+        at=now,
+        backup_card=backup_card if backup_card and answer.card else None,
     )
     if invoice.status is not InvoiceStatus.OPEN:
         return  # paid another way, or written off meanwhile: nothing more follows

@@ -53,11 +53,13 @@ async def run_due_work(command: RunDueWork, uow: UnitOfWorkFactory) -> RunReport
 
 
 async def count_due_work(query: CountDueWork, work: BillingUnitOfWork) -> int:
-    return await work.subscriptions.count_due(work.clock.now()) + await work.attempts.count_pending()
+    now = work.clock.now()
+    return await work.subscriptions.count_due(now) + await work.attempts.count_pending(due_by=now)
 
 
 async def next_due_at(query: NextDueAt, work: BillingUnitOfWork) -> datetime | None:
-    return await work.subscriptions.next_due_at()
+    moments = [await work.subscriptions.next_due_at(), await work.attempts.next_held_until()]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 async def run_batch(uow: UnitOfWorkFactory, batch_size: int = 100) -> RunReport:

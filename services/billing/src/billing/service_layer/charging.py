@@ -34,6 +34,7 @@ async def queue_attempt(
     *,
     reason: str,
     idempotency_key: str | None = None,
+    card: str | None = None,
 ) -> PaymentAttempt | None:
     """Queue a charge of an open invoice, inside the caller's transaction.
 
@@ -50,6 +51,7 @@ async def queue_attempt(
     attempt = _begin(
         invoice, reason, await uow.attempts.count_for_invoice(invoice.id) + 1, uow, idempotency_key, None
     )
+    attempt.gateway_payment_method = card  # None: the default card when it is sent
     await uow.attempts.add(attempt)
     return attempt
 

@@ -17,8 +17,10 @@ from typing import TypeVar
 from billing.adapters.gateways.port import ChargeRequest, ChargeResult, GatewayUnavailable, PaymentGateway
 from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
+from billing.domain.payment_method import PaymentMethod
 from billing.domain.settlement import GatewayAnswer, settle_charge
 from billing.metrics import count_payments
+from billing.service_layer.budget import within_budget
 from billing.service_layer.charging import NO_PAYMENT_METHOD, charge_request
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
@@ -57,7 +59,7 @@ async def _prepare(
         for attempt in attempts:
             invoice = invoices.get(attempt.invoice_id)
             customer = customers.get(attempt.customer_id)
-            method = methods.get(attempt.customer_id)
+            method = await _card_for(work, attempt) or methods.get(attempt.customer_id)
             if invoice is None or invoice.status is not InvoiceStatus.OPEN:
                 attempt.cancel(work.clock.now())
                 await work.attempts.save(attempt)
@@ -76,12 +78,26 @@ async def _prepare(
     return requests, settled_here
 
 
+def _other(backup: PaymentMethod | None, answer: GatewayAnswer) -> str | None:
+    """The backup's id, unless it is the very card that was just declined."""
+    return backup.id if backup is not None and backup.gateway_payment_method != answer.card else None
+
+
+async def _card_for(work: BillingUnitOfWork, attempt: PaymentAttempt) -> PaymentMethod | None:
+    """The card a retry named (a backup), if the customer still has it."""
+    if attempt.gateway_payment_method is None:
+        return None
+    cards = await work.payment_methods.of_customer(attempt.customer_id)
+    return next((c for c in cards if c.gateway_payment_method == attempt.gateway_payment_method), None)
+
+
 async def _settle(work: BillingUnitOfWork, attempt: PaymentAttempt, answer: GatewayAnswer) -> None:
     invoice = await work.invoices.get(attempt.invoice_id, lock=True)
     subscription = await work.subscriptions.get(attempt.subscription_id)
     assert invoice is not None
     assert subscription is not None
-    settle_charge(attempt, invoice, subscription, answer, work.clock.now())
+    backup = (await work.payment_methods.backups_for([attempt.customer_id])).get(attempt.customer_id)
+    settle_charge(attempt, invoice, subscription, answer, work.clock.now(), _other(backup, answer))
     await work.attempts.save(attempt)
     await work.invoices.save(invoice)
     await work.subscriptions.save(subscription)
@@ -96,9 +112,12 @@ async def _settle_many(uow: UnitOfWorkFactory, charged: dict[str, GatewayAnswer]
         ]
         invoices = await work.invoices.get_many({a.invoice_id for a in attempts}, lock=True)
         subscriptions = await work.subscriptions.get_many({a.subscription_id for a in attempts})
+        declined = {a.customer_id for a in attempts if not charged[a.id].succeeded}
+        backups = await work.payment_methods.backups_for(declined) if declined else {}
         for attempt in attempts:
             invoice, subscription = invoices[attempt.invoice_id], subscriptions[attempt.subscription_id]
-            settle_charge(attempt, invoice, subscription, charged[attempt.id], now)
+            answer, backup = charged[attempt.id], backups.get(attempt.customer_id)
+            settle_charge(attempt, invoice, subscription, answer, now, _other(backup, answer))
         await work.attempts.save_many(attempts)
         await work.invoices.save_many(list(invoices.values()))
         await work.subscriptions.save_many(list(subscriptions.values()))
@@ -162,6 +181,7 @@ async def collect(
         requests, done = dict(prepared), 0
     else:
         requests, done = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
+    requests = await _again_on_conflict(partial(within_budget, requests, uow, leases.budget))
     deadline = leases.clock.now() + leases.length - leases.margin
     charged: dict[str, GatewayAnswer] = {}
 
@@ -206,7 +226,8 @@ async def collect_pending(
     while True:
         lease = leases.new()
         async with uow() as work:
-            ids = await work.attempts.claim_pending(lease, leases.clock.now(), CLAIM_BATCH)
+            now, due_by = leases.clock.now(), work.clock.now()
+            ids = await work.attempts.claim_pending(lease, now, CLAIM_BATCH, due_by=due_by)
             await work.commit()
         if not ids:
             return collected

@@ -19,7 +19,8 @@ from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, Pau
 
 
 async def retry_payment(event: CloudEvent[RetryPayment], work: BillingUnitOfWork) -> None:
-    """Queue a new attempt on the open invoice with the current default card.
+    """Queue a new attempt on the open invoice with the current default card, or the
+    customer's backup card when dunning names it.
 
     The idempotency key comes from the command's id: the same command, however often
     delivered, is at most one charge.
@@ -28,7 +29,13 @@ async def retry_payment(event: CloudEvent[RetryPayment], work: BillingUnitOfWork
     invoice = await work.invoices.get(command.invoice_id, lock=True)
     if invoice is None:
         raise LookupError(f"payment.retry for unknown invoice {command.invoice_id}")
-    await queue_attempt(work, invoice, reason=f"retry:{command.reason}", idempotency_key=f"cmd-{event.id}")
+    card = None
+    if command.payment_method_id:  # a backup card: only ever one of this customer's own
+        cards = await work.payment_methods.of_customer(invoice.customer_id)
+        card = next((c.gateway_payment_method for c in cards if c.id == command.payment_method_id), None)
+    await queue_attempt(
+        work, invoice, reason=f"retry:{command.reason}", idempotency_key=f"cmd-{event.id}", card=card
+    )
 
 
 async def cancel(event: CloudEvent[CancelSubscription], work: BillingUnitOfWork) -> None:

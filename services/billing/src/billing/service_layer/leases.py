@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from billing.domain.payment import Lease, PaymentAttempt
+from billing.domain.retry_budget import RetryBudget
 from shared.clock import Clock, SystemClock
 
 DEFAULT_LENGTH = timedelta(seconds=60)
@@ -31,6 +32,8 @@ class ChargeLeases:
     owner: str = field(default_factory=owner_name)
     length: timedelta = DEFAULT_LENGTH
     clock: Clock = field(default_factory=SystemClock)
+    budget: RetryBudget = field(default_factory=RetryBudget)
+    """The card networks' limits every charge is sent within (`retry_budget`)."""
 
     def new(self) -> Lease:
         return Lease(self.owner, self.clock.now() + self.length)

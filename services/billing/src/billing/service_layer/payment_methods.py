@@ -24,6 +24,8 @@ class AddCard(Command[PaymentMethod]):
     customer_id: str
     gateway_payment_method: str
     source: Literal["customer", "admin"] = "customer"
+    as_default: bool = True
+    """False: a backup beside the default (a customer's first card is the default anyway)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class CardHandlers:
         """
         gateway_customer = await self._gateway_customer(command.customer_id, uow)
         card = await self.gateway.attach_payment_method(gateway_customer, command.gateway_payment_method)
+        if not command.as_default:
+            return await store_backup_card(command.customer_id, card, uow, source=command.source)
         return await store_default_card(command.customer_id, card, uow, source=command.source)
 
     async def start_setup(self, command: StartCardSetup, uow: UnitOfWorkFactory) -> str:
@@ -90,6 +94,28 @@ async def store_default_card(
 ) -> PaymentMethod:
     async with uow() as work:
         method = await _store(work, customer_id, card, source)
+        await work.commit()
+    return method
+
+
+async def store_backup_card(
+    customer_id: str, card: CardDetails, uow: UnitOfWorkFactory, *, source: CardSource
+) -> PaymentMethod:
+    async with uow() as work:
+        if await work.payment_methods.default_for(customer_id) is None:
+            method = await _store(work, customer_id, card, source)
+        else:
+            method = PaymentMethod.add_backup(
+                customer_id=customer_id,
+                gateway_payment_method=card.gateway_payment_method,
+                brand=card.brand,
+                last4=card.last4,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+                now=work.clock.now(),
+            )
+            method.announce_backup(source)
+            await work.payment_methods.add_backup(method)
         await work.commit()
     return method
 

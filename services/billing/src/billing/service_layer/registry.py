@@ -16,6 +16,14 @@ from billing.service_layer.billing_run import (
     next_due_at,
     run_due_work,
 )
+from billing.service_layer.card_wallet import (
+    ListCards,
+    MakeDefaultCard,
+    RemoveCard,
+    list_cards,
+    make_default_card,
+    remove_card,
+)
 from billing.service_layer.collection import IN_FLIGHT, Collector, CollectPending
 from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
 from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice, list_invoices, show_invoice
@@ -59,6 +67,9 @@ def billing_bus(
     bus.process(AddCard, cards.add)
     bus.process(StartCardSetup, cards.start_setup)
     bus.command(ApplyCardUpdate, apply_card_update)
+    bus.command(ListCards, list_cards)
+    bus.command(MakeDefaultCard, make_default_card)
+    bus.command(RemoveCard, remove_card)
     bus.process(RunDueWork, run_due_work)
     bus.process(CollectPending, Collector(gateway, leases, concurrency).collect_pending)
     bus.command(CountDueWork, count_due_work)

@@ -48,6 +48,26 @@ class PaymentMethods(Protocol):
 
     async def needing_expiry_notice(self, now: datetime, limit: int) -> list[PaymentMethod]: ...
 
+    async def add_backup(self, method: PaymentMethod) -> None:
+        """A card beside the default, which stays the default."""
+
+    async def of_customer(self, customer_id: str) -> list[PaymentMethod]:
+        """The customer's cards, the default first, then newest first."""
+        ...
+
+    async def make_default(self, method: PaymentMethod) -> None:
+        """This card becomes the default; the customer's other cards stop being it."""
+
+    async def remove(self, method: PaymentMethod) -> None: ...
+
+    async def backups_for(self, customer_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        """Each customer's newest card that is not the default; customers with none are left out."""
+        ...
+
+    async def has_live_subscription(self, customer_id: str) -> bool:
+        """Whether a subscription still charges this customer (anything not canceled)."""
+        ...
+
 
 class Subscriptions(Protocol):
     async def add(self, subscription: Subscription) -> None: ...
@@ -106,7 +126,25 @@ class PaymentAttempts(Protocol):
 
     async def count_for_invoice(self, invoice_id: str) -> int: ...
 
-    async def count_pending(self) -> int: ...
+    async def count_pending(self, due_by: datetime | None = None) -> int:
+        """Pending attempts; with `due_by`, only those the retry budget lets go by then."""
+        ...
 
-    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
-        """Take `lease` on up to `limit` pending attempts nobody holds (or whose lease ran out)."""
+    async def next_held_until(self) -> datetime | None:
+        """The earliest moment a charge held back by its card's retry budget may go."""
+        ...
+
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        """When charges were sent (and answered) since `since` on each card, named as
+        (customer id, gateway payment method): a test card id is shared by every
+        customer of the simulated gateway, a real card belongs to one customer."""
+        ...
+
+    async def claim_pending(
+        self, lease: Lease, now: datetime, limit: int, *, due_by: datetime | None = None
+    ) -> list[str]:
+        """Take `lease` on up to `limit` pending attempts nobody holds (or whose lease ran out);
+        with `due_by` (the service's clock; `now` is the wall clock of leases), not those
+        the retry budget holds back beyond it."""

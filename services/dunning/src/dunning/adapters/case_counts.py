@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dunning.adapters.orm import dunning_cases
-from dunning.domain.case import CaseStatus
+from dunning.domain.case_facts import CaseStatus
 from dunning.metrics import set_case_states
 from shared.db.engine import reading
 

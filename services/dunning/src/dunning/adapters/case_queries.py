@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -48,11 +48,13 @@ class CaseSummary(BaseModel):
     """Still subscribed 30 days after a recovered or paused close; null until checked."""
     retention_check_at: datetime | None = None
     """When that check is due; null once done, or for a case that has none."""
+    payment_date: date | None = None
+    """The day the customer chose to be charged, if they did."""
 
 
 class TimelineEntry(BaseModel):
     at: datetime
-    kind: Literal["opened", "retry", "reminder", "beach_offer", "card_updated", "closed"]
+    kind: Literal["opened", "retry", "reminder", "beach_offer", "card_updated", "payment_date", "closed"]
     detail: str | None = None
 
 
@@ -87,16 +89,29 @@ class PeriodOverview:
 
 
 def _summary(row: Any) -> dict[str, Any]:
-    values = {k: getattr(row, k) for k in CaseSummary.model_fields if k != "amount_due"}
-    return values | {"amount_due": Money.of(row.amount_due, row.currency)}
+    computed = ("amount_due", "payment_date")
+    values = {k: getattr(row, k) for k in CaseSummary.model_fields if k not in computed}
+    chosen = json.loads(row.state).get("payment_date")
+    day = date.fromisoformat(chosen["day"]) if chosen else None
+    return values | {"amount_due": Money.of(row.amount_due, row.currency), "payment_date": day}
 
 
-def case_timeline(row: Any) -> list[TimelineEntry]:
+def _retry_detail(reason: str, number: int, budget: int | None) -> str:
+    """The retry's reason, and what is left of the card's 30-day budget after it (the
+    failed charge that opened the case counts too)."""
+    if budget is None:
+        return reason
+    return f"{reason}; {max(0, budget - 1 - number)} of {budget} charges left in the card's 30-day budget"
+
+
+def case_timeline(row: Any, budget: int | None = None) -> list[TimelineEntry]:
     state = json.loads(row.state)
     entries = [TimelineEntry(at=row.opened_at, kind="opened", detail=row.decline_code)]
     entries += [
-        TimelineEntry(at=datetime.fromisoformat(r["at"]), kind="retry", detail=r["reason"])
-        for r in state["retries"]
+        TimelineEntry(
+            at=datetime.fromisoformat(r["at"]), kind="retry", detail=_retry_detail(r["reason"], n, budget)
+        )
+        for n, r in enumerate(state["retries"], 1)
     ]
     entries += [TimelineEntry(at=datetime.fromisoformat(m), kind="reminder") for m in state["reminders_sent"]]
     if state["beach_offer_sent_at"]:  # kept apart from reminders_sent by DunningCase.record_beach_offer
@@ -107,6 +122,9 @@ def case_timeline(row: Any) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(at=datetime.fromisoformat(state["card_updated_at"]), kind="card_updated")
         )
+    if chosen := state.get("payment_date"):
+        at, detail = datetime.fromisoformat(chosen["chosen_at"]), f"customer chose {chosen['day']}"
+        entries.append(TimelineEntry(at=at, kind="payment_date", detail=detail))
     if row.closed_at:
         entries.append(TimelineEntry(at=row.closed_at, kind="closed", detail=row.outcome))
     return sorted(entries, key=lambda e: (e.at, e.kind != "opened"))
@@ -120,8 +138,8 @@ def _opened_in(period: ReportPeriod) -> Select[Any]:
 class FinanceQueries:
     """Reads only: finance's questions never take a writer's turn (see `reading`)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, card_budget_30_days: int | None = None) -> None:
+        self.engine, self.card_budget_30_days = engine, card_budget_30_days
 
     async def list_cases(
         self, period: ReportPeriod, where: CaseFilter, *, limit: int, cursor: str | None
@@ -157,7 +175,11 @@ class FinanceQueries:
         async with reading(self.engine) as conn:
             query = select(dunning_cases).where(dunning_cases.c.id == case_id)
             row = (await conn.execute(query)).first()
-        return None if row is None else CaseDetail(**_summary(row), timeline=case_timeline(row))
+        return (
+            None
+            if row is None
+            else CaseDetail(**_summary(row), timeline=case_timeline(row, self.card_budget_30_days))
+        )
 
     async def report(self, period: ReportPeriod, group_by: GroupBy) -> DunningReport:
         async with reading(self.engine) as conn:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dunning.domain.case import DunningCase
+from dunning.domain.recovery_link import RecoveryToken
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.customers.memory import MemoryCustomerDirectory
 from shared.failures import ConcurrentUpdate
@@ -140,9 +141,25 @@ class MemorySubscriptionStates:
         return stored[0]
 
 
+class MemoryRecoveryTokens:
+    def __init__(self, work: InMemoryUnitOfWork) -> None:
+        self.work = work
+
+    async def add(self, token: RecoveryToken) -> None:
+        table: MemoryTable[str, RecoveryToken] = self.work.table("recovery_tokens")
+        if token.token_hash in table:
+            raise ValueError("a recovery token with this hash exists already")
+        table.put(token.token_hash, token)
+
+    async def get(self, token_hash: str) -> RecoveryToken | None:
+        table: MemoryTable[str, RecoveryToken] = self.work.table("recovery_tokens")
+        return table.get(token_hash)
+
+
 class InMemoryDunningUnitOfWork(InMemoryUnitOfWork, DunningUnitOfWork):
     def _open_repositories(self) -> None:
         self.customers = MemoryCustomerDirectory(self)
         self.cases = MemoryCaseRepository(self)
         self.settled_invoices = MemorySettledInvoices(self)
         self.subscription_states = MemorySubscriptionStates(self)
+        self.recovery_tokens = MemoryRecoveryTokens(self)

@@ -68,3 +68,15 @@ subscription_states = Table(
 )
 """The newest of billing's pause and cancel facts per subscription, with its sequence: a
 failure older than a cancellation or a pause opens no case."""
+
+recovery_tokens = Table(
+    "recovery_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("customer_id", String(40), nullable=False, index=True),
+    Column("case_id", String(40), nullable=False, index=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+"""The links in dunning's messages, by the SHA-256 of their token: the token itself is
+only ever in the message."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import dunning_cases
 from dunning.domain.attribution import Recovery
-from dunning.domain.case import CaseStatus, DunningCase, RetryMade, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import CaseStatus, RetryMade, RetryReason
+from dunning.domain.payment_date import ChosenPaymentDate
 from shared.contracts.dunning import CaseOutcome, DeclineClass, RecoveryMethod
 from shared.db.read_ahead import ReadAhead
 from shared.failures import ConcurrentUpdate
@@ -36,6 +38,28 @@ def _at(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _chosen_out(chosen: ChosenPaymentDate | None) -> dict[str, Any] | None:
+    if chosen is None:
+        return None
+    return {
+        "day": chosen.day.isoformat(),
+        "retry_at": chosen.retry_at.isoformat(),
+        "chosen_at": chosen.chosen_at.isoformat(),
+        "choices": chosen.choices,
+    }
+
+
+def _chosen_in(stored: dict[str, Any] | None) -> ChosenPaymentDate | None:
+    if stored is None:
+        return None
+    return ChosenPaymentDate(
+        date.fromisoformat(stored["day"]),
+        datetime.fromisoformat(stored["retry_at"]),
+        datetime.fromisoformat(stored["chosen_at"]),
+        int(stored["choices"]),
+    )
+
+
 def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
     state = {
         "timezone": case.timezone,
@@ -45,6 +69,8 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "card_updated_at": _iso(case.card_updated_at),
         "failed_card": case.failed_card,
         "card_updated_by": case.card_updated_by,
+        "payment_date": _chosen_out(case.payment_date),
+        "backup_card": case.backup_card,
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
     return {
@@ -106,6 +132,8 @@ def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
             else None
         ),
         retained_30d=row.retained_30d,
+        payment_date=_chosen_in(state.get("payment_date")),
+        backup_card=state.get("backup_card"),
         version=row.version,
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import customer_profiles
+from dunning.adapters.recovery_tokens import SqlRecoveryTokens
 from dunning.adapters.repository import SqlCaseRepository
 from dunning.adapters.subscription_facts import SqlSettledInvoices, SqlSubscriptionStates
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
@@ -25,12 +26,14 @@ class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
     cases: SqlCaseRepository
     settled_invoices: SqlSettledInvoices
     subscription_states: SqlSubscriptionStates
+    recovery_tokens: SqlRecoveryTokens
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = CustomerDirectory(customer_profiles, session)
         self.cases = SqlCaseRepository(session, self.track)
         self.settled_invoices = SqlSettledInvoices(session)
         self.subscription_states = SqlSubscriptionStates(session)
+        self.recovery_tokens = SqlRecoveryTokens(session)
 
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """What billing's facts look up: a burst of `payment.failed` then costs four reads

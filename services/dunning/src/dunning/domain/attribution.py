@@ -18,15 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dunning.domain.case_facts import RetryReason
 from shared.contracts.dunning import RecoveryMethod
 
 if TYPE_CHECKING:
     from dunning.domain.case import DunningCase
 
-RETRIES_CREDITED: dict[str, RecoveryMethod] = {}
-"""Retry reasons (`RetryReason` values) that name their own recovery method, such as a
-retry on the customer's chosen payment date (`customer_payment_date`) or on a backup
-card (`backup_card`): each such retry reason adds its line here."""
+RETRIES_CREDITED: dict[str, RecoveryMethod] = {
+    RetryReason.CUSTOMER_DATE: RecoveryMethod.CUSTOMER_PAYMENT_DATE,
+    RetryReason.BACKUP_CARD: RecoveryMethod.BACKUP_CARD,
+}
+"""Retry reasons that name their own recovery method: the retry on the day the customer
+picked, and the silent retry on their backup card."""
 
 CARD_UPDATER_SOURCE = "card_updater"
 """`payment_method.updated`'s `source` when the card network supplied the card."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dunning.domain.attribution import Recovery, attribute
+from dunning.domain.case_facts import CaseStatus, RetryMade, RetryReason
 from dunning.domain.local_time import customer_zone
 from dunning.domain.policy import DunningPolicy
 from dunning.domain.retention import retention_check_at
@@ -32,26 +33,8 @@ from shared.declines import classify
 from shared.errors import InvalidTransition
 from shared.money import Money
 
-
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class RetryReason(StrEnum):
-    """Why a retry happens now; it travels in `payment.retry` and `dunning.retry_scheduled`."""
-
-    CARD_UPDATED = "card_updated"
-    PAYDAY = "payday"
-    THREE_DAYS = "three_days"
-    SPACED = "spaced"
-    DAILY = "daily"
-
-
-@dataclass(frozen=True)
-class RetryMade:
-    at: datetime
-    reason: RetryReason
+if TYPE_CHECKING:
+    from dunning.domain.payment_date import ChosenPaymentDate
 
 
 @dataclass
@@ -81,6 +64,10 @@ class DunningCase:
     recovery: Recovery | None = None
     retained_30d: bool | None = None
     """Still subscribed 30 days after a recovered or paused close; None until checked."""
+    backup_card: str | None = None
+    """Billing's id of the customer's other card, tried first (`dunning.domain.backup_card`)."""
+    payment_date: ChosenPaymentDate | None = None
+    """The day the customer asked to be charged (`dunning.domain.payment_date`)."""
     version: int = 0
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
@@ -174,12 +161,8 @@ class DunningCase:
 
     def _require_open(self, action: str) -> None:
         if not self.is_open:
-            raise InvalidTransition(
-                "dunning case",
-                "closed",
-                action,
-                f"cannot {action} closed dunning case {self.id} ({self.outcome})",
-            )
+            message = f"cannot {action} closed dunning case {self.id} ({self.outcome})"
+            raise InvalidTransition("dunning case", "closed", action, message)
 
     def record_retry(self, at: datetime, reason: RetryReason) -> int:
         """A `payment.retry` was sent; returns its number within the case."""
@@ -262,10 +245,6 @@ class DunningCase:
         """The 30-day check: whether the customer kept the subscription (active or paused)."""
         due = self.retention_check_at
         if due is None or as_utc(at) < due:
-            raise InvalidTransition(
-                "dunning case",
-                str(self.outcome),
-                "check retention",
-                f"no retention check due on case {self.id}",
-            )
+            message = f"no retention check due on case {self.id}"
+            raise InvalidTransition("dunning case", str(self.outcome), "check retention", message)
         self.retained_30d = still_subscribed

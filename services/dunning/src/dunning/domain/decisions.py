@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dunning.domain.case import RetryReason
+from dunning.domain.case_facts import RetryReason
 from shared.contracts.dunning import CaseOutcome
 
 CARD_UPDATE_TEMPLATES: tuple[str, ...] = (

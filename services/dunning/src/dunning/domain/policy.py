@@ -10,7 +10,7 @@ Building a policy from a dict lives in `policy_config`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -158,3 +158,17 @@ BUILT_IN_POLICIES: Mapping[str, DunningPolicy] = {
     policy.version: policy for policy in (GENTLE, AGGRESSIVE, HOLDOUT)
 }
 """By version, so a case opened under a version can always find its policy again."""
+
+
+CARD_BUDGET_30_DAYS = 15
+"""The card networks' limit billing enforces by default (`CARD_RETRY_BUDGET_PER_30_DAYS`)."""
+
+
+def within_card_budget(policy: DunningPolicy, budget_30_days: int = CARD_BUDGET_30_DAYS) -> DunningPolicy:
+    """The policy planning at most `budget_30_days` charges per case: the failed one and its
+    retries. Every variant, the aggressive baseline included, so dunning never asks billing
+    for a charge the budget would hold back."""
+    room = max(0, budget_30_days - 1)
+    if policy.max_retries is not None and policy.max_retries <= room:
+        return policy
+    return replace(policy, max_retries=room)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dunning.domain.case import DunningCase, RetryReason
+from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.local_time import next_payday
+from dunning.domain.payment_date import pending_retry_at
 from dunning.domain.policy import DAY, DunningPolicy, RetryStrategy
 from shared.contracts.dunning import DeclineClass
 
@@ -71,6 +73,11 @@ def retry_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> tuple[
     last = case.last_retry_at
     if case.card_updated_at is not None and (last is None or last < case.card_updated_at):
         return max(case.card_updated_at, now), RetryReason.CARD_UPDATED
+    if case.backup_card is not None and not case.retries:  # the backup, before anything else
+        return max(case.opened_at, now), RetryReason.BACKUP_CARD
+    chosen = pending_retry_at(case)
+    if chosen is not None:  # the customer's day comes before anything the policy planned
+        return max(chosen, now), RetryReason.CUSTOMER_DATE
     planned_made = sum(retry.reason is not RetryReason.CARD_UPDATED for retry in case.retries)
     if policy.max_retries is not None and planned_made >= policy.max_retries:
         return None
@@ -94,8 +101,8 @@ def reminder_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> dat
     the retry it triggers may well succeed. The last reminder must leave a full gap
     before the beach offer (or the window's end), so that one does not crowd it.
     """
-    if case.beach_offer_sent_at is not None:
-        return None
+    if case.beach_offer_sent_at is not None or (case.backup_card is not None and not case.retries):
+        return None  # nor before the backup card was tried
     hard = case.decline_class is DeclineClass.HARD_DECLINE
     cap = policy.hard_decline_max_reminders if hard else policy.max_reminders
     number = len(case.reminders_sent) + 1
@@ -109,6 +116,10 @@ def reminder_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> dat
         floors.append(case.reminders_sent[-1] + policy.min_reminder_gap)
     if case.card_updated_at is not None:
         floors.append(case.card_updated_at + policy.min_reminder_gap)
+    if case.backup_card is not None:  # the backup's result first
+        floors.append(case.retries[0].at + policy.retry_result_wait)
+    if case.payment_date is not None:  # nothing before the customer's day and its result
+        floors.append(case.payment_date.retry_at + policy.retry_result_wait)
     at = _sendable(max(floors), case, policy)
     cutoff = beach_offer_at(case, policy) or window_end(case, policy)
     return at if at + policy.min_reminder_gap <= cutoff else None
@@ -119,6 +130,8 @@ def beach_offer_due(case: DunningCase, now: datetime, policy: DunningPolicy) -> 
     planned = beach_offer_at(case, policy)
     if planned is None or case.beach_offer_sent_at is not None:
         return None
+    if case.payment_date is not None:
+        planned = max(planned, case.payment_date.retry_at + policy.retry_result_wait)
     return _sendable(max(planned, now), case, policy)
 
 

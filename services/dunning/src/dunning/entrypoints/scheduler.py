@@ -1,15 +1,12 @@
 """Dunning's background work: run the policy for every case whose moment has come.
 
-A tick is a look at the due cases, the card-update links their reminders need (asked
-of billing with no transaction open), and the run of those cases: two messages on the
-bus with billing in between.
+A tick is a look at the due cases and the run of those cases: two messages on the bus.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.commands import (
     CheckRetention,
     CountDueCases,
@@ -19,7 +16,6 @@ from dunning.service_layer.commands import (
 )
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
-from shared.concurrency import bounded_map
 from shared.periodic import PeriodicWork
 
 
@@ -27,13 +23,12 @@ class DunningScheduler(PeriodicWork):
     def __init__(
         self,
         bus: MessageBus[DunningUnitOfWork],
-        links: CardUpdateLinks,
         *,
         interval: float = 30.0,
         batch: int = 200,
     ) -> None:
         super().__init__("dunning cases", self._all_due, interval=interval)
-        self.bus, self.links, self.batch = bus, links, batch
+        self.bus, self.batch = bus, batch
 
     async def _all_due(self) -> None:
         while await self.tick():
@@ -45,14 +40,7 @@ class DunningScheduler(PeriodicWork):
         due = await self.bus.handle(LookAtDueCases(self.batch))
         if not due.count:
             return checked
-        links = await self._links(due.customers_needing_links)
-        return checked + await self.bus.handle(RunDueCases(due.now, links, self.batch))
-
-    async def _links(self, customer_ids: frozenset[str]) -> dict[str, str]:
-        """Each customer's card-update link, a few asked of billing at a time: a payday
-        brings reminders for many cases at the same moment."""
-        ordered = sorted(customer_ids)
-        return dict(zip(ordered, await bounded_map(self.links.link_for, ordered, at_once=8), strict=True))
+        return checked + await self.bus.handle(RunDueCases(due.now, self.batch))
 
     async def due_work(self) -> int:
         return await self.bus.handle(CountDueCases()) + int(self.busy)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import secrets
 
-from dunning.adapters.portal_links import CardUpdateLinks
+from dunning.domain.backup_card import backup_to_try
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Retry
 from dunning.domain.engine import decide, next_due
 from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE, card_expiring_body, subject_for
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.run import act, save
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
@@ -42,7 +43,7 @@ def new_case_id() -> str:
 
 
 class CaseHandlers:
-    def __init__(self, book: PolicyBook, links: CardUpdateLinks) -> None:
+    def __init__(self, book: PolicyBook, links: RecoveryLinks) -> None:
         self.book, self.links = book, links
 
     async def card_expiring(self, event: CloudEvent[PaymentMethodExpiring], work: DunningUnitOfWork) -> None:
@@ -57,7 +58,7 @@ class CaseHandlers:
         customer = await work.customers.get(data.customer_id)
         if customer is None:
             return
-        link = await self.links.link_for(data.customer_id, tries=1)  # inside a transaction: no waiting
+        link = await self.links.issue(work, data.customer_id, None, work.clock.now())
         work.emit(
             NotificationRequested(
                 notification_id=f"ntf_{event.id}",
@@ -97,6 +98,7 @@ class CaseHandlers:
             policy=policy,
             failed_card=data.gateway_payment_method,
         )
+        case.backup_card = backup_to_try(case.decline_class, data.backup_payment_method)
         await work.cases.add(case, next_due(case, work.clock.now(), policy))
 
     async def payment_succeeded(self, event: CloudEvent[PaymentSucceeded], work: DunningUnitOfWork) -> None:
@@ -116,15 +118,22 @@ class CaseHandlers:
             await save(work, case, self.book, work.clock.now())
 
     async def card_updated(self, event: CloudEvent[PaymentMethodUpdated], work: DunningUnitOfWork) -> None:
-        """A new card on an open case: retry at once, the moment most likely to work."""
-        now = work.clock.now()
-        for case in await work.cases.open_for(customer_id=event.data.customer_id):
-            if not case.card_updated(now, event.data.gateway_payment_method, event.data.source):
+        """A new card on an open case: retry at once, the moment most likely to work. A
+        backup added beside a dead default is tried first, as if it had been there."""
+        now, data = work.clock.now(), event.data
+        for case in await work.cases.open_for(customer_id=data.customer_id):
+            if not data.is_default:
+                if case.retries or case.backup_card is not None:
+                    continue
+                case.backup_card = backup_to_try(case.decline_class, data.payment_method_id)
+                if case.backup_card is None:
+                    continue
+            elif not case.card_updated(now, data.gateway_payment_method, data.source):
                 continue
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):
                 if isinstance(decision, Retry):
-                    await act(work, case, decision, now, link="")
+                    await act(work, case, decision, now, self.links)
             await save(work, case, self.book, now)
 
     async def subscription_canceled(

@@ -1,14 +1,12 @@
 """What the scheduler asks of dunning, one message per transaction.
 
-A scheduler tick is two of them with billing in between: a look at the due cases says
-which customers' reminders need a card-update link, the links are fetched from
-billing with no transaction open, and then the due cases are run with those links.
+A scheduler tick is two of them: a look at how many cases are due, then the run of
+those cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.bus import Command, Query
@@ -18,7 +16,6 @@ from shared.bus import Command, Query
 class DueCases:
     now: datetime
     count: int
-    customers_needing_links: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,6 @@ class RunDueCases(Command[int]):
     """Act on the cases due at `now`; answers how many decisions were carried out."""
 
     now: datetime
-    links: Mapping[str, str] = field(default_factory=dict)
     batch: int = 200
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dunning.adapters.mailer import Mailer
-from dunning.adapters.portal_links import CardUpdateLinks
 from dunning.service_layer.cases import CaseHandlers
 from dunning.service_layer.commands import (
     CheckRetention,
@@ -15,7 +14,9 @@ from dunning.service_layer.commands import (
     RunDueCases,
 )
 from dunning.service_layer.notifications import NotificationDelivery
+from dunning.service_layer.payment_dates import ChoosePaymentDate, PaymentDates
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import OpenRecoveryLink, RecoveryLinks, RecoveryTokenHolder
 from dunning.service_layer.retention import check_retention
 from dunning.service_layer.run import ScheduledCases
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
@@ -37,7 +38,7 @@ def dunning_bus(
     unit_of_work: Callable[[], DunningUnitOfWork],
     *,
     book: PolicyBook,
-    links: CardUpdateLinks,
+    links: RecoveryLinks,
     mailer: Mailer,
 ) -> MessageBus[DunningUnitOfWork]:
     bus = MessageBus(unit_of_work)
@@ -51,7 +52,10 @@ def dunning_bus(
     bus.event(SubscriptionCanceled, cases.subscription_canceled)
     bus.event(SubscriptionPaused, cases.subscription_paused)
     bus.event(NotificationRequested, NotificationDelivery(mailer, unit_of_work).deliver)
-    scheduled = ScheduledCases(book)
+    bus.process(OpenRecoveryLink, links.open)
+    bus.command(RecoveryTokenHolder, links.holder)
+    bus.command(ChoosePaymentDate, PaymentDates(book).choose)
+    scheduled = ScheduledCases(book, links)
     bus.command(LookAtDueCases, scheduled.look)
     bus.command(RunDueCases, scheduled.run)
     bus.command(CountDueCases, scheduled.count_due)

@@ -1,8 +1,7 @@
 """Dunning's scheduler step: ask the policy what is due for each case, and do it.
 
-Links for reminders come from billing (HTTP), so they are fetched between the look at
-the due cases and the transaction that records the reminders, never while it holds
-locks (see `commands`).
+Every message carries a recovery link of its own, issued in the transaction that queues
+the message (`recovery`), so the scheduler asks nobody else for links.
 """
 
 from __future__ import annotations
@@ -10,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from dunning.domain.case import DunningCase
+from dunning.domain.case_facts import RetryReason
 from dunning.domain.decisions import Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.service_layer.commands import CountDueCases, DueCases, LookAtDueCases, NextDueAt, RunDueCases
 from dunning.service_layer.messages import body_for, subject_for
 from dunning.service_layer.policy_book import PolicyBook
+from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
@@ -28,7 +29,7 @@ async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now
 
 
 async def act(
-    work: DunningUnitOfWork, case: DunningCase, decision: Decision, now: datetime, link: str
+    work: DunningUnitOfWork, case: DunningCase, decision: Decision, now: datetime, links: RecoveryLinks
 ) -> None:
     """Apply one decision to the case and queue the messages it means, in one transaction."""
     apply(case, decision, now)
@@ -41,11 +42,13 @@ async def act(
                 case_id=case.id,
                 reason=decision.reason.value,
                 requested_at=now,
+                payment_method_id=case.backup_card if decision.reason is RetryReason.BACKUP_CARD else None,
             )
         )
     elif isinstance(decision, Remind | OfferBeach):
         customer = await work.customers.get(case.customer_id)
         if customer is not None:
+            link = await links.issue(work, case.customer_id, case.id, now)
             work.emit(
                 NotificationRequested(
                     notification_id=f"ntf_{case.id}_{case.contacts}",
@@ -78,29 +81,20 @@ async def act(
 class ScheduledCases:
     """The scheduler's messages: look at the due cases, run them, say what is due when."""
 
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, book: PolicyBook, links: RecoveryLinks) -> None:
+        self.book, self.links = book, links
 
     async def look(self, query: LookAtDueCases, work: DunningUnitOfWork) -> DueCases:
-        """Which customers a reminder is due for; the cases are locked only by `run`."""
+        """How many cases are due; they are locked only by `run`."""
         now = work.clock.now()
-        due = await work.cases.due(now, query.batch, lock=False)
-        needs_link = {
-            case.customer_id
-            for case in due
-            if any(
-                isinstance(d, Remind | OfferBeach)
-                for d in decide(case, now, self.book.for_case(case.policy_version))
-            )
-        }
-        return DueCases(now, len(due), frozenset(needs_link))
+        return DueCases(now, len(await work.cases.due(now, query.batch, lock=False)))
 
     async def run(self, command: RunDueCases, work: DunningUnitOfWork) -> int:
         done = 0
         for case in await work.cases.due(command.now, command.batch):
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, command.now, policy):
-                await act(work, case, decision, command.now, command.links.get(case.customer_id, ""))
+                await act(work, case, decision, command.now, self.links)
                 done += 1
             await save(work, case, self.book, command.now)
         return done

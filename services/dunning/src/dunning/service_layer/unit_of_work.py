@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dunning.domain.case import DunningCase
+from dunning.domain.recovery_link import RecoveryToken
 from shared.customers.profiles import CustomerProfiles
 from shared.unit_of_work import UnitOfWork
 
@@ -57,8 +58,17 @@ class SubscriptionStateRepository(Protocol):
         """`paused` or `canceled`, the newest fact billing reported; None if neither."""
 
 
+class RecoveryTokenRepository(Protocol):
+    """The stored halves of recovery links, by the hash of their token."""
+
+    async def add(self, token: RecoveryToken) -> None: ...
+
+    async def get(self, token_hash: str) -> RecoveryToken | None: ...
+
+
 class DunningUnitOfWork(UnitOfWork):
     customers: CustomerProfiles
     cases: CaseRepository
     settled_invoices: SettledInvoiceRepository
     subscription_states: SubscriptionStateRepository
+    recovery_tokens: RecoveryTokenRepository

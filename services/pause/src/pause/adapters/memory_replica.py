@@ -119,3 +119,11 @@ class MemorySubscriptionReplica:
             open_dunning_case=any(not c["closed"] for c in mine),
             dunning_offer_open=any(c["offered"] and not c["closed"] for c in mine),
         )
+
+    async def open_case_of(self, customer_id: str) -> str | None:
+        cases: MemoryTable[str, Row] = self.work.table("dunning_case_views")
+        mine = {row["id"] for row in self._rows.values() if row["customer_id"] == customer_id}
+        open_ids = sorted(
+            c["case_id"] for c in cases.values() if c["subscription_id"] in mine and not c["closed"]
+        )
+        return open_ids[0] if open_ids else None

@@ -111,3 +111,14 @@ class SqlSubscriptionReplica:
         still_open = exists(select(c.c.case_id).where(mine, ~c.c.closed))
         offer_open = exists(select(c.c.case_id).where(and_(mine, c.c.offered, ~c.c.closed)))
         await self._set(subscription_id, open_dunning_case=still_open, dunning_offer_open=offer_open)
+
+    async def open_case_of(self, customer_id: str) -> str | None:
+        c, v = dunning_case_views, subscription_views
+        query = (
+            select(c.c.case_id)
+            .join(v, v.c.id == c.c.subscription_id)
+            .where(v.c.customer_id == customer_id, ~c.c.closed)
+            .order_by(c.c.case_id)
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar()

@@ -17,5 +17,7 @@ async def payment_method_updated(event: CloudEvent[PaymentMethodUpdated], work: 
     """The newest card wins: billing makes every added card the default. Newest by the
     customer's own sequence, so an old card's event redelivered late changes nothing."""
     data = event.data
+    if not data.is_default:
+        return  # a backup beside the default: the card on file stays
     card = CardOnFile(data.brand, data.last4, data.exp_month, data.exp_year)
     await work.cards.remember(data.customer_id, card, event.time, data.sequence)

@@ -16,17 +16,25 @@ from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause
 from pause.domain.subscription_view import SubscriptionView
 from shared.bus import Command, Query
+from shared.errors import NotAllowed
 from shared.money import Money
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: `customer_id` is None for the admin key."""
+    """Who is asking: `customer_id` is None for the admin key; `recovery_case` is set for a
+    session opened from a dunning message's recovery link, which may take the beach offer
+    and nothing else here."""
 
     customer_id: str | None
+    recovery_case: str | None = None
 
     def may_see(self, customer_id: str) -> bool:
         return self.customer_id is None or self.customer_id == customer_id
+
+    def must_be_full_session(self, action: str) -> None:
+        if self.recovery_case is not None:
+            raise NotAllowed("session", f"a recovery link cannot {action}; please sign in to the portal")
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,13 @@ class ListPauses(Query[list[BeachPause]]):
 @dataclass(frozen=True)
 class GetPortalSummary(Query[PortalSummary]):
     """Everything the portal's home page shows the customer of the session."""
+
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class OpenDunningCase(Query[str | None]):
+    """The customer's open dunning case, whose payment date the portal lets them pick."""
 
     customer_id: str
 

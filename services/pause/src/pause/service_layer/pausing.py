@@ -92,6 +92,8 @@ async def pause_subscription(
     now = work.clock.now()
     policy = policies.for_plan(view.plan_code)
     offer = _is_dunning_offer(view)
+    if not offer:
+        command.who.must_be_full_session("pause outside the beach offer")
     eligibility = check_eligibility(
         view, await work.pauses.for_subscription(view.id), now, policy, dunning_offer=offer
     )
@@ -106,6 +108,7 @@ async def pause_subscription(
 
 
 async def resume_early(command: ResumeEarly, work: PauseUnitOfWork) -> BeachPause:
+    command.who.must_be_full_session("resume a pause")
     pause = await _pause(work, command.pause_id, command.who)
     pause.resume_early(work.clock.now())
     await work.pauses.save(pause)
@@ -113,6 +116,7 @@ async def resume_early(command: ResumeEarly, work: PauseUnitOfWork) -> BeachPaus
 
 
 async def extend_pause(command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies) -> BeachPause:
+    command.who.must_be_full_session("extend a pause")
     pause = await _pause(work, command.pause_id, command.who)
     view = await work.subscriptions.get(pause.subscription_id)
     policy = policies.for_plan(view.plan_code) if view else policies.default
@@ -124,6 +128,7 @@ async def extend_pause(command: ExtendPause, work: PauseUnitOfWork, policies: Pa
 async def record_cancel_intent(
     command: RecordCancelIntent, work: PauseUnitOfWork, policies: PausePolicies
 ) -> tuple[CancelIntent, PauseOptions]:
+    command.who.must_be_full_session("cancel")
     view = await _subscription(work, command.subscription_id, command.who)
     intent = CancelIntent.record(view.id, view.customer_id, command.reason, work.clock.now())
     await work.cancel_intents.add(intent)
@@ -132,6 +137,7 @@ async def record_cancel_intent(
 
 
 async def confirm_cancel(command: ConfirmCancel, work: PauseUnitOfWork) -> CancelIntent:
+    command.who.must_be_full_session("cancel")
     intent = await work.cancel_intents.get(command.intent_id)
     if intent is None or not command.who.may_see(intent.customer_id):
         raise NotFound("intent_id", f"no cancel intent {command.intent_id}")

@@ -128,6 +128,10 @@ class SubscriptionReplica(Protocol):
         derive the subscription's open-case and open-offer flags from all its cases."""
         ...
 
+    async def open_case_of(self, customer_id: str) -> str | None:
+        """The id of one of the customer's open dunning cases, for the payment-date page."""
+        ...
+
 
 class CardsOnFile(Protocol):
     async def remember(

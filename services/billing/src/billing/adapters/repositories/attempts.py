@@ -14,6 +14,13 @@ from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from shared.contracts.billing import ChargeContext
 
 
+def _released(due_by: datetime | None) -> list[Any]:
+    """Attempts the retry budget does not hold back beyond `due_by` (all, without it)."""
+    if due_by is None:
+        return []
+    return [payment_attempts.c.not_before.is_(None) | (payment_attempts.c.not_before <= due_by)]
+
+
 class SqlPaymentAttemptRepository(_Repository):
     async def add(self, attempt: PaymentAttempt) -> None:
         await self.add_many([attempt])
@@ -91,11 +98,37 @@ class SqlPaymentAttemptRepository(_Repository):
         query = select(func.count()).where(payment_attempts.c.invoice_id == invoice_id)
         return int((await self.session.execute(query)).scalar_one())
 
-    async def count_pending(self) -> int:
-        query = select(func.count()).where(payment_attempts.c.status == AttemptStatus.PENDING.value)
+    async def count_pending(self, due_by: datetime | None = None) -> int:
+        t = payment_attempts
+        query = select(func.count()).where(t.c.status == AttemptStatus.PENDING.value, *_released(due_by))
         return int((await self.session.execute(query)).scalar_one())
 
-    async def claim_pending(self, lease: Lease, now: datetime, limit: int) -> list[str]:
+    async def next_held_until(self) -> datetime | None:
+        t = payment_attempts
+        query = select(func.min(t.c.not_before)).where(t.c.status == AttemptStatus.PENDING.value)
+        found: datetime | None = (await self.session.execute(query)).scalar()
+        return found
+
+    async def sent_on_cards(
+        self, cards: Collection[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        t = payment_attempts
+        answered = [AttemptStatus.SUCCEEDED.value, AttemptStatus.FAILED.value]
+        query = select(t.c.customer_id, t.c.gateway_payment_method, t.c.settled_at).where(
+            t.c.customer_id.in_({customer for customer, _ in cards}),
+            t.c.gateway_payment_method.in_({card for _, card in cards}),
+            t.c.settled_at > since,
+            t.c.status.in_(answered),
+        )
+        wanted, sent = set(cards), dict[tuple[str, str], list[datetime]]()
+        for row in await self.session.execute(query):
+            if (key := (row.customer_id, row.gateway_payment_method)) in wanted:
+                sent.setdefault(key, []).append(row.settled_at)
+        return sent
+
+    async def claim_pending(
+        self, lease: Lease, now: datetime, limit: int, *, due_by: datetime | None = None
+    ) -> list[str]:
         """Take the lease on up to `limit` pending attempts nobody holds, or whose holder's
         lease ran out (`now` is wall-clock time, as leases are). On PostgreSQL attempts
         another replica is claiming are skipped; on SQLite the write lock orders claims."""
@@ -103,7 +136,7 @@ class SqlPaymentAttemptRepository(_Repository):
         free = t.c.lease_expires_at.is_(None) | (t.c.lease_expires_at < now)
         candidates = (
             select(t.c.id)
-            .where(t.c.status == AttemptStatus.PENDING.value, free)
+            .where(t.c.status == AttemptStatus.PENDING.value, free, *_released(due_by))
             .order_by(t.c.created_at)
             .limit(limit)
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
-from billing.adapters.orm import payment_methods
+from billing.adapters.orm import payment_methods, subscriptions
 from billing.adapters.repositories.base import _Repository
 from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 
@@ -75,3 +75,46 @@ class SqlPaymentMethodRepository(_Repository):
         for method in due:
             self._track(method)
         return due
+
+    async def add_backup(self, method: PaymentMethod) -> None:
+        values = {k: v for k, v in method.__dict__.items() if k != "events"}
+        await self.session.execute(insert(payment_methods).values(**values))
+        self._track(method)
+
+    async def of_customer(self, customer_id: str) -> list[PaymentMethod]:
+        t = payment_methods
+        query = (
+            select(t)
+            .where(t.c.customer_id == customer_id)
+            .order_by(t.c.is_default.desc(), t.c.created_at.desc(), t.c.id)
+        )
+        found = [PaymentMethod(**row._mapping) for row in await self.session.execute(query)]
+        for method in found:
+            self._track(method)
+        return found
+
+    async def make_default(self, method: PaymentMethod) -> None:
+        t = payment_methods
+        await self.session.execute(
+            update(t).where(t.c.customer_id == method.customer_id).values(is_default=False)
+        )
+        await self.session.execute(update(t).where(t.c.id == method.id).values(is_default=True))
+        method.is_default = True
+        self._track(method)
+
+    async def remove(self, method: PaymentMethod) -> None:
+        await self.session.execute(delete(payment_methods).where(payment_methods.c.id == method.id))
+
+    async def backups_for(self, customer_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        t = payment_methods
+        query = (
+            select(t)
+            .where(t.c.customer_id.in_(customer_ids), ~t.c.is_default)
+            .order_by(t.c.created_at, t.c.id)
+        )
+        return {row.customer_id: PaymentMethod(**row._mapping) for row in await self.session.execute(query)}
+
+    async def has_live_subscription(self, customer_id: str) -> bool:
+        s = subscriptions
+        query = select(s.c.id).where(s.c.customer_id == customer_id, s.c.status != "canceled").limit(1)
+        return (await self.session.execute(query)).first() is not None

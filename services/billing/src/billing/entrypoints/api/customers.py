@@ -7,17 +7,19 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavailable, PaymentMethodRejected
 from billing.entrypoints.api.context import ApiContext
-from billing.entrypoints.api.views import CustomerOut, PaymentMethodOut
+from billing.entrypoints.api.views import CustomerOut, PaymentMethodList, PaymentMethodOut
+from billing.service_layer.card_wallet import ListCards, MakeDefaultCard, RemoveCard
 from billing.service_layer.customers import FindCustomer, RegisterCustomer
 from billing.service_layer.payment_methods import AddCard, StartCardSetup
 from shared.http.errors import ApiError
 from shared.http.openapi import errors
-from shared.http.portal_auth import admin_or_portal
+from shared.http.portal_auth import admin_or_portal, admin_or_portal_claims
+from shared.portal_tokens import PortalClaims
 
 
 def _admin_or_same_customer(ctx: ApiContext) -> Any:
@@ -28,6 +30,21 @@ def _admin_or_same_customer(ctx: ApiContext) -> Any:
     def dependency(customer_id: str, holder: str | None = Depends(caller)) -> None:
         if holder is not None and holder != customer_id:
             raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
+
+    return dependency
+
+
+def _admin_or_full_session(ctx: ApiContext) -> Any:
+    """Removing a card needs more than a recovery link's session, which may only add one."""
+
+    caller = admin_or_portal_claims(ctx.keys, ctx.verifier, ctx.clock)
+
+    # A default, not Annotated: the annotations are strings, and `caller` is local.
+    def dependency(customer_id: str, claims: PortalClaims | None = Depends(caller)) -> None:  # noqa: B008
+        if claims is not None and claims.customer_id != customer_id:
+            raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
+        if claims is not None and claims.is_recovery:
+            raise ApiError(403, "not_allowed", "a recovery link cannot remove a card; please sign in")
 
     return dependency
 
@@ -50,6 +67,7 @@ class PaymentMethodIn(BaseModel):
     payment_method: str = Field(
         min_length=3, max_length=100, description="A gateway payment method id.", examples=["pm_card_visa"]
     )
+    default: bool = Field(True, description="false: keep it as a backup beside the default card")
 
 
 @contextmanager
@@ -84,10 +102,22 @@ class CustomersApi:
     async def add_card(self, request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
             with gateway_refusals():
-                method = await self.ctx.bus.handle(AddCard(customer_id, body.payment_method))
+                command = AddCard(customer_id, body.payment_method, as_default=body.default)
+                method = await self.ctx.bus.handle(command)
             return 201, PaymentMethodOut.of(method).model_dump(mode="json")
 
         return await self.ctx.idempotency.run(request, run)
+
+    async def list_cards(self, customer_id: str) -> PaymentMethodList:
+        cards = await self.ctx.bus.handle(ListCards(customer_id))
+        return PaymentMethodList(data=[PaymentMethodOut.of(card) for card in cards])
+
+    async def make_default(self, customer_id: str, payment_method_id: str) -> PaymentMethodOut:
+        return PaymentMethodOut.of(await self.ctx.bus.handle(MakeDefaultCard(customer_id, payment_method_id)))
+
+    async def remove_card(self, customer_id: str, payment_method_id: str) -> Response:
+        await self.ctx.bus.handle(RemoveCard(customer_id, payment_method_id))
+        return Response(status_code=204)
 
     async def card_setup(self, customer_id: str) -> CardSetupOut:
         """Starts card entry in the browser; the card number never reaches billing."""
@@ -113,6 +143,12 @@ def customers_router(ctx: ApiContext) -> APIRouter:
         response_model=PaymentMethodOut,
         responses=errors(402, 503),
     )
+    cards = "/{customer_id}/payment-methods"
+    router.add_api_route(cards, api.list_cards, methods=["GET"], dependencies=card_holder)
+    one = cards + "/{payment_method_id}"
+    router.add_api_route(one + "/default", api.make_default, methods=["POST"], dependencies=card_holder)
+    full = [Depends(_admin_or_full_session(ctx))]
+    router.add_api_route(one, api.remove_card, methods=["DELETE"], status_code=204, dependencies=full)
     router.add_api_route(
         "/{customer_id}/card-setups",
         api.card_setup,

@@ -30,6 +30,14 @@ class PortalSessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str = Field(min_length=1, max_length=40)
+    recovery_case_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="set by dunning when a recovery link is opened: the session may only "
+        "update the card, pick a payment date or take the beach offer for this case "
+        "(`-` for a card-expiry heads-up, which has no case)",
+    )
 
 
 class PortalSessionOut(BaseModel):
@@ -51,7 +59,8 @@ class PortalSessions:
 
         async def run() -> tuple[int, Any]:
             customer = await self.ctx.bus.handle(FindCustomer(body.customer_id))
-            session = signer.mint(customer.id, self.ctx.clock.now())
+            now = self.ctx.clock.now()
+            session = signer.mint(customer.id, now, recovery_case=body.recovery_case_id)
             return 201, self._answer(session).model_dump(mode="json")
 
         return await self.ctx.idempotency.run(request, run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.domain.customer import Customer
 from billing.domain.invoice import Invoice
@@ -47,10 +47,18 @@ class PaymentMethodOut(BaseModel):
     exp_month: int
     exp_year: int
     is_default: bool
+    default: bool = Field(description="the same as `is_default`")
+    gateway_payment_method: str = Field(description="the gateway's reference (never a card number)")
 
     @classmethod
     def of(cls, method: PaymentMethod) -> PaymentMethodOut:
-        return cls(**{k: getattr(method, k) for k in cls.model_fields})
+        shown = {k: getattr(method, k) for k in cls.model_fields if k != "default"}
+        return cls(**shown, default=method.is_default)
+
+
+class PaymentMethodList(BaseModel):
+    data: list[PaymentMethodOut]
+    next_cursor: str | None = None
 
 
 class SubscriptionOut(BaseModel):

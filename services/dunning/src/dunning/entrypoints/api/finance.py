@@ -8,11 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from dunning.adapters.case_queries import CaseDetail, CaseFilter, CaseList, FinanceQueries
+from dunning.adapters.case_queries import CaseFilter, CaseList, FinanceQueries
 from dunning.adapters.report import DunningReport, GroupBy
 from dunning.adapters.report_csv import as_csv
 from shared.http.auth import ApiKeys
-from shared.http.errors import ApiError
 from shared.http.report_period import END_OF_TIME, From, ReportPeriod, To
 
 
@@ -44,12 +43,6 @@ class FinanceApi:
         where = CaseFilter(status, outcome, variant, decline_code, customer_id)
         return await self.queries.list_cases(_period(start, end), where, limit=limit, cursor=cursor)
 
-    async def get_case(self, case_id: str) -> CaseDetail:
-        case = await self.queries.case_detail(case_id)
-        if case is None:
-            raise ApiError(404, "not_found", f"no dunning case {case_id}", "case_id")
-        return case
-
     async def report(self, start: From = None, end: To = None, group_by: GroupBy = "reason") -> DunningReport:
         return await self.queries.report(_period(start, end), group_by)
 
@@ -73,7 +66,6 @@ def finance_router(queries: FinanceQueries, keys: ApiKeys) -> APIRouter:
         prefix="/v1/dunning", tags=["finance"], dependencies=[Depends(keys.require("finance"))]
     )
     router.add_api_route("/cases", api.list_cases, methods=["GET"])
-    router.add_api_route("/cases/{case_id}", api.get_case, methods=["GET"])
     router.add_api_route("/report", api.report, methods=["GET"])
     router.add_api_route(
         "/report.csv", api.report_csv, methods=["GET"], response_class=Response, responses=CSV

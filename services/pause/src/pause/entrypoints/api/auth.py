@@ -13,16 +13,19 @@ from fastapi import Depends
 from pause.service_layer.messages import Principal
 from shared.clock import Clock
 from shared.http.auth import ApiKeys
-from shared.http.portal_auth import admin_or_portal
-from shared.portal_tokens import PortalTokenVerifier
+from shared.http.portal_auth import admin_or_portal_claims
+from shared.portal_tokens import PortalClaims, PortalTokenVerifier
 
 
 def principal_dependency(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
 ) -> Callable[..., Principal]:
-    caller = admin_or_portal(keys, verifier, clock)
+    caller = admin_or_portal_claims(keys, verifier, clock)
 
-    def principal(customer_id: str | None = Depends(caller)) -> Principal:
-        return Principal(customer_id=customer_id)
+    # A default, not Annotated: the annotations are strings, and `caller` is local.
+    def principal(claims: PortalClaims | None = Depends(caller)) -> Principal:  # noqa: B008
+        if claims is None:
+            return Principal(customer_id=None)
+        return Principal(claims.customer_id, recovery_case=claims.recovery_case)
 
     return principal

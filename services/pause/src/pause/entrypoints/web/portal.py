@@ -10,11 +10,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from pause.adapters.billing_wallet import BillingWallet
+from pause.adapters.recovery_client import DunningRecoveryClient
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import UNREACHABLE, BillingCards
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import page
+from pause.entrypoints.web.portal_cards import card_routes
+from pause.entrypoints.web.portal_payment_date import payment_date_routes
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
     PortalSession,
@@ -22,6 +26,8 @@ from pause.entrypoints.web.portal_session import (
     expired_page,
     form_of,
     months_in,
+    session_cookie,
+    settled_page,
 )
 from pause.service_layer.handlers import Bus
 from pause.service_layer.messages import (
@@ -38,6 +44,8 @@ from shared.clock import Clock
 from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import PortalTokenVerifier
 
+RECOVERY_PREFIX = "rt_"
+UNAVAILABLE = "We could not open your link just now. Please try it again in a minute."
 DONE = {
     "paused": "Your break is booked. Enjoy the beach!",
     "resumed": "Welcome back! Your subscription is active again.",
@@ -52,28 +60,46 @@ def portal_router(
     verifier: PortalTokenVerifier | None,
     clock: Clock,
     cards: BillingCards,
+    recovery: DunningRecoveryClient,
     card_entry: StripeCardEntry | None = None,
+    wallet: BillingWallet | None = None,
 ) -> APIRouter:
     """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
     router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
     session = PortalSession(bus, verifier, clock)
-    _home_routes(router, session)
+    _home_routes(router, session, recovery)
     _pause_routes(router, session)
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
+    payment_date_routes(router, session, recovery)
+    if wallet is not None:
+        card_routes(router, session, wallet)
     return router
 
 
-def _home_routes(router: APIRouter, session: PortalSession) -> None:
+async def _first_visit(
+    request: Request, token: str, session: PortalSession, recovery: DunningRecoveryClient
+) -> Response:
+    """A portal link's session, or a recovery link's token exchanged for one at dunning."""
+    if token.startswith(RECOVERY_PREFIX):
+        opened = await recovery.open(token)
+        if opened.standing == "settled":
+            return settled_page()
+        if opened.standing == "unavailable":
+            return page("Please try again", f'<p class="card">{UNAVAILABLE}</p>', status=503)
+        if opened.session_token is None:
+            return expired_page()
+        token = opened.session_token
+    if session.customer(token) is None:
+        return expired_page()
+    return session_cookie(request, token)
+
+
+def _home_routes(router: APIRouter, session: PortalSession, recovery: DunningRecoveryClient) -> None:
     @router.get("")
     async def home(request: Request, token: str | None = None, done: str | None = None) -> Response:
         if token is not None:
-            if session.customer(token) is None:
-                return expired_page()
-            answer = RedirectResponse("/portal", status_code=303)
-            secure = request.url.scheme == "https"
-            answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
-            return answer
+            return await _first_visit(request, token, session, recovery)
 
         async def show(who: Principal) -> Response:
             summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))

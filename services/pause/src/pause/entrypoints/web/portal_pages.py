@@ -49,8 +49,10 @@ def _subscription(view: SubscriptionView, pause: BeachPause | None, room: int = 
     )
     actions = ""
     if view.status != "canceled" and pause is None:
+        pick = '<a class="button" href="/portal/payment-date">Pick a payment date</a>'
         actions = (
-            f'<div class="actions"><a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">'
+            f'<div class="actions">{pick if view.status == "past_due" else ""}'
+            f'<a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">'
             "Take a break</a>"
             f'<a href="/portal/subscriptions/{esc(view.id)}/cancel">Cancel subscription</a></div>'
         )
@@ -86,7 +88,9 @@ def home(summary: PortalSummary) -> str:
     return (
         f'<p class="muted">{hello}Here is your subscription. Changes take effect at once.</p>{subs}'
         '<section class="card" aria-labelledby="card-h"><h2 id="card-h">Card on file</h2>'
-        f'<p>{card_line}</p><a class="button secondary" href="/portal/card">Update card</a></section>'
+        f'<p>{card_line}</p><div class="actions">'
+        '<a class="button secondary" href="/portal/card">Update card</a>'
+        '<a href="/portal/cards">Manage cards</a></div></section>'
     )
 
 

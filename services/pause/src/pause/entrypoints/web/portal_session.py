@@ -20,9 +20,13 @@ from shared.clock import Clock
 from shared.errors import DomainError
 from shared.http.errors import api_error_of
 from shared.http.portal_auth import COOKIE
-from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
+from shared.portal_tokens import InvalidPortalToken, PortalClaims, PortalTokenVerifier
 
 EXPIRED = "This portal link has expired or is not valid. Please ask for a new link."
+SETTLED = (
+    "All settled: this payment is taken care of and there is nothing more to do. "
+    "To manage your subscription, sign in again with a new portal link."
+)
 BACK = '<p><a class="button secondary" href="/portal">Back to your subscription</a></p>'
 
 
@@ -51,26 +55,44 @@ def expired_page() -> Response:
     return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
 
 
+def settled_page() -> Response:
+    """A recovery link whose case closed: good news, not an error."""
+    sign_in = '<p><a class="button" href="/portal">Sign in again</a></p>'
+    return page("All settled", f'<p class="card">{SETTLED}</p>{sign_in}')
+
+
+def session_cookie(request: Request, token: str) -> RedirectResponse:
+    """The token moves into an HttpOnly cookie and leaves the address bar."""
+    answer = RedirectResponse("/portal", status_code=303)
+    secure = request.url.scheme == "https"
+    answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
+    return answer
+
+
 class PortalSession:
     def __init__(self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock) -> None:
         self.bus, self.verifier, self.clock = bus, verifier, clock
 
     def customer(self, token: str | None) -> str | None:
+        claims = self.claims(token)
+        return None if claims is None else claims.customer_id
+
+    def claims(self, token: str | None) -> PortalClaims | None:
         if token is None or self.verifier is None:
             return None
         try:
-            return self.verifier.customer_of(token, self.clock.now())
+            return self.verifier.claims_of(token, self.clock.now())
         except InvalidPortalToken:
             return None
 
     async def guarded(
         self, request: Request, title: str, work: Callable[[Principal], Awaitable[Response]]
     ) -> Response:
-        customer_id = self.customer(request.cookies.get(COOKIE))
-        if customer_id is None:
+        claims = self.claims(request.cookies.get(COOKIE))
+        if claims is None:
             return expired_page()
-        CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(customer_id)))
+        CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(claims.customer_id)))
         try:
-            return await work(Principal(customer_id=customer_id))
+            return await work(Principal(claims.customer_id, recovery_case=claims.recovery_case))
         except DomainError as exc:  # the same status the API gives: 404, 409, or 422 for bad input
             return page(title, BACK, status=api_error_of(exc).status, error=str(exc))
