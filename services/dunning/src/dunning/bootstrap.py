@@ -24,6 +24,7 @@ from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
 from shared.http.auth import ApiKeys
 from shared.infrastructure import build_infrastructure
+from shared.mail.writer import MessageWriter
 from shared.service import Service
 from shared.test_clock import http_registration
 
@@ -49,7 +50,13 @@ def bootstrap(
     book = settings.policy_book()
     queries = FinanceQueries(infra.engine)
     links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, settings.portal_base_url)
-    bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
+    bus = dunning_bus(
+        unit_of_work,
+        book=book,
+        links=links,
+        mailer=mailer_for(settings),
+        writer=MessageWriter(settings.brand_name),
+    )
     scheduler = DunningScheduler(bus, links, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(
         name="dunning",

@@ -21,6 +21,7 @@ from shared.customers.routes import customer_profiles_router
 from shared.http.idempotency import IdempotentRequests
 from shared.http.page_headers import PagePolicy
 from shared.infrastructure import build_infrastructure
+from shared.mail.writer import MessageWriter
 from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import http_registration
@@ -31,7 +32,7 @@ def bootstrap(
 ) -> Service[SqlPauseUnitOfWork, PauseSettings]:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlPauseUnitOfWork)
-    bus = pause_bus(unit_of_work, settings.policies())
+    bus = pause_bus(unit_of_work, settings.policies(), MessageWriter(settings.brand_name))
     scheduler = PauseScheduler(bus, interval=0.5 if settings.clock == "test" else 5.0)
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     who = principal_dependency(infra.keys, verifier, infra.clock)

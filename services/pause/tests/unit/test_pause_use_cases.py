@@ -144,8 +144,17 @@ async def test_a_pause_runs_its_course_with_a_reminder_a_week_before_it_ends(
         assert await bus.handle(CountDuePauseMoments()) == 1
         assert await bus.handle(RunDuePauseMoments()) == 1
     kinds = [type(e) for e in store.published()]
-    assert kinds == [PauseScheduled, PauseStarted, NotificationRequested, PauseEnded]
-    [reminder] = store.published(NotificationRequested)
+    assert kinds == [
+        PauseScheduled,
+        NotificationRequested,
+        PauseStarted,
+        NotificationRequested,
+        PauseEnded,
+        NotificationRequested,
+    ]
+    confirmed, reminder, welcome_back = store.published(NotificationRequested)
+    assert (confirmed.template_id, reminder.template_id) == ("pause.confirmed", "pause.resume_reminder")
+    assert welcome_back.template_id == "pause.resumed"
     assert reminder.to == "c1@example.com"
     assert reminder.requested_at == pause.resumes_at - timedelta(days=7)
 

@@ -80,6 +80,9 @@ class MemoryCustomers(_MemoryRepository):
             row.gateway_customer = reference
             self.table.put(customer_id, row)
 
+    async def save_locale(self, customer: Customer) -> None:
+        self._put(customer.id, customer)
+
 
 class MemoryPlans(_MemoryRepository):
     table_name = "plans"

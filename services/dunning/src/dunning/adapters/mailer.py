@@ -3,6 +3,8 @@
 Under `make run` there is no mail server, so each message is written to
 `./var/mail/<notification_id>.eml`, where a newcomer can read the real reminder text.
 Naming the file after the notification id makes a redelivered message harmless.
+A message written as HTML too goes out as `multipart/alternative`, the plain text
+first, so every client shows the richest part it can and the `.eml` keeps both.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def compose(note: NotificationRequested, sender: str) -> EmailMessage:
     if note.action_url and note.action_url not in body:
         body = f"{body}\n\n{note.action_url}\n"
     message.set_content(body)
+    if note.body_html:
+        message.add_alternative(note.body_html, subtype="html")
     return message
 
 

@@ -15,6 +15,7 @@ from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
 from shared.contracts.billing import (
     CustomerCreated,
+    CustomerUpdated,
     InvoicePaid,
     PaymentFailed,
     PaymentMethodExpiring,
@@ -24,6 +25,7 @@ from shared.contracts.billing import (
     SubscriptionPaused,
 )
 from shared.contracts.notifications import NotificationRequested
+from shared.mail.writer import MessageWriter
 
 
 def dunning_bus(
@@ -32,10 +34,13 @@ def dunning_bus(
     book: PolicyBook,
     links: CardUpdateLinks,
     mailer: Mailer,
+    writer: MessageWriter | None = None,
 ) -> MessageBus[DunningUnitOfWork]:
     bus = MessageBus(unit_of_work)
-    cases = CaseHandlers(book, links)
+    writer = writer or MessageWriter()
+    cases = CaseHandlers(book, links, writer)
     bus.event(CustomerCreated, cases.customer_created)
+    bus.event(CustomerUpdated, cases.customer_updated)
     bus.event(PaymentFailed, cases.payment_failed)
     bus.event(PaymentSucceeded, cases.payment_succeeded)
     bus.event(InvoicePaid, cases.invoice_paid)
@@ -44,7 +49,7 @@ def dunning_bus(
     bus.event(SubscriptionCanceled, cases.subscription_canceled)
     bus.event(SubscriptionPaused, cases.subscription_paused)
     bus.event(NotificationRequested, NotificationDelivery(mailer, unit_of_work).deliver)
-    scheduled = ScheduledCases(book)
+    scheduled = ScheduledCases(book, writer)
     bus.command(LookAtDueCases, scheduled.look)
     bus.command(RunDueCases, scheduled.run)
     bus.command(CountDueCases, scheduled.count_due)

@@ -13,12 +13,13 @@ from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.service_layer.commands import CountDueCases, DueCases, LookAtDueCases, NextDueAt, RunDueCases
-from dunning.service_layer.messages import body_for, subject_for
+from dunning.service_layer.messages import case_message
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
+from shared.mail.writer import MessageWriter
 
 
 async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now: datetime) -> None:
@@ -28,7 +29,12 @@ async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now
 
 
 async def act(
-    work: DunningUnitOfWork, case: DunningCase, decision: Decision, now: datetime, link: str
+    work: DunningUnitOfWork,
+    case: DunningCase,
+    decision: Decision,
+    now: datetime,
+    link: str,
+    writer: MessageWriter,
 ) -> None:
     """Apply one decision to the case and queue the messages it means, in one transaction."""
     apply(case, decision, now)
@@ -46,6 +52,9 @@ async def act(
     elif isinstance(decision, Remind | OfferBeach):
         customer = await work.customers.get(case.customer_id)
         if customer is not None:
+            message = case_message(
+                writer, decision.template_id, customer, case.amount_due, case.decline_code, link
+            )
             work.emit(
                 NotificationRequested(
                     notification_id=f"ntf_{case.id}_{case.contacts}",
@@ -53,10 +62,10 @@ async def act(
                     subscription_id=case.subscription_id,
                     to=customer.email,
                     template_id=decision.template_id,
-                    subject_line=subject_for(decision.template_id),
-                    body_text=body_for(
-                        decision.template_id, customer, case.amount_due, case.decline_code, link
-                    ),
+                    subject_line=message.subject,
+                    body_text=message.text,
+                    body_html=message.html,
+                    locale=customer.locale,
                     action_url=link,
                     amount_due=case.amount_due,
                     requested_at=now,
@@ -78,8 +87,8 @@ async def act(
 class ScheduledCases:
     """The scheduler's messages: look at the due cases, run them, say what is due when."""
 
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, book: PolicyBook, writer: MessageWriter) -> None:
+        self.book, self.writer = book, writer
 
     async def look(self, query: LookAtDueCases, work: DunningUnitOfWork) -> DueCases:
         """Which customers a reminder is due for; the cases are locked only by `run`."""
@@ -100,7 +109,9 @@ class ScheduledCases:
         for case in await work.cases.due(command.now, command.batch):
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, command.now, policy):
-                await act(work, case, decision, command.now, command.links.get(case.customer_id, ""))
+                await act(
+                    work, case, decision, command.now, command.links.get(case.customer_id, ""), self.writer
+                )
                 done += 1
             await save(work, case, self.book, command.now)
         return done

@@ -20,7 +20,8 @@ from pause.service_layer.portal_summary import customer_timezone, portal_summary
 from pause.service_layer.unit_of_work import PauseUnitOfWork, UnitOfWorkFactory
 from shared.bus import MessageBus
 from shared.contracts import billing, dunning
-from shared.customers.profiles import remember_customer
+from shared.customers.profiles import remember_changed_customer, remember_customer
+from shared.mail.writer import MessageWriter
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -36,31 +37,56 @@ def _given(
     return handle
 
 
-def pause_bus(unit_of_work: UnitOfWorkFactory, policies: PausePolicies) -> Bus:
+def _writing(
+    policies: PausePolicies,
+    writer: MessageWriter,
+    handler: Callable[[M, PauseUnitOfWork, PausePolicies, MessageWriter], Awaitable[R]],
+) -> Callable[[M, PauseUnitOfWork], Awaitable[R]]:
+    """For the handlers that write to the customer as well."""
+
+    async def handle(message: M, work: PauseUnitOfWork) -> R:
+        return await handler(message, work, policies, writer)
+
+    return handle
+
+
+def _written(
+    writer: MessageWriter, handler: Callable[[M, PauseUnitOfWork, MessageWriter], Awaitable[R]]
+) -> Callable[[M, PauseUnitOfWork], Awaitable[R]]:
+    async def handle(message: M, work: PauseUnitOfWork) -> R:
+        return await handler(message, work, writer)
+
+    return handle
+
+
+def pause_bus(
+    unit_of_work: UnitOfWorkFactory, policies: PausePolicies, writer: MessageWriter | None = None
+) -> Bus:
     bus = Bus(unit_of_work)
-    _use_cases(bus, policies)
+    _use_cases(bus, policies, writer or MessageWriter())
     _billing_events(bus)
     _dunning_events(bus, policies)
     return bus
 
 
-def _use_cases(bus: Bus, policies: PausePolicies) -> None:
+def _use_cases(bus: Bus, policies: PausePolicies, writer: MessageWriter) -> None:
     bus.command(m.GetPauseOptions, _given(policies, pausing.pause_options))
-    bus.command(m.PauseSubscription, _given(policies, pausing.pause_subscription))
-    bus.command(m.ResumeEarly, pausing.resume_early)
-    bus.command(m.ExtendPause, _given(policies, pausing.extend_pause))
+    bus.command(m.PauseSubscription, _writing(policies, writer, pausing.pause_subscription))
+    bus.command(m.ResumeEarly, _written(writer, pausing.resume_early))
+    bus.command(m.ExtendPause, _writing(policies, writer, pausing.extend_pause))
     bus.command(m.RecordCancelIntent, _given(policies, pausing.record_cancel_intent))
     bus.command(m.ConfirmCancel, pausing.confirm_cancel)
     bus.command(m.ListPauses, pausing.list_pauses)
     bus.command(m.GetPortalSummary, _given(policies, portal_summary))
     bus.command(m.CustomerTimezone, customer_timezone)
-    bus.command(m.RunDuePauseMoments, _given(policies, schedule.run_due))
+    bus.command(m.RunDuePauseMoments, _writing(policies, writer, schedule.run_due))
     bus.command(m.CountDuePauseMoments, _given(policies, schedule.count_due))
     bus.command(m.NextPauseMoment, _given(policies, schedule.next_due_at))
 
 
 def _billing_events(bus: Bus) -> None:
     bus.event(billing.CustomerCreated, remember_customer)
+    bus.event(billing.CustomerUpdated, remember_changed_customer)
     bus.event(billing.PaymentMethodUpdated, payment_method_updated)
     bus.event(billing.SubscriptionCreated, replica.subscription_created)
     bus.event(billing.SubscriptionRenewed, replica.subscription_renewed)

@@ -10,9 +10,15 @@ from datetime import timedelta
 
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.eligibility import Eligibility, check_eligibility
-from pause.domain.pause import BeachPause
+from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
+from pause.service_layer.customer_messages import (
+    CONFIRMED_TEMPLATE,
+    EXTENDED_TEMPLATE,
+    RESUMED_TEMPLATE,
+    tell_customer,
+)
 from pause.service_layer.messages import (
     ConfirmCancel,
     DurationOption,
@@ -29,6 +35,7 @@ from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.calendar import add_months
 from shared.contracts.commands import CancelSubscription
 from shared.errors import Conflict, DomainError, NotFound
+from shared.mail.writer import MessageWriter
 
 CANCEL_INTENT_LINKS_PAUSES_FOR = timedelta(days=30)
 
@@ -86,7 +93,7 @@ async def pause_options(
 
 
 async def pause_subscription(
-    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies
+    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies, writer: MessageWriter
 ) -> BeachPause:
     view = await _subscription(work, command.subscription_id, command.who)
     now = work.clock.now()
@@ -99,25 +106,35 @@ async def pause_subscription(
         raise NotEligible(eligibility)
     pause = BeachPause.schedule(view, command.months, now, policy, "dunning_offer" if offer else "portal")
     await work.pauses.add(pause)
+    await tell_customer(work, writer, pause, CONFIRMED_TEMPLATE, now, fee=pause.fee_per_month)
     for intent in await work.cancel_intents.pending_for(view.id, now - CANCEL_INTENT_LINKS_PAUSES_FOR):
         intent.became_pause(now)
         await work.cancel_intents.save(intent)
     return pause
 
 
-async def resume_early(command: ResumeEarly, work: PauseUnitOfWork) -> BeachPause:
+async def resume_early(command: ResumeEarly, work: PauseUnitOfWork, writer: MessageWriter) -> BeachPause:
+    """A pause that had begun earns a welcome back; one called off before it began, none."""
     pause = await _pause(work, command.pause_id, command.who)
-    pause.resume_early(work.clock.now())
+    was_on_the_beach = pause.status is PauseStatus.ACTIVE
+    now = work.clock.now()
+    pause.resume_early(now)
     await work.pauses.save(pause)
+    if was_on_the_beach:
+        await tell_customer(work, writer, pause, RESUMED_TEMPLATE, now)
     return pause
 
 
-async def extend_pause(command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies) -> BeachPause:
+async def extend_pause(
+    command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies, writer: MessageWriter
+) -> BeachPause:
     pause = await _pause(work, command.pause_id, command.who)
     view = await work.subscriptions.get(pause.subscription_id)
     policy = policies.for_plan(view.plan_code) if view else policies.default
-    pause.extend(command.months_more, work.clock.now(), policy)
+    now = work.clock.now()
+    pause.extend(command.months_more, now, policy)
     await work.pauses.save(pause)
+    await tell_customer(work, writer, pause, EXTENDED_TEMPLATE, now)
     return pause
 
 

@@ -20,6 +20,7 @@ class CustomerOut(BaseModel):
     email: str
     name: str
     timezone: str
+    locale: str
     created_at: datetime
 
     @classmethod
