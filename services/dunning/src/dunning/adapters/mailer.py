@@ -9,6 +9,7 @@ first, so every client shows the richest part it can and the `.eml` keeps both.
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -19,9 +20,13 @@ import aiosmtplib
 
 from shared.contracts.notifications import NotificationRequested
 
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+"""RFC 5322's own line limit: at the usual 78, Python folds a long subject onto a
+continuation line and a reader sees it start with a space."""
+
 
 def compose(note: NotificationRequested, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = note.to
     message["Subject"] = note.subject_line
