@@ -59,8 +59,10 @@ async def test_every_eml_file_is_multipart_with_the_text_and_the_html(tmp_path: 
         assert parts == ["text/plain", "text/html"], path.name
         text = mail.get_body(("plain",))
         html = mail.get_body(("html",))
-        assert text is not None and html is not None
-        assert LINK in text.get_content() and "Zoé" in text.get_content()
+        assert text is not None
+        assert html is not None
+        assert LINK in text.get_content()
+        assert "Zoé" in text.get_content()
         assert f'href="{LINK.replace("&", "&amp;")}"' in html.get_content()
 
 
