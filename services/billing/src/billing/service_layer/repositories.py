@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from billing.domain.customer import Customer
-from billing.domain.invoice import Invoice
+from billing.domain.invoice import CardUsed, Invoice
 from billing.domain.payment import Lease, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
@@ -88,6 +88,11 @@ class Invoices(Protocol):
     async def for_subscription(
         self, subscription_id: str, *, after: str | None, limit: int
     ) -> list[Invoice]: ...
+
+    async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]: ...
+
+    async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
+        """The card each paid invoice was paid with, by invoice id (for receipts)."""
 
 
 class PaymentAttempts(Protocol):
