@@ -83,6 +83,7 @@ class SubscriptionCreated(_BillingEvent):
     status: str
     current_period_start: AwareDatetime
     current_period_end: AwareDatetime
+    plan_name: str | None = Field(default=None, description="The plan's name, as customers know it.")
 
 
 class SubscriptionRenewed(_BillingEvent):

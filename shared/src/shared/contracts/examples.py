@@ -45,6 +45,7 @@ FIELD_VALUES: dict[str, Any] = {
     "exp_year": 2026,
     "expires_on": date(2026, 3, 31),
     "plan_code": "pro",
+    "plan_name": "Pro",
     "status": "active",
     "number": "2026-000042",
     "decline_code": "expired_card",

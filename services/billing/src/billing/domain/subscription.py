@@ -90,6 +90,7 @@ class Subscription:
                 subscription_id=subscription.id,
                 customer_id=customer_id,
                 plan_code=plan.code,
+                plan_name=plan.name,
                 price=plan.price,
                 interval=plan.interval,
                 beach_fee=plan.beach_fee,

@@ -38,10 +38,13 @@ def new_subscription_row(subscription_id: str, customer_id: str) -> dict[str, An
     }
 
 
-def terms_values(plan_code: str, price: Money, beach_fee: Money | None) -> dict[str, Any]:
+def terms_values(
+    plan_code: str, price: Money, beach_fee: Money | None, plan_name: str | None = None
+) -> dict[str, Any]:
     """The columns `subscription.created` alone fills: the plan, its price and beach fee."""
     return {
         "plan_code": plan_code,
+        "plan_name": plan_name,
         "price_amount": price.amount,
         "price_currency": price.currency,
         "beach_fee_amount": beach_fee.amount if beach_fee else None,

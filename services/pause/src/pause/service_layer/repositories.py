@@ -83,7 +83,12 @@ class SubscriptionReplica(Protocol):
         ...
 
     async def set_terms(
-        self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None
+        self,
+        subscription_id: str,
+        plan_code: str,
+        price: Money,
+        beach_fee: Money | None,
+        plan_name: str | None = None,
     ) -> None: ...
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None: ...

@@ -34,7 +34,7 @@ BEACH_OFFER_TEMPLATE = "dunning.beach_offer"
 async def subscription_created(event: CloudEvent[SubscriptionCreated], work: PauseUnitOfWork) -> None:
     data, replica = event.data, work.subscriptions
     await replica.heard_of(data.subscription_id, data.customer_id)
-    await replica.set_terms(data.subscription_id, data.plan_code, data.price, data.beach_fee)
+    await replica.set_terms(data.subscription_id, data.plan_code, data.price, data.beach_fee, data.plan_name)
     await replica.set_status(data.subscription_id, data.status, data.sequence)
     await replica.set_period(
         data.subscription_id, data.current_period_start, data.current_period_end, data.sequence
