@@ -36,7 +36,7 @@ async def test_a_subscriber_sees_the_fee_and_resume_date_then_takes_and_ends_a_b
     assert "token=" not in page.url
     await page.get_by_text("Visa card ending ••••4242").wait_for()
     await page.get_by_role("link", name="Take a break").click()
-    await page.get_by_text("1 month for 1.00 USD").wait_for()
+    await page.get_by_text("1 month for $1.00").wait_for()
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_text(resumes).first.wait_for()
     await screenshot(page, "portal-confirm-pause")

@@ -12,8 +12,9 @@ from pause.entrypoints.api.report import report_router
 from pause.entrypoints.consumers import pause_consumers
 from pause.entrypoints.scheduler import PauseScheduler
 from pause.entrypoints.web.billing_cards import BillingCards
+from pause.entrypoints.web.billing_invoices import BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, card_entry_policy
-from pause.entrypoints.web.portal import portal_router
+from pause.entrypoints.web.portal import PortalLook, portal_router
 from pause.service_layer.handlers import pause_bus
 from pause.settings import PauseSettings
 from shared.clock import Clock
@@ -51,7 +52,15 @@ def bootstrap(
             customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
             pauses_router(bus, who, idempotency),
             report_router(PauseReports(infra.engine), infra.keys, infra.clock),
-            portal_router(bus, verifier, infra.clock, cards, card_entry),
+            portal_router(
+                bus,
+                verifier,
+                infra.clock,
+                cards,
+                card_entry,
+                look=PortalLook(settings.brand_name, *settings.seller()),
+                invoices=BillingInvoices(BillingClient(settings.billing_url)),
+            ),
         ],
         workers=[scheduler.run],
         due_work=scheduler.due_work,

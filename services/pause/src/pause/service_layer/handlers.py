@@ -16,7 +16,7 @@ from pause.service_layer import pausing, schedule
 from pause.service_layer import subscription_replica as replica
 from pause.service_layer.card_replica import payment_method_updated
 from pause.service_layer.dunning_pause import dunning_case_closed
-from pause.service_layer.portal_summary import customer_timezone, portal_summary
+from pause.service_layer.portal_summary import customer_locale, customer_timezone, portal_summary
 from pause.service_layer.unit_of_work import PauseUnitOfWork, UnitOfWorkFactory
 from shared.bus import MessageBus
 from shared.contracts import billing, dunning
@@ -79,6 +79,7 @@ def _use_cases(bus: Bus, policies: PausePolicies, writer: MessageWriter) -> None
     bus.command(m.ListPauses, pausing.list_pauses)
     bus.command(m.GetPortalSummary, _given(policies, portal_summary))
     bus.command(m.CustomerTimezone, customer_timezone)
+    bus.command(m.CustomerLocale, customer_locale)
     bus.command(m.RunDuePauseMoments, _writing(policies, writer, schedule.run_due))
     bus.command(m.CountDuePauseMoments, _given(policies, schedule.count_due))
     bus.command(m.NextPauseMoment, _given(policies, schedule.next_due_at))

@@ -83,6 +83,7 @@ async def pause_options(
         eligible=eligibility.eligible,
         reason=eligibility.reason,
         message=eligibility.message,
+        refused_until=eligibility.until,
         fee_per_month=fee,
         regular_price=view.price,
         durations=[

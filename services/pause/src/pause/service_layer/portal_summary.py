@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pause.domain.pause import PauseStatus
 from pause.domain.policy import PausePolicies
-from pause.service_layer.messages import CustomerTimezone, GetPortalSummary, PortalSummary
+from pause.service_layer.messages import CustomerLocale, CustomerTimezone, GetPortalSummary, PortalSummary
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 
 LIVE = (PauseStatus.SCHEDULED, PauseStatus.ACTIVE)
@@ -40,3 +40,8 @@ async def portal_summary(
 async def customer_timezone(query: CustomerTimezone, work: PauseUnitOfWork) -> str:
     profile = await work.customers.get(query.customer_id)
     return profile.timezone if profile else "UTC"
+
+
+async def customer_locale(query: CustomerLocale, work: PauseUnitOfWork) -> str:
+    profile = await work.customers.get(query.customer_id)
+    return profile.locale if profile else "en"

@@ -7,18 +7,24 @@ any Referer. Forms POST and redirect; Lax keeps other sites from posting for the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pause.entrypoints.web import portal_forms as forms
+from pause.entrypoints.web import portal_invoices
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import BillingCards
+from pause.entrypoints.web.billing_invoices import UNREACHABLE, BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
-from pause.entrypoints.web.page import page
+from pause.entrypoints.web.page import CUSTOMER_LOCALE, page
+from pause.entrypoints.web.portal_invoices import Seller
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
     PortalSession,
     back,
+    back_link,
     expired_page,
     form_of,
     months_in,
@@ -35,7 +41,10 @@ from pause.service_layer.messages import (
     ResumeEarly,
 )
 from shared.clock import Clock
+from shared.errors import DomainError
 from shared.http.portal_auth import COOKIE
+from shared.i18n.locales import catalogue_language
+from shared.mail.writer import DEFAULT_BRAND
 from shared.portal_tokens import PortalTokenVerifier
 
 DONE = {
@@ -44,7 +53,17 @@ DONE = {
     "extended": "Your break is extended.",
     "canceled": "Your subscription is canceled. We are sorry to see you go.",
     "card": "Thanks, your new card is saved.",
+    "language": "Thanks, we will write to you in this language from now on.",
 }
+
+
+@dataclass(frozen=True)
+class PortalLook:
+    """What the settings say of the business: `BRAND_NAME`, `SELLER_NAME`, `SELLER_ADDRESS`."""
+
+    brand: str = DEFAULT_BRAND
+    seller_name: str = DEFAULT_BRAND
+    seller_address: list[str] = field(default_factory=list)
 
 
 def portal_router(
@@ -53,11 +72,17 @@ def portal_router(
     clock: Clock,
     cards: BillingCards,
     card_entry: StripeCardEntry | None = None,
+    *,
+    look: PortalLook | None = None,
+    invoices: BillingInvoices | None = None,
 ) -> APIRouter:
     """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
     router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
-    session = PortalSession(bus, verifier, clock)
+    look = look or PortalLook()
+    session = PortalSession(bus, verifier, clock, look.brand)
     _home_routes(router, session)
+    if invoices is not None:
+        _invoice_routes(router, session, invoices, Seller(look.seller_name, look.seller_address))
     _pause_routes(router, session)
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
@@ -77,9 +102,51 @@ def _home_routes(router: APIRouter, session: PortalSession) -> None:
 
         async def show(who: Principal) -> Response:
             summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))
-            return page("Your subscription", pages.home(summary), notice=DONE.get(done or "", ""))
+            language = catalogue_language(CUSTOMER_LOCALE.get())
+            return page("Your subscription", pages.home(summary, language), notice=DONE.get(done or "", ""))
 
         return await session.guarded(request, "Your subscription", show)
+
+
+def _invoice_routes(
+    router: APIRouter, session: PortalSession, invoices: BillingInvoices, seller: Seller
+) -> None:
+    @router.get("/invoices")
+    async def invoice_list(request: Request) -> Response:
+        async def show(who: Principal) -> Response:
+            found = await invoices.of_customer(str(who.customer_id), request.cookies[COOKIE])
+            return page("Your invoices", portal_invoices.invoice_list(found.invoices, found.problem))
+
+        return await session.guarded(request, "Your invoices", show)
+
+    @router.get("/invoices/{invoice_id}")
+    async def receipt(request: Request, invoice_id: str) -> Response:
+        async def show(who: Principal) -> Response:
+            found = await invoices.one(invoice_id, request.cookies[COOKIE])
+            if not found.invoices:
+                problem = found.problem or "We couldn't find that invoice."
+                return page(
+                    "Receipt", portal_invoices.invoice_list([], problem), status=404 if found.missing else 502
+                )
+            summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))
+            return page("Receipt", portal_invoices.receipt(found.invoices[0], seller, summary.name))
+
+        return await session.guarded(request, "Receipt", show)
+
+    @router.post("/language")
+    async def language(request: Request) -> Response:
+        """Billing keeps the customer's language; the portal and the emails follow it."""
+
+        async def act(who: Principal) -> Response:
+            chosen = (await form_of(request)).get("locale", "")
+            if chosen not in pages.LANGUAGES:
+                raise DomainError("locale", "choose one of the languages offered")
+            if not await invoices.change_locale(str(who.customer_id), request.cookies[COOKIE], chosen):
+                return page("Your subscription", back_link(), status=502, error=UNREACHABLE)
+            CUSTOMER_LOCALE.set(chosen)
+            return back("language")
+
+        return await session.guarded(request, "Your subscription", act)
 
 
 def _pause_routes(router: APIRouter, session: PortalSession) -> None:

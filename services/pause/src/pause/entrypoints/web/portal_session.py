@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from pause.entrypoints.web.page import CUSTOMER_ZONE, page
+from pause.entrypoints.web.page import BRAND, CUSTOMER_LOCALE, CUSTOMER_ZONE, page, t
 from pause.service_layer.handlers import Bus
-from pause.service_layer.messages import CustomerTimezone, Principal
+from pause.service_layer.messages import CustomerLocale, CustomerTimezone, Principal
 from shared.clock import Clock
 from shared.errors import DomainError
 from shared.http.errors import api_error_of
@@ -23,7 +23,10 @@ from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
 EXPIRED = "This portal link has expired or is not valid. Please ask for a new link."
-BACK = '<p><a class="button secondary" href="/portal">Back to your subscription</a></p>'
+
+
+def back_link() -> str:
+    return f'<p><a class="button secondary" href="/portal">{t("Back to your subscription")}</a></p>'
 
 
 async def form_of(request: Request) -> dict[str, str]:
@@ -45,12 +48,18 @@ def back(done: str) -> RedirectResponse:
 
 
 def expired_page() -> Response:
-    return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
+    return page(
+        "Please open a new link",
+        f'<p class="card">{t(EXPIRED)} {t("The email we sent you has a button that opens a fresh one.")}</p>',
+        status=401,
+    )
 
 
 class PortalSession:
-    def __init__(self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock) -> None:
-        self.bus, self.verifier, self.clock = bus, verifier, clock
+    def __init__(
+        self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock, brand: str = "Your subscription"
+    ) -> None:
+        self.bus, self.verifier, self.clock, self.brand = bus, verifier, clock, brand
 
     def customer(self, token: str | None) -> str | None:
         if token is None or self.verifier is None:
@@ -63,11 +72,13 @@ class PortalSession:
     async def guarded(
         self, request: Request, title: str, work: Callable[[Principal], Awaitable[Response]]
     ) -> Response:
+        BRAND.set(self.brand)
         customer_id = self.customer(request.cookies.get(COOKIE))
         if customer_id is None:
             return expired_page()
         CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(customer_id)))
+        CUSTOMER_LOCALE.set(await self.bus.handle(CustomerLocale(customer_id)))
         try:
             return await work(Principal(customer_id=customer_id))
         except DomainError as exc:  # the same status the API gives: 404, 409, or 422 for bad input
-            return page(title, BACK, status=api_error_of(exc).status, error=str(exc))
+            return page(title, back_link(), status=api_error_of(exc).status, error=str(exc))
