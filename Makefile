@@ -17,7 +17,7 @@ TYPED := shared/src services/billing/src services/dunning/src services/pause/src
 	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
 	tests benchmarks examples conftest.py
 
-.PHONY: install run test lint format schemas check-asyncapi bench simulate clean
+.PHONY: install run test lint format schemas messages check-asyncapi bench simulate clean
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml simulator/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
@@ -52,6 +52,12 @@ format: $(STAMP)
 
 schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
 	$(BIN)/python -m shared.contracts.export contracts/schemas
+
+CATALOGUES := shared/src/shared/i18n/catalogues
+messages: $(STAMP)  ## the catalogues' template from the code and templates, merged into every language's .po
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project beach \
+		-k t -k N_ -k page -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --width 100
 
 check-asyncapi: $(ASYNCAPI_STAMP)  ## the official AsyncAPI parser over contracts/asyncapi.json
 	node $(ASYNCAPI_DIR)/validate.cjs contracts/asyncapi.json

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from pause.adapters.billing_client import BillingClient
+from pause.entrypoints.web.page import N_
 from shared.money import Money
 
-UNREACHABLE = "We could not reach our billing system. Please try again in a minute."
+UNREACHABLE = N_("We could not reach our billing system. Please try again in a minute.")
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,11 @@ BRAND: ContextVar[str] = ContextVar("brand", default=DEFAULT_BRAND)
 """`BRAND_NAME`, set by the portal's gate for the pages it serves."""
 
 
+def N_(text: str) -> str:
+    """Marks copy kept in a constant for the catalogue; it is translated where shown."""
+    return text
+
+
 def gettext(text: str) -> str:
     """The words in the customer's language (English without a translation)."""
     return translations(CUSTOMER_LOCALE.get()).gettext(text)

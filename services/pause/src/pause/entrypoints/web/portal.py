@@ -18,7 +18,7 @@ from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.billing_invoices import UNREACHABLE, BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
-from pause.entrypoints.web.page import CUSTOMER_LOCALE, page
+from pause.entrypoints.web.page import CUSTOMER_LOCALE, N_, page
 from pause.entrypoints.web.portal_invoices import Seller
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
@@ -48,12 +48,12 @@ from shared.mail.writer import DEFAULT_BRAND
 from shared.portal_tokens import PortalTokenVerifier
 
 DONE = {
-    "paused": "Your break is booked. Enjoy the beach!",
-    "resumed": "Welcome back! Your subscription is active again.",
-    "extended": "Your break is extended.",
-    "canceled": "Your subscription is canceled. We are sorry to see you go.",
-    "card": "Thanks, your new card is saved.",
-    "language": "Thanks, we will write to you in this language from now on.",
+    "paused": N_("Your break is booked. Enjoy the beach!"),
+    "resumed": N_("Welcome back! Your subscription is active again."),
+    "extended": N_("Your break is extended."),
+    "canceled": N_("Your subscription is canceled. We are sorry to see you go."),
+    "card": N_("Thanks, your new card is saved."),
+    "language": N_("Thanks, we will write to you in this language from now on."),
 }
 
 
@@ -124,7 +124,7 @@ def _invoice_routes(
         async def show(who: Principal) -> Response:
             found = await invoices.one(invoice_id, request.cookies[COOKIE])
             if not found.invoices:
-                problem = found.problem or "We couldn't find that invoice."
+                problem = found.problem or N_("We couldn't find that invoice.")
                 return page(
                     "Receipt", portal_invoices.invoice_list([], problem), status=404 if found.missing else 502
                 )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pause.entrypoints.web.page import esc, t
+from pause.entrypoints.web.page import N_, esc, t
 from pause.entrypoints.web.portal_pages import options
 from pause.service_layer.messages import PauseOptions
 
 REASONS = (
-    "It costs too much right now",
-    "I am not using it enough",
-    "I am going away for a while",
-    "I found something else",
-    "Something else",
+    N_("It costs too much right now"),
+    N_("I am not using it enough"),
+    N_("I am going away for a while"),
+    N_("I found something else"),
+    N_("Something else"),
 )
 
 

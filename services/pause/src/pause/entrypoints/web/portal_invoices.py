@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pause.entrypoints.web.billing_invoices import PortalInvoice
-from pause.entrypoints.web.page import esc, gettext, money, short_day, t
+from pause.entrypoints.web.page import N_, esc, gettext, money, short_day, t
 
 STATUS = {
-    "paid": "Paid",
-    "open": "Open",
-    "uncollectible": "Not collected",
-    "void": "Void",
-    "draft": "Draft",
+    "paid": N_("Paid"),
+    "open": N_("Open"),
+    "uncollectible": N_("Not collected"),
+    "void": N_("Void"),
+    "draft": N_("Draft"),
 }
 
 

@@ -11,10 +11,15 @@ from datetime import datetime
 from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.subscription_view import SubscriptionView
-from pause.entrypoints.web.page import day, esc, local_date, money, ngettext, t
+from pause.entrypoints.web.page import N_, day, esc, local_date, money, ngettext, t
 from pause.service_layer.messages import PauseOptions, PortalSummary
 
-STATUS = {"active": "Active", "past_due": "Payment due", "paused": "On the beach", "canceled": "Canceled"}
+STATUS = {
+    "active": N_("Active"),
+    "past_due": N_("Payment due"),
+    "paused": N_("On the beach"),
+    "canceled": N_("Canceled"),
+}
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "ja": "日本語"}
 """Each language named in itself, so a customer finds their own whatever the page reads."""
 
@@ -154,21 +159,27 @@ def home(summary: PortalSummary, language: str = "en") -> str:
 
 
 REFUSALS: dict[str, str] = {
-    "unknown_subscription": "We couldn't find that subscription.",
-    "canceled": "This subscription has been canceled, so there is nothing to pause.",
-    "already_paused": "You already have a break until %(day)s. You can extend it or come back early instead.",
-    "open_dunning_case": "You can't take a break while a payment is open. Update your card and the payment "
-    "goes through; then a break is yours to take.",
-    "dunning_offer_closed": "This offer is no longer open. "
-    "You can still take a break from your account page.",
-    "too_many_pauses": "You've already taken the breaks your plan allows in 12 months. "
-    "You can take another from %(day)s.",
+    "unknown_subscription": N_("We couldn't find that subscription."),
+    "canceled": N_("This subscription has been canceled, so there is nothing to pause."),
+    "already_paused": N_(
+        "You already have a break until %(day)s. You can extend it or come back early instead."
+    ),
+    "open_dunning_case": N_(
+        "You can't take a break while a payment is open. Update your card and the payment "
+        "goes through; then a break is yours to take."
+    ),
+    "dunning_offer_closed": N_(
+        "This offer is no longer open. You can still take a break from your account page."
+    ),
+    "too_many_pauses": N_(
+        "You've already taken the breaks your plan allows in 12 months. You can take another from %(day)s."
+    ),
 }
 
 
 def refusal(opts: PauseOptions) -> str:
     """Why not, in the customer's words, and what they can do instead."""
-    text = REFUSALS.get(opts.reason or "", "A break is not available right now.")
+    text = REFUSALS.get(opts.reason or "", N_("A break is not available right now."))
     when = day(opts.refused_until) if opts.refused_until else ""
     message = t(text, day=when) if "%(day)s" in text else t(text)
     ways = []

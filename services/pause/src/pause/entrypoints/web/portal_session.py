@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from pause.entrypoints.web.page import BRAND, CUSTOMER_LOCALE, CUSTOMER_ZONE, page, t
+from pause.entrypoints.web.page import BRAND, CUSTOMER_LOCALE, CUSTOMER_ZONE, N_, page, t
 from pause.service_layer.handlers import Bus
 from pause.service_layer.messages import CustomerLocale, CustomerTimezone, Principal
 from shared.clock import Clock
@@ -22,7 +22,7 @@ from shared.http.errors import api_error_of
 from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
-EXPIRED = "This portal link has expired or is not valid. Please ask for a new link."
+EXPIRED = N_("This portal link has expired or is not valid. Please ask for a new link.")
 
 
 def back_link() -> str:
