@@ -118,3 +118,10 @@ async def test_the_stripe_card_page_runs_only_its_own_script_by_hash_and_stripe_
     assert script_hash(inline[0]) in script_src
     assert "http://127.0.0.1:12111" in script_src
     assert "'unsafe-inline'" not in script_src
+
+
+async def test_a_language_the_portal_does_not_offer_is_refused_naming_it(pause: Service[Any, Any]) -> None:
+    async with signed_in(pause) as client:
+        answer = await client.post("/portal/language", data={"locale": "xx"})
+    assert answer.status_code == 422
+    assert "choose one of the languages offered" in answer.text

@@ -1,0 +1,135 @@
+"""The portal's pages: every refusal has a way forward, cards about to lapse are said,
+invoices and receipts read in the customer's language."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import get_args
+
+import pytest
+
+from pause.domain.card_on_file import CardOnFile
+from pause.domain.eligibility import Reason
+from pause.entrypoints.web.billing_invoices import InvoiceLine, PortalInvoice
+from pause.entrypoints.web.page import CUSTOMER_LOCALE
+from pause.entrypoints.web.portal_invoices import Seller, invoice_list, receipt
+from pause.entrypoints.web.portal_pages import REFUSALS, card_warning, refusal
+from pause.service_layer.messages import PauseOptions
+from shared.i18n.locales import SHIPPED_LANGUAGES
+from shared.money import Money
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs.append(dict(attrs).get("href") or "")
+
+
+def links(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+def in_language(locale: str, render: Callable[[], str]) -> str:
+    def run() -> str:
+        CUSTOMER_LOCALE.set(locale)
+        return render()
+
+    return contextvars.copy_context().run(run)
+
+
+def refused(reason: str) -> PauseOptions:
+    return PauseOptions(
+        subscription_id="sub_1",
+        eligible=False,
+        reason=reason,
+        message=None,
+        fee_per_month=Money.of(100, "EUR"),
+        regular_price=Money.of(1500, "EUR"),
+        durations=[],
+        refused_until=NOW,
+    )
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LANGUAGES)
+@pytest.mark.parametrize("reason", get_args(Reason))
+def test_every_refusal_says_why_and_offers_a_way_forward(reason: str, locale: str) -> None:
+    html = in_language(locale, lambda: refusal(refused(reason)))
+    assert reason in REFUSALS
+    assert 'role="alert"' in html
+    assert "/portal" in links(html)
+    assert "%(" not in html
+
+
+def test_an_open_payment_offers_the_card_update_first() -> None:
+    html = in_language("en", lambda: refusal(refused("open_dunning_case")))
+    assert "take a break while a payment is open." in html
+    assert links(html)[0] == "/portal/card"
+
+
+def test_a_break_refused_until_a_date_names_it_in_the_customers_language() -> None:
+    html = in_language("fr", lambda: refusal(refused("too_many_pauses")))
+    assert "10 mars 2027" in html
+
+
+@pytest.mark.parametrize(
+    ("month", "year", "warned"),
+    [(2, 2027, "has expired"), (3, 2027, "expires this month"), (4, 2027, None), (12, 2026, "has expired")],
+)
+def test_a_card_that_has_expired_or_expires_this_month_is_said_with_a_link_to_replace_it(
+    month: int, year: int, warned: str | None
+) -> None:
+    html = in_language("en", lambda: card_warning(CardOnFile("visa", "4242", month, year), NOW))
+    if warned is None:
+        assert html == ""
+    else:
+        assert warned in html
+        assert links(html) == ["/portal/card"]
+
+
+def invoice(status: str = "paid", total: int = 1500) -> PortalInvoice:
+    start, end = datetime(2027, 2, 10, tzinfo=UTC), datetime(2027, 3, 10, tzinfo=UTC)
+    return PortalInvoice(
+        id="in_1",
+        number="2027-000042",
+        status=status,
+        context="subscription",
+        total=Money.of(total, "EUR"),
+        created_at=start,
+        paid_at=start if status == "paid" else None,
+        period_start=start,
+        period_end=end,
+        lines=[InvoiceLine("Pro Plage", Money.of(total, "EUR"), start, end)],
+        card="Visa •••• 4242" if status == "paid" else None,
+    )
+
+
+def test_the_invoice_list_links_each_receipt_with_amount_status_and_card() -> None:
+    html = in_language("fr", lambda: invoice_list([invoice()], None))
+    assert "/portal/invoices/in_1" in links(html)
+    assert "15,00\u00a0€" in html
+    assert "Payée" in html
+    assert "Visa •••• 4242" in html
+
+
+def test_a_receipt_names_the_seller_the_lines_the_total_and_the_payment() -> None:
+    seller = Seller("Plage et Fils SARL", ["12 quai des Dunes", "33000 Bordeaux"])
+    html = in_language("en", lambda: receipt(invoice(), seller, "Zoé"))
+    for expected in ("Plage et Fils SARL", "33000 Bordeaux", "2027-000042", "Pro Plage", "€15.00", "Zoé"):
+        assert expected in html
+    assert "Paid on Feb 10, 2027 · with Visa •••• 4242" in html
+
+
+def test_a_free_invoice_still_shows_its_currency() -> None:
+    html = in_language("en", lambda: invoice_list([invoice(total=0)], None))
+    assert "€0.00" in html
