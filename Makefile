@@ -12,6 +12,10 @@ PYTEST_ARGS ?=
 # skips, except in CI (REQUIRE_REAL_SERVICES=1), where it fails.
 ASYNCAPI_DIR   := tools/asyncapi
 ASYNCAPI_STAMP := $(ASYNCAPI_DIR)/node_modules/.installed
+# axe-core (npm, pinned in tools/axe/package-lock.json), which the browser tests run in
+# Chromium over the portal and the dashboard; without npm those checks skip, except in CI.
+AXE_DIR   := tools/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
 # What `make lint` type-checks: every package's code and every test.
 TYPED := shared/src services/billing/src services/dunning/src services/pause/src simulator/src \
 	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
@@ -33,12 +37,19 @@ $(ASYNCAPI_STAMP): $(ASYNCAPI_DIR)/package.json $(ASYNCAPI_DIR)/package-lock.jso
 		echo "npm not found: the AsyncAPI parser check will skip (CI installs Node.js and npm)"; \
 	fi
 
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility checks will skip (CI installs Node.js and npm)"; \
+	fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m shared.stack
 
-test: $(STAMP) $(ASYNCAPI_STAMP)
+test: $(STAMP) $(ASYNCAPI_STAMP) $(AXE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -71,4 +82,4 @@ simulate: $(STAMP)  ## compare dunning policies on a synthetic subscriber base (
 	$(BIN)/simulate $(SIMULATE_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_DIR)/node_modules $(AXE_DIR)/node_modules

@@ -16,6 +16,7 @@ import pytest
 
 from shared.testing.databases import DatabaseFactory
 from shared.testing.waiting import eventually
+from tests.browser.accessibility import assert_accessible
 from tests.browser.helpers import assert_only_local, portal_link, screenshot, watch_requests
 from tests.e2e.stack import ADMIN, Billing, running_stack
 
@@ -71,13 +72,16 @@ async def test_a_french_customer_reads_the_reminder_the_portal_and_the_receipt_i
         await page.get_by_role("heading", name="Pro Plage").wait_for()
         assert "15,00\u00a0€ par mois" in await page.inner_text("main")
         assert await page.locator("link[rel=icon]").count() == 1
+        await assert_accessible(page, "portal home")
 
         await page.get_by_role("link", name="Faire une pause").click()
         refusal = page.get_by_role("alert")
         await refusal.wait_for()
         assert "paiement est en attente" in await refusal.inner_text()
         await screenshot(page, "portal-fr-refusal")
+        await assert_accessible(page, "refusal")
         await page.get_by_role("link", name="Mettre à jour votre carte").click()
+        await assert_accessible(page, "card form")
         await page.get_by_label("Carte").fill("pm_card_visa")
         await page.get_by_role("button", name="Enregistrer la carte").click()
         await page.get_by_text("votre nouvelle carte est enregistrée").wait_for()
@@ -93,6 +97,7 @@ async def test_a_french_customer_reads_the_reminder_the_portal_and_the_receipt_i
         assert "15,00\u00a0€" in await row.inner_text()
         assert "Visa •••• 4242" in await row.inner_text()
         await screenshot(page, "portal-fr-invoices")
+        await assert_accessible(page, "invoices")
 
         await row.get_by_role("link").click()
         await page.get_by_role("heading", name="Reçu").wait_for()
@@ -100,6 +105,7 @@ async def test_a_french_customer_reads_the_reminder_the_portal_and_the_receipt_i
         assert "Plage et Fils SARL" in receipt
         assert "33000 Bordeaux" in receipt
         assert "Payée le" in receipt
+        await assert_accessible(page, "receipt")
         await page.emulate_media(media="print")
         assert not await page.locator("header").is_visible()
         assert not await page.get_by_role("link", name="Toutes les factures").is_visible()
