@@ -19,14 +19,17 @@ KEYWORDS = {"t": None, "N_": None, "page": None, "gettext": None, "ngettext": (1
 TRANSLATED = [lang for lang in SHIPPED_LANGUAGES if lang != "en"]
 
 
-def _ids(message_id: str | tuple[str, ...]) -> tuple[str, ...]:
-    return message_id if isinstance(message_id, tuple) else (message_id,)
+def _ids(message_id: object) -> tuple[str, ...]:
+    """A singular message's one text, or a plural's forms."""
+    if isinstance(message_id, tuple | list):
+        return tuple(str(text) for text in message_id)
+    return (str(message_id or ""),)
 
 
 def test_the_template_holds_every_message_the_code_and_templates_use() -> None:
     """`make messages` was run after the last wording change."""
     with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     in_code = {
         found[2] for found in extract_from_dir(ROOT, method_map, options_map, keywords=KEYWORDS) if found[2]
     }
