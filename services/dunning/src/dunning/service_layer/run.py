@@ -50,27 +50,7 @@ async def act(
             )
         )
     elif isinstance(decision, Remind | OfferBeach):
-        customer = await work.customers.get(case.customer_id)
-        if customer is not None:
-            message = case_message(
-                writer, decision.template_id, customer, case.amount_due, case.decline_code, link
-            )
-            work.emit(
-                NotificationRequested(
-                    notification_id=f"ntf_{case.id}_{case.contacts}",
-                    customer_id=case.customer_id,
-                    subscription_id=case.subscription_id,
-                    to=customer.email,
-                    template_id=decision.template_id,
-                    subject_line=message.subject,
-                    body_text=message.text,
-                    body_html=message.html,
-                    locale=customer.locale,
-                    action_url=link,
-                    amount_due=case.amount_due,
-                    requested_at=now,
-                )
-            )
+        await _remind(work, case, decision.template_id, now, link, writer)
     elif isinstance(decision, Close) and decision.outcome is CaseOutcome.CANCELED:
         work.emit(
             CancelSubscription(
@@ -82,6 +62,37 @@ async def act(
                 requested_at=now,
             )
         )
+
+
+async def _remind(
+    work: DunningUnitOfWork,
+    case: DunningCase,
+    template_id: str,
+    now: datetime,
+    link: str,
+    writer: MessageWriter,
+) -> None:
+    """The reminder or offer, written in the customer's language; no profile yet, no message."""
+    customer = await work.customers.get(case.customer_id)
+    if customer is None:
+        return
+    message = case_message(writer, template_id, customer, case.amount_due, case.decline_code, link)
+    work.emit(
+        NotificationRequested(
+            notification_id=f"ntf_{case.id}_{case.contacts}",
+            customer_id=case.customer_id,
+            subscription_id=case.subscription_id,
+            to=customer.email,
+            template_id=template_id,
+            subject_line=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            locale=customer.locale,
+            action_url=link,
+            amount_due=case.amount_due,
+            requested_at=now,
+        )
+    )
 
 
 class ScheduledCases:

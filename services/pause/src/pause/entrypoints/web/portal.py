@@ -13,18 +13,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pause.entrypoints.web import portal_forms as forms
-from pause.entrypoints.web import portal_invoices
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import BillingCards
-from pause.entrypoints.web.billing_invoices import UNREACHABLE, BillingInvoices
+from pause.entrypoints.web.billing_invoices import BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
 from pause.entrypoints.web.page import CUSTOMER_LOCALE, N_, page
+from pause.entrypoints.web.portal_account import invoice_routes
 from pause.entrypoints.web.portal_invoices import Seller
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
     PortalSession,
     back,
-    back_link,
     expired_page,
     form_of,
     months_in,
@@ -41,7 +40,6 @@ from pause.service_layer.messages import (
     ResumeEarly,
 )
 from shared.clock import Clock
-from shared.errors import DomainError
 from shared.http.portal_auth import COOKIE
 from shared.i18n.locales import catalogue_language
 from shared.mail.writer import DEFAULT_BRAND
@@ -82,7 +80,7 @@ def portal_router(
     session = PortalSession(bus, verifier, clock, look.brand)
     _home_routes(router, session)
     if invoices is not None:
-        _invoice_routes(router, session, invoices, Seller(look.seller_name, look.seller_address))
+        invoice_routes(router, session, invoices, Seller(look.seller_name, look.seller_address))
     _pause_routes(router, session)
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
@@ -106,47 +104,6 @@ def _home_routes(router: APIRouter, session: PortalSession) -> None:
             return page("Your subscription", pages.home(summary, language), notice=DONE.get(done or "", ""))
 
         return await session.guarded(request, "Your subscription", show)
-
-
-def _invoice_routes(
-    router: APIRouter, session: PortalSession, invoices: BillingInvoices, seller: Seller
-) -> None:
-    @router.get("/invoices")
-    async def invoice_list(request: Request) -> Response:
-        async def show(who: Principal) -> Response:
-            found = await invoices.of_customer(str(who.customer_id), request.cookies[COOKIE])
-            return page("Your invoices", portal_invoices.invoice_list(found.invoices, found.problem))
-
-        return await session.guarded(request, "Your invoices", show)
-
-    @router.get("/invoices/{invoice_id}")
-    async def receipt(request: Request, invoice_id: str) -> Response:
-        async def show(who: Principal) -> Response:
-            found = await invoices.one(invoice_id, request.cookies[COOKIE])
-            if not found.invoices:
-                problem = found.problem or N_("We couldn't find that invoice.")
-                return page(
-                    "Receipt", portal_invoices.invoice_list([], problem), status=404 if found.missing else 502
-                )
-            summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))
-            return page("Receipt", portal_invoices.receipt(found.invoices[0], seller, summary.name))
-
-        return await session.guarded(request, "Receipt", show)
-
-    @router.post("/language")
-    async def language(request: Request) -> Response:
-        """Billing keeps the customer's language; the portal and the emails follow it."""
-
-        async def act(who: Principal) -> Response:
-            chosen = (await form_of(request)).get("locale", "")
-            if chosen not in pages.LANGUAGES:
-                raise DomainError("locale", "choose one of the languages offered")
-            if not await invoices.change_locale(str(who.customer_id), request.cookies[COOKIE], chosen):
-                return page("Your subscription", back_link(), status=502, error=UNREACHABLE)
-            CUSTOMER_LOCALE.set(chosen)
-            return back("language")
-
-        return await session.guarded(request, "Your subscription", act)
 
 
 def _pause_routes(router: APIRouter, session: PortalSession) -> None:
