@@ -88,7 +88,7 @@ class MessageWriter:
         context: dict[str, Any] = {
             **_formatters(tag),
             **(facts or {}),
-            "brand": self.brand_name,
+            "brand": translations(locale).gettext(self.brand_name),  # the default one translates
             "name": customer_name,
             "action_url": action_url,
             "html_lang": catalogue_language(locale),

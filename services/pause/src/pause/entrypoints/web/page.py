@@ -150,7 +150,7 @@ def page(title: str, body: str, *, status: int = 200, notice: str = "", error: s
     banner = (f'<p class="notice" role="status">{t(notice)}</p>' if notice else "") + (
         f'<p class="error" role="alert">{t(error)}</p>' if error else ""
     )
-    brand = esc(BRAND.get())
+    brand = esc(gettext(BRAND.get()))  # the default brand reads in the customer's language
     html = (
         f'<!doctype html><html lang="{esc(catalogue_language(CUSTOMER_LOCALE.get()))}"><head>'
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
