@@ -105,3 +105,20 @@ async def test_the_customers_invoices_are_read_as_the_customer_and_an_unknown_on
     missing = await invoices.one("in_someone/../else", TOKEN)
     assert missing.missing is True
     assert missing.problem is None
+
+
+@pytest.mark.parametrize(
+    ("status", "copy"),
+    [
+        (401, "Your session has expired. Please open a new portal link."),
+        (503, "We could not reach our billing system. Please try again in a minute."),
+    ],
+)
+async def test_invoices_billing_will_not_give_say_why(status: int, copy: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": {"type": "x"}})
+
+    invoices = BillingInvoices(BillingClient("http://billing.test", transport=httpx.MockTransport(answer)))
+
+    assert (await invoices.of_customer("cus_1", TOKEN)).problem == copy
+    assert (await invoices.one("in_1", TOKEN)).problem == copy

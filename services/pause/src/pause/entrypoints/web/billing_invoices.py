@@ -17,6 +17,14 @@ from pause.entrypoints.web.page import N_
 from shared.money import Money
 
 UNREACHABLE = N_("We could not reach our billing system. Please try again in a minute.")
+EXPIRED = N_("Your session has expired. Please open a new portal link.")
+
+
+def _problem(status: int | None) -> str | None:
+    """What to tell the customer when billing did not give their invoices."""
+    if status is None or status >= 500:
+        return UNREACHABLE
+    return EXPIRED if status in (401, 403) else None
 
 
 @dataclass(frozen=True)
@@ -84,15 +92,14 @@ class BillingInvoices:
     async def of_customer(self, customer_id: str, token: str) -> Found:
         reading = await self.billing.read(f"/v1/invoices?customer_id={customer_id}&limit=100", token)
         if reading is None or reading.body is None:
-            return Found([], UNREACHABLE if reading is None or reading.status >= 500 else None)
+            return Found([], _problem(reading.status if reading else None))
         return Found([PortalInvoice.of(item) for item in reading.body["data"]][::-1])
 
     async def one(self, invoice_id: str, token: str) -> Found:
         reading = await self.billing.read(f"/v1/invoices/{quote(invoice_id, safe='')}", token)
-        if reading is None:
-            return Found([], UNREACHABLE)
-        if reading.body is None:
-            return Found([], None, missing=True)
+        if reading is None or reading.body is None:
+            problem = _problem(reading.status if reading else None)
+            return Found([], problem, missing=problem is None)
         return Found([PortalInvoice.of(reading.body)])
 
     async def change_locale(self, customer_id: str, token: str, locale: str) -> bool:
