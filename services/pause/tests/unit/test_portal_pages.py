@@ -125,7 +125,7 @@ def test_the_invoice_list_links_each_receipt_with_amount_status_and_card() -> No
 def test_a_receipt_names_the_seller_the_lines_the_total_and_the_payment() -> None:
     seller = Seller("Plage et Fils SARL", ["12 quai des Dunes", "33000 Bordeaux"])
     html = in_language("en", lambda: receipt(invoice(), seller, "Zoé"))
-    for expected in ("Plage et Fils SARL", "33000 Bordeaux", "2027-000042", "Pro Plage", "€15.00", "Zoé"):
+    for expected in ("Plage et Fils SARL", "33000 Bordeaux", "2027-000042", "Subscription", "€15.00", "Zoé"):
         assert expected in html
     assert "Paid on Feb 10, 2027 · with Visa •••• 4242" in html
 

@@ -22,6 +22,11 @@ STATUS = {
 }
 
 
+LINES = {"subscription": N_("Subscription"), "beach_fee": N_("On the beach: paused month")}
+"""What a line is for, by the invoice's context, in the customer's language; billing's own
+description (in English) is shown for anything else."""
+
+
 @dataclass(frozen=True)
 class Seller:
     name: str
@@ -62,8 +67,9 @@ def invoice_list(invoices: list[PortalInvoice], problem: str | None) -> str:
 
 def receipt(invoice: PortalInvoice, seller: Seller, customer_name: str | None) -> str:
     address = "".join(f"<br>{esc(line)}" for line in seller.address)
+    what = gettext(LINES[invoice.context]) if invoice.context in LINES else None
     lines = "".join(
-        f'<tr><td>{esc(line.description)}<br><span class="muted">'
+        f'<tr><td>{esc(what or line.description)}<br><span class="muted">'
         f"{t('%(start)s to %(end)s', start=short_day(line.period_start), end=short_day(line.period_end))}"
         f'</span></td><td class="num">{money(line.amount)}</td></tr>'
         for line in invoice.lines
