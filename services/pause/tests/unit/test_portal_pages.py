@@ -133,3 +133,17 @@ def test_a_receipt_names_the_seller_the_lines_the_total_and_the_payment() -> Non
 def test_a_free_invoice_still_shows_its_currency() -> None:
     html = in_language("en", lambda: invoice_list([invoice(total=0)], None))
     assert "€0.00" in html
+
+
+def test_a_refused_pause_reads_in_the_customers_language_when_the_portal_has_words_for_it() -> None:
+    from pause.domain.eligibility import Eligibility
+    from pause.entrypoints.web.portal_session import refusal_copy
+    from pause.service_layer.pausing import NotEligible
+
+    open_case = NotEligible(
+        Eligibility(False, "open_dunning_case", "Please update your payment details first.")
+    )
+    dated = NotEligible(Eligibility(False, "already_paused", "You already have a break until 1 May 2027."))
+
+    assert refusal_copy(open_case) == REFUSALS["open_dunning_case"]
+    assert refusal_copy(dated) == "You already have a break until 1 May 2027."

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from pause.entrypoints.web.page import BRAND, CUSTOMER_LOCALE, CUSTOMER_ZONE, N_, page, t
+from pause.entrypoints.web.portal_pages import REFUSALS
 from pause.service_layer.handlers import Bus
 from pause.service_layer.messages import CustomerLocale, CustomerTimezone, Principal
 from shared.clock import Clock
@@ -23,6 +24,13 @@ from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalTokenVerifier
 
 EXPIRED = N_("This portal link has expired or is not valid. Please ask for a new link.")
+
+
+def refusal_copy(exc: DomainError) -> str:
+    """A refusal the portal has words for reads in the customer's language (`page`
+    translates it); any other reads as the domain wrote it."""
+    copy = REFUSALS.get(getattr(exc, "reason", "") or "")
+    return copy if copy and "%(" not in copy else str(exc)
 
 
 def back_link() -> str:
@@ -81,4 +89,4 @@ class PortalSession:
         try:
             return await work(Principal(customer_id=customer_id))
         except DomainError as exc:  # the same status the API gives: 404, 409, or 422 for bad input
-            return page(title, back_link(), status=api_error_of(exc).status, error=str(exc))
+            return page(title, back_link(), status=api_error_of(exc).status, error=refusal_copy(exc))
