@@ -12,12 +12,14 @@ from typing import get_args
 import pytest
 
 from pause.domain.card_on_file import CardOnFile
-from pause.domain.eligibility import Reason
+from pause.domain.eligibility import Eligibility, Reason
 from pause.entrypoints.web.billing_invoices import InvoiceLine, PortalInvoice
 from pause.entrypoints.web.page import CUSTOMER_LOCALE
 from pause.entrypoints.web.portal_invoices import Seller, invoice_list, receipt
 from pause.entrypoints.web.portal_pages import REFUSALS, card_warning, refusal
+from pause.entrypoints.web.portal_session import refusal_copy
 from pause.service_layer.messages import PauseOptions
+from pause.service_layer.pausing import NotEligible
 from shared.i18n.locales import SHIPPED_LANGUAGES
 from shared.money import Money
 
@@ -136,10 +138,6 @@ def test_a_free_invoice_still_shows_its_currency() -> None:
 
 
 def test_a_refused_pause_reads_in_the_customers_language_when_the_portal_has_words_for_it() -> None:
-    from pause.domain.eligibility import Eligibility
-    from pause.entrypoints.web.portal_session import refusal_copy
-    from pause.service_layer.pausing import NotEligible
-
     open_case = NotEligible(
         Eligibility(False, "open_dunning_case", "Please update your payment details first.")
     )
