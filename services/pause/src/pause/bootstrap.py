@@ -15,6 +15,7 @@ from pause.entrypoints.web.billing_cards import BillingCards
 from pause.entrypoints.web.billing_invoices import BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, card_entry_policy
 from pause.entrypoints.web.portal import PortalLook, portal_router
+from pause.service_layer.customer_messages import CustomerMail
 from pause.service_layer.handlers import pause_bus
 from pause.settings import PauseSettings
 from shared.clock import Clock
@@ -23,6 +24,7 @@ from shared.http.idempotency import IdempotentRequests
 from shared.http.page_headers import PagePolicy
 from shared.infrastructure import build_infrastructure
 from shared.mail.writer import MessageWriter
+from shared.portal_links import BillingPortalLinks
 from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import http_registration
@@ -33,7 +35,10 @@ def bootstrap(
 ) -> Service[SqlPauseUnitOfWork, PauseSettings]:
     infra = build_infrastructure("pause", settings, settings.database_url, orm.messaging, clock)
     unit_of_work = infra.unit_of_work(SqlPauseUnitOfWork)
-    bus = pause_bus(unit_of_work, settings.policies(), MessageWriter(settings.brand_name))
+    links = BillingPortalLinks(settings.billing_url, settings.admin_api_key, fallback_url="")
+    bus = pause_bus(
+        unit_of_work, settings.policies(), CustomerMail(MessageWriter(settings.brand_name), links)
+    )
     scheduler = PauseScheduler(bus, interval=0.5 if settings.clock == "test" else 5.0)
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     who = principal_dependency(infra.keys, verifier, infra.clock)

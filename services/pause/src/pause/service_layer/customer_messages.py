@@ -9,6 +9,7 @@ never writes it twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,26 @@ from shared.contracts.notifications import NotificationRequested
 from shared.customers.profiles import CustomerProfile
 from shared.mail.writer import MessageWriter
 from shared.money import Money
+from shared.portal_links import CardUpdateLinks
 
 RESUME_REMINDER_TEMPLATE = "pause.resume_reminder"
 """7 days before a pause ends."""
 CONFIRMED_TEMPLATE = "pause.confirmed"
 EXTENDED_TEMPLATE = "pause.extended"
 RESUMED_TEMPLATE = "pause.resumed"
+
+
+@dataclass(frozen=True)
+class CustomerMail:
+    """How pause writes to a customer: the templates, and where their one-click link to the
+    portal comes from (none configured, or billing not answering: no button)."""
+
+    writer: MessageWriter = field(default_factory=MessageWriter)
+    links: CardUpdateLinks | None = None
+
+    async def link_for(self, customer_id: str) -> str | None:
+        """One try: the caller holds a transaction."""
+        return (await self.links.link_for(customer_id, tries=1) or None) if self.links else None
 
 
 def notification_id(pause: BeachPause, template: str) -> str:
@@ -39,7 +54,7 @@ def local_day(moment: datetime, customer: CustomerProfile) -> date:
 
 async def tell_customer(
     work: PauseUnitOfWork,
-    writer: MessageWriter,
+    mail: CustomerMail,
     pause: BeachPause,
     template: str,
     now: datetime,
@@ -49,10 +64,12 @@ async def tell_customer(
     customer = await work.customers.get(pause.customer_id)
     if customer is None:
         return
-    written = writer.write(
+    link = await mail.link_for(customer.id)
+    written = mail.writer.write(
         template,
         customer.locale,
         customer_name=customer.name,
+        action_url=link,
         facts={
             "resumes_on": local_day(pause.resumes_at, customer),
             "starts_on": local_day(pause.starts_at, customer),
@@ -70,6 +87,7 @@ async def tell_customer(
             body_text=written.text,
             body_html=written.html,
             locale=customer.locale,
+            action_url=link,
             requested_at=now,
         )
     )

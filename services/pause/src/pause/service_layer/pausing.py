@@ -17,6 +17,7 @@ from pause.service_layer.customer_messages import (
     CONFIRMED_TEMPLATE,
     EXTENDED_TEMPLATE,
     RESUMED_TEMPLATE,
+    CustomerMail,
     tell_customer,
 )
 from pause.service_layer.messages import (
@@ -35,7 +36,6 @@ from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.calendar import add_months
 from shared.contracts.commands import CancelSubscription
 from shared.errors import Conflict, DomainError, NotFound
-from shared.mail.writer import MessageWriter
 
 CANCEL_INTENT_LINKS_PAUSES_FOR = timedelta(days=30)
 
@@ -94,7 +94,7 @@ async def pause_options(
 
 
 async def pause_subscription(
-    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies, writer: MessageWriter
+    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
 ) -> BeachPause:
     view = await _subscription(work, command.subscription_id, command.who)
     now = work.clock.now()
@@ -107,14 +107,14 @@ async def pause_subscription(
         raise NotEligible(eligibility)
     pause = BeachPause.schedule(view, command.months, now, policy, "dunning_offer" if offer else "portal")
     await work.pauses.add(pause)
-    await tell_customer(work, writer, pause, CONFIRMED_TEMPLATE, now, fee=pause.fee_per_month)
+    await tell_customer(work, mail, pause, CONFIRMED_TEMPLATE, now, fee=pause.fee_per_month)
     for intent in await work.cancel_intents.pending_for(view.id, now - CANCEL_INTENT_LINKS_PAUSES_FOR):
         intent.became_pause(now)
         await work.cancel_intents.save(intent)
     return pause
 
 
-async def resume_early(command: ResumeEarly, work: PauseUnitOfWork, writer: MessageWriter) -> BeachPause:
+async def resume_early(command: ResumeEarly, work: PauseUnitOfWork, mail: CustomerMail) -> BeachPause:
     """A pause that had begun earns a welcome back; one called off before it began, none."""
     pause = await _pause(work, command.pause_id, command.who)
     was_on_the_beach = pause.status is PauseStatus.ACTIVE
@@ -122,12 +122,12 @@ async def resume_early(command: ResumeEarly, work: PauseUnitOfWork, writer: Mess
     pause.resume_early(now)
     await work.pauses.save(pause)
     if was_on_the_beach:
-        await tell_customer(work, writer, pause, RESUMED_TEMPLATE, now)
+        await tell_customer(work, mail, pause, RESUMED_TEMPLATE, now)
     return pause
 
 
 async def extend_pause(
-    command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies, writer: MessageWriter
+    command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
 ) -> BeachPause:
     pause = await _pause(work, command.pause_id, command.who)
     view = await work.subscriptions.get(pause.subscription_id)
@@ -135,7 +135,7 @@ async def extend_pause(
     now = work.clock.now()
     pause.extend(command.months_more, now, policy)
     await work.pauses.save(pause)
-    await tell_customer(work, writer, pause, EXTENDED_TEMPLATE, now)
+    await tell_customer(work, mail, pause, EXTENDED_TEMPLATE, now)
     return pause
 
 

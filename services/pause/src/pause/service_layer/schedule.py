@@ -10,10 +10,14 @@ from datetime import datetime
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
-from pause.service_layer.customer_messages import RESUME_REMINDER_TEMPLATE, RESUMED_TEMPLATE, tell_customer
+from pause.service_layer.customer_messages import (
+    RESUME_REMINDER_TEMPLATE,
+    RESUMED_TEMPLATE,
+    CustomerMail,
+    tell_customer,
+)
 from pause.service_layer.messages import CountDuePauseMoments, NextPauseMoment, RunDuePauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
-from shared.mail.writer import MessageWriter
 
 
 def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: str) -> bool:
@@ -46,7 +50,7 @@ async def next_due_at(
 
 
 async def run_due(
-    command: RunDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies, writer: MessageWriter
+    command: RunDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
 ) -> int:
     done = 0
     now = work.clock.now()
@@ -55,16 +59,16 @@ async def run_due(
             pause.start(now)
         if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
             pause.end(now)
-            await tell_customer(work, writer, pause, RESUMED_TEMPLATE, now)
+            await tell_customer(work, mail, pause, RESUMED_TEMPLATE, now)
         elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policies.for_plan(plan)):
             pause.mark_reminded(now)
-            await _remind(work, writer, pause, now)
+            await _remind(work, mail, pause, now)
         await work.pauses.save(pause)
         done += 1
     return done
 
 
-async def _remind(work: PauseUnitOfWork, writer: MessageWriter, pause: BeachPause, now: datetime) -> None:
+async def _remind(work: PauseUnitOfWork, mail: CustomerMail, pause: BeachPause, now: datetime) -> None:
     view = await work.subscriptions.get(pause.subscription_id)
     price = view.price if view else None
-    await tell_customer(work, writer, pause, RESUME_REMINDER_TEMPLATE, now, price=price)
+    await tell_customer(work, mail, pause, RESUME_REMINDER_TEMPLATE, now, price=price)
