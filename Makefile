@@ -68,7 +68,7 @@ CATALOGUES := shared/src/shared/i18n/catalogues
 messages: $(STAMP)  ## the catalogues' template from the code and templates, merged into every language's .po
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project beach \
 		-k t -k N_ -k page -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --width 100
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete --width 100
 
 check-asyncapi: $(ASYNCAPI_STAMP)  ## the official AsyncAPI parser over contracts/asyncapi.json
 	node $(ASYNCAPI_DIR)/validate.cjs contracts/asyncapi.json

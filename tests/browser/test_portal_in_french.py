@@ -92,10 +92,10 @@ async def test_a_french_customer_reads_the_reminder_the_portal_and_the_receipt_i
 
         await eventually(status, lambda s: s == "active", timeout=30, interval=0.3)
         await page.get_by_role("link", name="Voir vos factures").click()
-        row = page.get_by_role("row").filter(has_text="Payée")
+        row = page.get_by_role("row").filter(has_text="Visa •••• 4242")
         await row.wait_for()
         assert "15,00\u00a0€" in await row.inner_text()
-        assert "Visa •••• 4242" in await row.inner_text()
+        assert "Payée" in await row.inner_text()
         await screenshot(page, "portal-fr-invoices")
         await assert_accessible(page, "invoices")
 

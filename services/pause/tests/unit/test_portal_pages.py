@@ -4,8 +4,9 @@ invoices and receipts read in the customer's language."""
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import get_args
 
@@ -13,12 +14,18 @@ import pytest
 
 from pause.domain.card_on_file import CardOnFile
 from pause.domain.eligibility import Eligibility, Reason
+from pause.domain.pause import BeachPause
+from pause.domain.policy import PausePolicy
+from pause.domain.subscription_view import SubscriptionView
+from pause.entrypoints.web import portal_forms as forms
+from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_invoices import InvoiceLine, PortalInvoice
-from pause.entrypoints.web.page import CUSTOMER_LOCALE
+from pause.entrypoints.web.page import CUSTOMER_LOCALE, N_, page
+from pause.entrypoints.web.portal import DONE
 from pause.entrypoints.web.portal_invoices import Seller, invoice_list, receipt
 from pause.entrypoints.web.portal_pages import REFUSALS, card_warning, refusal
-from pause.entrypoints.web.portal_session import refusal_copy
-from pause.service_layer.messages import PauseOptions
+from pause.entrypoints.web.portal_session import expired_page, refusal_copy
+from pause.service_layer.messages import DurationOption, PauseOptions, PortalSummary
 from pause.service_layer.pausing import NotEligible
 from shared.i18n.locales import SHIPPED_LANGUAGES
 from shared.money import Money
@@ -145,3 +152,73 @@ def test_a_refused_pause_reads_in_the_customers_language_when_the_portal_has_wor
 
     assert refusal_copy(open_case) == REFUSALS["open_dunning_case"]
     assert refusal_copy(dated) == "You already have a break until 1 May 2027."
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+NAMES = {"Visa", "Plage", "Pro", "PDF", "Stripe"}
+"""Words that are names, the same in every language."""
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<option[^>]*lang=[^>]*>.*?</option>", " ", html)  # each language names itself
+    return re.sub(r"<[^>]+>", " ", html).replace("pm_card_visa", " ")  # a test card's id
+
+
+def offer() -> PauseOptions:
+    durations = [
+        DurationOption(m, NOW, NOW + timedelta(days=31 * m), Money.of(100 * m, "EUR")) for m in (1, 2, 3)
+    ]
+    return PauseOptions("sub_1", True, None, None, Money.of(100, "EUR"), Money.of(1500, "EUR"), durations)
+
+
+def home_on_the_beach() -> str:
+    view = SubscriptionView(
+        "sub_1",
+        "cus_1",
+        "pro",
+        Money.of(1500, "EUR"),
+        None,
+        "active",
+        NOW,
+        NOW + timedelta(days=31),
+        plan_name="Pro",
+    )
+    pause = BeachPause.schedule(view, 1, NOW, PausePolicy(), "portal")
+    card = CardOnFile("visa", "4242", 3, 2027)
+    return pages.home(PortalSummary("cus_1", None, [view], {"sub_1": pause}, card, NOW, {"sub_1": 2}))
+
+
+def every_portal_page() -> list[str]:
+    seller = Seller("Plage", [])
+    fragments = [
+        home_on_the_beach(),
+        pages.options(offer(), "/portal/x", N_("How long would you like off?")),
+        pages.confirm_pause(offer(), 2),
+        *(pages.refusal(refused(reason)) for reason in get_args(Reason)),
+        forms.cancel_reason("sub_1"),
+        forms.cancel_offer("ci_1", offer()),
+        forms.card_form(),
+        invoice_list([invoice(), invoice("open")], None),
+        invoice_list([], None),
+        receipt(invoice(), seller, None),
+        receipt(invoice("open"), seller, None),
+    ]
+    framed = [page("Your subscription", fragment) for fragment in fragments]
+    framed += [page("Receipt", "", notice=notice) for notice in DONE.values()]
+    return [answer.body.decode() for answer in [*framed, expired_page()]]
+
+
+def test_every_portal_page_in_japanese_has_no_english_copy_left() -> None:
+    """Copy that never reached the catalogue would read English in every language."""
+    for html in in_language_all("ja", every_portal_page):
+        leftovers = set(ENGLISH_WORD.findall(visible_text(html))) - NAMES
+        assert not leftovers, leftovers
+
+
+def in_language_all(locale: str, render: Callable[[], list[str]]) -> list[str]:
+    def run() -> list[str]:
+        CUSTOMER_LOCALE.set(locale)
+        return render()
+
+    return contextvars.copy_context().run(run)

@@ -114,7 +114,7 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
         async def show(who: Principal) -> Response:
             opts = await bus.handle(GetPauseOptions(subscription_id, who))
             action = f"/portal/subscriptions/{subscription_id}/pause/review"
-            return page("Take a break", pages.options(opts, action, "How long would you like off?"))
+            return page("Take a break", pages.options(opts, action, N_("How long would you like off?")))
 
         return await session.guarded(request, "Take a break", show)
 
@@ -142,7 +142,7 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
             await bus.handle(ResumeEarly(pause_id, who))
             return back("resumed")
 
-        return await session.guarded(request, "Resume", act)
+        return await session.guarded(request, N_("Resume"), act)
 
     @router.post("/pauses/{pause_id}/extend")
     async def extend(request: Request, pause_id: str) -> Response:
@@ -150,11 +150,11 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
             await bus.handle(ExtendPause(pause_id, await months_in(request), who))
             return back("extended")
 
-        return await session.guarded(request, "Extend your break", act)
+        return await session.guarded(request, N_("Extend your break"), act)
 
 
 def _cancel_routes(router: APIRouter, session: PortalSession) -> None:
-    bus, title = session.bus, "Cancel your subscription"
+    bus, title = session.bus, N_("Cancel your subscription")
 
     @router.get("/subscriptions/{subscription_id}/cancel")
     async def cancel_reason(request: Request, subscription_id: str) -> Response:

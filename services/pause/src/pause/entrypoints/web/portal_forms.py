@@ -37,7 +37,7 @@ def cancel_reason(subscription_id: str) -> str:
 
 def cancel_offer(intent_id: str, offer: PauseOptions) -> str:
     review = f"/portal/subscriptions/{offer.subscription_id}/pause/review"
-    offered = options(offer, review, "Take a break instead?")
+    offered = options(offer, review, N_("Take a break instead?"))
     pause = f'<section class="card">{offered}</section>' if offer.eligible else ""
     return (
         pause + f'<section class="card"><h2>{t("Still want to leave?")}</h2>'

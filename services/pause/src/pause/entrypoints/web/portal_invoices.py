@@ -56,7 +56,7 @@ def invoice_list(invoices: list[PortalInvoice], problem: str | None) -> str:
     )
     head = "".join(
         f'<th scope="col"{" class=num" if h == "Amount" else ""}>{t(h)}</th>'
-        for h in ("Invoice", "Date", "Period", "Amount", "Status", "Paid with")
+        for h in (N_("Invoice"), N_("Date"), N_("Period"), N_("Amount"), N_("Status"), N_("Paid with"))
     )
     return (
         f'<section class="card"><div style="overflow-x:auto"><table><caption class="muted">'

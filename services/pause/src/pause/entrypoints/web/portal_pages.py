@@ -49,9 +49,9 @@ def _pause_block(pause: BeachPause, room: int) -> str:
         else f'<p class="muted">{t("This break is already as long as your plan allows.")}</p>'
     )
     when = (
-        "On the beach: your break starts %(start)s and your subscription resumes on %(resume)s."
+        N_("On the beach: your break starts %(start)s and your subscription resumes on %(resume)s.")
         if pause.status == PauseStatus.SCHEDULED
-        else "On the beach: your break started %(start)s and your subscription resumes on %(resume)s."
+        else N_("On the beach: your break started %(start)s and your subscription resumes on %(resume)s.")
     )
     return (
         '<div class="notice" role="status">'
@@ -59,7 +59,7 @@ def _pause_block(pause: BeachPause, room: int) -> str:
         + " "
         + t("Fee: %(fee)s a month.", fee=money(pause.fee_per_month))
         + '</div><div class="actions">'
-        + _post(f"/portal/pauses/{pause.id}/resume", "Resume now", "secondary")
+        + _post(f"/portal/pauses/{pause.id}/resume", N_("Resume now"), "secondary")
         + form
         + "</div>"
     )
@@ -96,9 +96,9 @@ def card_warning(card: CardOnFile | None, now: datetime) -> str:
     today = local_date(now)
     expires = (card.exp_year, card.exp_month)
     if expires < (today.year, today.month):
-        text = "Your card on file has expired. Please add a new one so your subscription carries on."
+        text = N_("Your card on file has expired. Please add a new one so your subscription carries on.")
     elif expires == (today.year, today.month):
-        text = "Your card on file expires this month. Add your new card now and nothing will interrupt."
+        text = N_("Your card on file expires this month. Add your new card now and nothing will interrupt.")
     else:
         return ""
     return (
@@ -237,7 +237,7 @@ def confirm_pause(opts: PauseOptions, months: int) -> str:
         '<div class="actions">'
         + _post(
             f"/portal/subscriptions/{opts.subscription_id}/pause",
-            "Confirm my break",
+            N_("Confirm my break"),
             fields=f'<input type="hidden" name="months" value="{months}">',
         )
         + f'<a href="/portal/subscriptions/{esc(opts.subscription_id)}/pause">'
