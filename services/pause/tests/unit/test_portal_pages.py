@@ -206,7 +206,7 @@ def every_portal_page() -> list[str]:
     ]
     framed = [page("Your subscription", fragment) for fragment in fragments]
     framed += [page("Receipt", "", notice=notice) for notice in DONE.values()]
-    return [answer.body.decode() for answer in [*framed, expired_page()]]
+    return [bytes(answer.body).decode() for answer in [*framed, expired_page()]]
 
 
 def test_every_portal_page_in_japanese_has_no_english_copy_left() -> None:
