@@ -16,12 +16,16 @@ TEST_WORKERS ?= 2
 # skips, except in CI (REQUIRE_REAL_SERVICES=1), where it fails.
 ASYNCAPI_DIR   := tools/asyncapi
 ASYNCAPI_STAMP := $(ASYNCAPI_DIR)/node_modules/.installed
+# axe-core (npm, pinned in tools/axe/package-lock.json), which the browser tests run in
+# Chromium over the portal and the dashboard; without npm those checks skip, except in CI.
+AXE_DIR   := tools/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
 # What `make lint` type-checks: every package's code and every test.
 TYPED := shared/src services/billing/src services/dunning/src services/pause/src simulator/src \
 	shared/tests services/billing/tests services/dunning/tests services/pause/tests simulator/tests \
 	tests benchmarks examples conftest.py
 
-.PHONY: install run test lint format schemas check-asyncapi bench simulate clean
+.PHONY: install run test lint format schemas messages check-asyncapi bench simulate clean
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml simulator/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
@@ -37,12 +41,19 @@ $(ASYNCAPI_STAMP): $(ASYNCAPI_DIR)/package.json $(ASYNCAPI_DIR)/package-lock.jso
 		echo "npm not found: the AsyncAPI parser check will skip (CI installs Node.js and npm)"; \
 	fi
 
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility checks will skip (CI installs Node.js and npm)"; \
+	fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m shared.stack
 
-test: $(STAMP) $(ASYNCAPI_STAMP)
+test: $(STAMP) $(ASYNCAPI_STAMP) $(AXE_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -57,6 +68,12 @@ format: $(STAMP)
 schemas: $(STAMP)  ## JSON Schemas and the AsyncAPI document, from the code
 	$(BIN)/python -m shared.contracts.export contracts/schemas
 
+CATALOGUES := shared/src/shared/i18n/catalogues
+messages: $(STAMP)  ## the catalogues' template from the code and templates, merged into every language's .po
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project beach \
+		-k t -k N_ -k page -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete --width 100
+
 check-asyncapi: $(ASYNCAPI_STAMP)  ## the official AsyncAPI parser over contracts/asyncapi.json
 	node $(ASYNCAPI_DIR)/validate.cjs contracts/asyncapi.json
 
@@ -69,4 +86,4 @@ simulate: $(STAMP)  ## compare dunning policies on a synthetic subscriber base (
 	$(BIN)/simulate $(SIMULATE_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_DIR)/node_modules $(AXE_DIR)/node_modules

@@ -8,6 +8,7 @@ import pytest
 
 from shared.money import Money
 from shared.testing.waiting import eventually
+from tests.browser.accessibility import assert_accessible
 from tests.browser.helpers import assert_only_local, screenshot, subscriber, watch_requests
 from tests.e2e.stack import FINANCE, Billing
 
@@ -37,6 +38,7 @@ async def test_the_dashboard_shows_the_reports_numbers_after_a_recovery(
     await page.set_viewport_size({"width": 1280, "height": 900})  # finance works at a desk
 
     await page.goto(f"{stack.dunning_url}/dashboard")
+    await assert_accessible(page, "dashboard sign-in")
     await page.get_by_label("Finance API key").fill("not-the-key")
     await page.get_by_role("button", name="Sign in").click()
     await page.get_by_text("That key is not the finance key").wait_for()
@@ -65,6 +67,7 @@ async def test_the_dashboard_shows_the_reports_numbers_after_a_recovery(
     assert await page.locator('[data-chart="methods-by-cohort"]').is_visible()
     await page.get_by_text("No holdout cases in this period").wait_for()
     await screenshot(page, "dashboard")
+    await assert_accessible(page, "dashboard")
     await assert_only_local(page, requested, stack.dunning_url)
 
     csv = await page.request.get(f"{stack.dunning_url}/dashboard/report.csv")
@@ -73,3 +76,4 @@ async def test_the_dashboard_shows_the_reports_numbers_after_a_recovery(
     await page.get_by_role("link", name=(await cases())[0]["id"]).click()
     await page.get_by_text("card updated").wait_for()
     await screenshot(page, "dashboard-case")
+    await assert_accessible(page, "dashboard case")

@@ -36,7 +36,7 @@ async def test_a_subscriber_sees_the_fee_and_resume_date_then_takes_and_ends_a_b
     assert "token=" not in page.url
     await page.get_by_text("Visa card ending ••••4242").wait_for()
     await page.get_by_role("link", name="Take a break").click()
-    await page.get_by_text("1 month for 1.00 USD").wait_for()
+    await page.get_by_text("1 month for $1.00").wait_for()
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_text(resumes).first.wait_for()
     await screenshot(page, "portal-confirm-pause")
@@ -47,6 +47,12 @@ async def test_a_subscriber_sees_the_fee_and_resume_date_then_takes_and_ends_a_b
     await assert_only_local(page, requested, stack.pause_url)
     offered = await page.get_by_label("Extend by").locator("option").all_inner_texts()
     assert offered == ["1 more month", "2 more months"], "a 1-month break may grow to the plan's 3 months"
+
+    await page.goto(f"{stack.pause_url}/portal/subscriptions/{subscription_id}/pause")  # a second break?
+    refusal = page.get_by_role("alert")
+    assert "You already have a break until" in await refusal.inner_text()
+    await page.get_by_role("link", name="Extend or resume your break").click()
+    await page.get_by_label("Extend by").wait_for()
 
     await page.get_by_role("button", name="Resume now").click()
     await page.get_by_text("Welcome back").wait_for()
@@ -95,6 +101,8 @@ async def test_a_portal_link_for_one_customer_never_shows_another(stack: Billing
     answer = await page.goto(f"{stack.pause_url}/portal/subscriptions/{someone_else}/pause")
     assert answer.status == 404  # as for a subscription that does not exist: nothing is given away
     assert "no subscription" in await page.inner_text("main")
+    await page.get_by_role("link", name="Back to your subscription").click()  # a way forward
+    await page.get_by_role("heading", name="Your subscription").wait_for()
     cookie = await page.context.cookies()
     assert cookie[0]["httpOnly"]
     assert cookie[0]["sameSite"] == "Lax"

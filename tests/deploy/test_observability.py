@@ -24,7 +24,7 @@ import dunning.metrics
 import shared.metrics
 from dunning.domain.decisions import BEACH_OFFER_TEMPLATE, CARD_UPDATE_TEMPLATES, HARD_DECLINE_TEMPLATE
 from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE
-from pause.service_layer.schedule import RESUME_REMINDER_TEMPLATE
+from pause.service_layer.customer_messages import RESUME_REMINDER_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"

@@ -7,8 +7,10 @@ count of the currency's minor unit, and every arithmetic step checks the currenc
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Self
 
+from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # ISO 4217 minor-unit exponents that differ from the common 2. Anything not listed
@@ -96,12 +98,13 @@ class Money(BaseModel):
         return self.amount == 0
 
     def format(self) -> str:
-        """Human text with the currency's own number of decimals: `15.00 USD`, `1500 JPY`."""
+        """The amount with its ISO code and the currency's own decimals (`15.00 USD`,
+        `1500 JPY`), the same in every language: for finance's pages, exports and logs.
+        What a customer reads is written for their locale by `shared.i18n.formatting`."""
         exponent = currency_exponent(self.currency)
-        sign = "-" if self.amount < 0 else ""
-        whole, minor = divmod(abs(self.amount), 10**exponent)
-        text = f"{whole}.{minor:0{exponent}d}" if exponent else str(whole)
-        return f"{sign}{text} {self.currency}"
+        pattern = "0." + "0" * exponent if exponent else "0"
+        value = Decimal(self.amount).scaleb(-exponent)
+        return f"{format_decimal(value, format=pattern, locale='en')} {self.currency}"
 
     def __str__(self) -> str:
         return self.format()

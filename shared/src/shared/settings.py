@@ -102,6 +102,21 @@ class ServiceSettings(BaseSettings):
     )
     """Charges on one card in any 30 days (Visa 15, 20 since 2025; Mastercard 35); dunning
     plans its retries within it too."""
+    brand_name: str = Field(
+        "Your subscription", min_length=1, max_length=80, validation_alias=_env("BRAND_NAME")
+    )
+    """The name customers know the business by: at the top of every email and portal page."""
+
+    @field_validator("brand_name")
+    @classmethod
+    def _printable_brand(cls, value: str) -> str:
+        from shared.errors import DomainError
+        from shared.text import plain_text
+
+        try:
+            return plain_text("BRAND_NAME", value)
+        except DomainError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("portal_public_key")
     @classmethod

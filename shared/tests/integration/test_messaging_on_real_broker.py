@@ -98,6 +98,23 @@ async def test_a_customer_created_in_billing_reaches_dunning_and_pause(stack: St
         assert found.json()["email"] == "ada@example.com"
 
 
+async def test_a_language_changed_in_billing_reaches_dunning_and_pause(stack: Stack) -> None:
+    async with stack.http(stack.billing) as client:
+        body = {"email": "ada@example.com", "name": "Ada", "timezone": "Europe/Paris", "locale": "fr"}
+        customer_id = (await client.post("/v1/customers", json=body, headers=ADMIN)).json()["id"]
+        changed = await client.patch(f"/v1/customers/{customer_id}", json={"locale": "ja"}, headers=ADMIN)
+    assert changed.status_code == 200, changed.text
+
+    for service in (stack.dunning, stack.pause):
+        async with stack.http(service) as client:
+
+            async def locale(client: httpx.AsyncClient = client) -> object:
+                answer = await client.get(f"/v1/customers/{customer_id}", headers=ADMIN)
+                return answer.json().get("locale") if answer.status_code == 200 else None
+
+            await eventually(locale, lambda found: found == "ja", what=f"{service.name} replica")
+
+
 class CrashingPublisher:
     """Publishes half a batch, then dies before the relay can mark anything published."""
 

@@ -42,6 +42,9 @@ SETTINGS_VARIABLES = (
     "PORTAL_BASE_URL",
     "DUNNING_DATABASE_URL",
     "PAUSE_DATABASE_URL",
+    "BRAND_NAME",
+    "SELLER_NAME",
+    "SELLER_ADDRESS",
 )
 REAL_ADMIN_KEY = "prod-admin-0123456789"
 REAL_FINANCE_KEY = "prod-finance-0123456789"
@@ -317,3 +320,36 @@ def test_no_broker_at_start_is_one_line_naming_kafka_bootstrap_servers_and_statu
     assert error.startswith(f"KAFKA_BOOTSTRAP_SERVERS: no Kafka broker answered at 127.0.0.1:{port}")
     assert error.count("\n") == 1
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BRAND_NAME", ""),
+        ("BRAND_NAME", "Plage\u202eSARL"),  # a bidirectional override would disguise the sender
+        ("BRAND_NAME", "x" * 81),
+        ("SELLER_NAME", "Plage\x1bSARL"),
+        ("SELLER_ADDRESS", "12 quai des Dunes\x07"),
+    ],
+)
+def test_a_brand_or_seller_that_would_print_wrongly_stops_pause_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str
+) -> None:
+    from pause.settings import PauseSettings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit):
+        load_settings(PauseSettings)
+
+    assert variable in capsys.readouterr().err
+
+
+def test_a_seller_address_keeps_its_lines_and_the_seller_defaults_to_the_brand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pause.settings import PauseSettings
+
+    monkeypatch.setenv("BRAND_NAME", "Plage")
+    monkeypatch.setenv("SELLER_ADDRESS", "12 quai des Dunes\\n33000 Bordeaux")
+
+    assert load_settings(PauseSettings).seller() == ("Plage", ["12 quai des Dunes", "33000 Bordeaux"])

@@ -18,6 +18,7 @@ from billing.adapters.webhook_log import WebhookLog
 from billing.domain.retry_budget import RetryBudget
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.customers import customers_router
+from billing.entrypoints.api.invoices import invoices_router
 from billing.entrypoints.api.plans import plans_router
 from billing.entrypoints.api.portal import portal_router
 from billing.entrypoints.api.subscriptions import subscriptions_router
@@ -112,6 +113,7 @@ def _routers(
         customers_router(ctx),
         plans_router(ctx),
         subscriptions_router(ctx),
+        invoices_router(ctx),
         portal_router(ctx, signer, settings.portal_base_url),
         webhooks_router(ctx, WebhookLog(infra.engine), settings.stripe_webhook_secret, infra.clock),
     ]

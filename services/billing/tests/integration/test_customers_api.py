@@ -196,3 +196,88 @@ async def test_a_portal_session_with_a_return_url_is_refused_naming_it(client: h
 
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "return_url"
+
+
+async def test_a_customer_without_a_language_reads_english(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/v1/customers", json=ADA, headers=ADMIN)).json()
+    assert created["locale"] == "en"
+
+
+async def test_a_customers_language_is_kept_in_its_canonical_spelling_and_told_to_the_others(
+    client: httpx.AsyncClient, billing: Service[Any, Any]
+) -> None:
+    created = await client.post("/v1/customers", json={**ADA, "locale": "de-ch"}, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    assert created.json()["locale"] == "de-CH"
+    async with billing.engine.connect() as conn:
+        outbox = (await conn.execute(select(messaging.outbox))).all()
+    assert json.loads(outbox[0].payload)["data"]["locale"] == "de-CH"
+
+
+@pytest.mark.parametrize("locale", ["xx-nowhere", "fr;drop", "", "k" * 40])
+async def test_a_language_tag_nobody_knows_is_refused_naming_locale(
+    client: httpx.AsyncClient, locale: str
+) -> None:
+    response = await client.post("/v1/customers", json={**ADA, "locale": locale}, headers=ADMIN)
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]["field"] == "locale"
+
+
+async def test_changing_the_language_publishes_the_whole_profile_as_customer_updated(
+    client: httpx.AsyncClient, billing: Service[Any, Any]
+) -> None:
+    created = (await client.post("/v1/customers", json=ADA, headers=ADMIN)).json()
+    changed = await client.patch(f"/v1/customers/{created['id']}", json={"locale": "ja"}, headers=ADMIN)
+    again = await client.patch(f"/v1/customers/{created['id']}", json={"locale": "ja"}, headers=ADMIN)
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["locale"] == "ja"
+    assert again.json()["locale"] == "ja"
+    assert (await client.get(f"/v1/customers/{created['id']}", headers=ADMIN)).json()["locale"] == "ja"
+    async with billing.engine.connect() as conn:
+        outbox = (await conn.execute(select(messaging.outbox).order_by(messaging.outbox.c.id))).all()
+    events = [json.loads(row.payload) for row in outbox]
+    assert [e["type"] for e in events] == ["customer.created", "customer.updated"]
+    assert events[1]["data"]["locale"] == "ja"
+    assert events[1]["data"]["email"] == ADA["email"]
+
+
+@pytest.fixture
+async def portal_client(databases: DatabaseFactory) -> AsyncIterator[httpx.AsyncClient]:
+    """Billing that signs portal sessions, as under `make run`."""
+    from shared.portal_tokens import generate_key_pair
+
+    private, public = generate_key_pair()
+    settings = settings_for(
+        BillingSettings,
+        BILLING_DATABASE_URL=await databases.new("billing"),
+        PORTAL_SIGNING_KEY=private,
+        PORTAL_PUBLIC_KEY=public,
+    )
+    service = bootstrap(settings)
+    await upgrade(service.engine, "billing")
+    transport = httpx.ASGITransport(app=service.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://billing") as client:
+        yield client
+    await service.engine.dispose()
+
+
+async def test_a_portal_session_changes_only_its_own_customers_language(
+    portal_client: httpx.AsyncClient,
+) -> None:
+    client = portal_client
+    ada = (await client.post("/v1/customers", json=ADA, headers=ADMIN)).json()
+    bob = (await client.post("/v1/customers", json={**ADA, "email": "bob@example.com"}, headers=ADMIN)).json()
+    session = (
+        await client.post("/v1/portal-sessions", json={"customer_id": ada["id"]}, headers=ADMIN)
+    ).json()
+    as_ada = {"Authorization": f"Bearer {session['token']}"}
+
+    own = await client.patch(f"/v1/customers/{ada['id']}", json={"locale": "fr"}, headers=as_ada)
+    other = await client.patch(f"/v1/customers/{bob['id']}", json={"locale": "fr"}, headers=as_ada)
+    anonymous = await client.patch(f"/v1/customers/{ada['id']}", json={"locale": "de"})
+
+    assert own.json()["locale"] == "fr"
+    assert other.status_code == 404
+    assert anonymous.status_code == 401
+    assert (await client.get(f"/v1/customers/{bob['id']}", headers=ADMIN)).json()["locale"] == "en"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from billing.domain.customer import Customer, InvalidCustomer
-from shared.contracts.billing import CustomerCreated
+from shared.contracts.billing import CustomerCreated, CustomerUpdated
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -73,3 +73,23 @@ def test_customer_ids_start_with_cus_and_are_unique() -> None:
 
     assert all(customer_id.startswith("cus_") for customer_id in ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_a_customer_changing_language_records_the_whole_profile_once() -> None:
+    customer = register()
+    customer.events.clear()
+
+    assert customer.change_locale("FR", NOW) is True
+    assert customer.change_locale("fr", NOW) is False
+
+    assert customer.locale == "fr"
+    assert len(customer.events) == 1
+    update = customer.events[0]
+    assert isinstance(update, CustomerUpdated)
+    assert (update.locale, update.email, update.timezone) == ("fr", "ada@example.com", "Europe/Paris")
+
+
+def test_an_unknown_language_is_refused_naming_locale() -> None:
+    with pytest.raises(InvalidCustomer) as refused:
+        register(locale="xx-nowhere")
+    assert refused.value.field == "locale"

@@ -10,7 +10,7 @@ from dunning.adapters.case_counts import measure_cases
 from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.mailer import FileMailer, Mailer, SmtpMailer
 from dunning.adapters.pause_client import PauseClient
-from dunning.adapters.portal_links import BillingPortalLinks
+from dunning.adapters.portal_links import BillingRecoverySessions
 from dunning.adapters.unit_of_work import SqlDunningUnitOfWork
 from dunning.entrypoints.api.case_access import CaseAccess
 from dunning.entrypoints.api.customer_cases import customer_cases_router
@@ -28,6 +28,7 @@ from shared.clock import Clock
 from shared.customers.routes import customer_profiles_router
 from shared.http.auth import ApiKeys
 from shared.infrastructure import build_infrastructure
+from shared.mail.writer import MessageWriter
 from shared.portal_tokens import PortalTokenVerifier
 from shared.service import Service
 from shared.test_clock import http_registration
@@ -53,9 +54,15 @@ def bootstrap(
     unit_of_work = infra.unit_of_work(SqlDunningUnitOfWork)
     book = settings.policy_book()
     queries = FinanceQueries(infra.engine, settings.card_retry_budget_per_30_days)
-    sessions = BillingPortalLinks(settings.billing_url, settings.admin_api_key)
+    sessions = BillingRecoverySessions(settings.billing_url, settings.admin_api_key)
     links = RecoveryLinks(settings.portal_base_url, sessions)
-    bus = dunning_bus(unit_of_work, book=book, links=links, mailer=mailer_for(settings))
+    bus = dunning_bus(
+        unit_of_work,
+        book=book,
+        links=links,
+        mailer=mailer_for(settings),
+        writer=MessageWriter(settings.brand_name),
+    )
     verifier = PortalTokenVerifier(settings.portal_public_key) if settings.portal_public_key else None
     scheduler = DunningScheduler(bus, interval=0.5 if settings.clock == "test" else 30.0)
     service = Service(

@@ -45,6 +45,35 @@ class PauseSettings(ServiceSettings):
     def _dunning_url(cls, value: str) -> str:
         return http_url(value) or value
 
+    seller_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        validation_alias=AliasChoices("SELLER_NAME"),
+        description="Who sells, on every receipt; unset, BRAND_NAME.",
+    )
+    seller_address: str = Field(
+        "",
+        max_length=500,
+        validation_alias=AliasChoices("SELLER_ADDRESS"),
+        description="The seller's postal address on receipts, lines separated by newlines or `\\n`.",
+    )
+
+    @field_validator("seller_name", "seller_address")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        """Shown on receipts a customer may file: no control characters but line breaks."""
+        if value:
+            for line in value.replace("\\n", "\n").splitlines():
+                if any(ord(c) < 32 or ord(c) == 127 for c in line):
+                    raise ValueError("must not contain control characters")
+        return value
+
+    def seller(self) -> tuple[str, list[str]]:
+        """The seller's name and address lines, as a receipt prints them."""
+        lines = [line.strip() for line in self.seller_address.replace("\\n", "\n").splitlines()]
+        return self.seller_name or self.brand_name, [line for line in lines if line]
+
     @field_validator("stripe_publishable_key")
     @classmethod
     def _publishable(cls, value: str | None) -> str | None:

@@ -132,10 +132,24 @@ async def test_a_customer_pauses_for_two_months_from_the_end_of_the_paid_period(
         pause.clock.move_to(moment)
         await pause.bus.handle(RunDuePauseMoments())
     kinds = [e["type"] for e in await pause.outbox()]
-    assert kinds == ["pause.scheduled", "pause.started", "notification.requested", "pause.ended"]
-    reminder = next(e for e in await pause.outbox() if e["type"] == "notification.requested")
-    assert reminder["data"]["to"] == "c1@example.com"
-    assert "31 March 2026" in reminder["data"]["body_text"]
+    assert kinds == [
+        "pause.scheduled",
+        "notification.requested",
+        "pause.started",
+        "notification.requested",
+        "pause.ended",
+        "notification.requested",
+    ]
+    messages = [e["data"] for e in await pause.outbox() if e["type"] == "notification.requested"]
+    assert [m["template_id"] for m in messages] == [
+        "pause.confirmed",
+        "pause.resume_reminder",
+        "pause.resumed",
+    ]
+    assert {m["to"] for m in messages} == {"c1@example.com"}
+    assert "March 31, 2026" in messages[0]["body_text"]
+    assert "$1.00" in messages[0]["body_text"]
+    assert "March 31, 2026" in messages[1]["body_text"]
 
 
 async def test_another_customers_token_cannot_see_or_pause_my_subscription(pause: Pause) -> None:
@@ -274,5 +288,6 @@ async def test_the_test_clock_is_told_each_pause_moment_and_what_is_due_at_it(
             assert await scheduler.due_work() == 0
         assert seen == [(PERIOD_END, 0, 1), (resumes - timedelta(days=3), 0, 1), (resumes, 0, 1)]
         assert [e["type"] for e in await pause.outbox()] == [
-            "pause.scheduled", "pause.started", "notification.requested", "pause.ended",
+            "pause.scheduled", "notification.requested", "pause.started", "notification.requested",
+            "pause.ended", "notification.requested",
         ]  # fmt: skip

@@ -130,3 +130,10 @@ async def test_a_form_with_more_fields_than_any_of_ours_gets_a_page_not_a_500(
         )
     assert answer.status_code == 422
     assert "more fields than it should" in answer.text
+
+
+async def test_a_language_the_portal_does_not_offer_is_refused_naming_it(pause: Service[Any, Any]) -> None:
+    async with signed_in(pause) as client:
+        answer = await client.post("/portal/language", data={"locale": "xx"})
+    assert answer.status_code == 422
+    assert "choose one of the languages offered" in answer.text

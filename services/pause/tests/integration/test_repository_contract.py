@@ -24,7 +24,7 @@ from pause.domain.card_on_file import CardOnFile
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicy
 from pause.domain.subscription_view import SubscriptionView
-from pause.service_layer.repositories import PauseMoments
+from pause.service_layer.repositories import CreatedFacts, PauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.clock import TestClock
 from shared.contracts.billing import CustomerCreated
@@ -156,6 +156,22 @@ class PauseRepositoriesContract(ABC):
         view = await self.subscription(1)
         assert view.status == "past_due"
         assert (view.plan_code, view.price, view.beach_fee) == ("pro", PRICE, FEE)
+
+    async def test_a_subscription_first_heard_of_keeps_all_it_was_created_with_and_only_once(self) -> None:
+        created = CreatedFacts("pro", PRICE, FEE, "active", T0, T0 + timedelta(days=30), 1, "Pro")
+        late = CreatedFacts("max", PRICE, FEE, "canceled", T0, T0 + timedelta(days=30), 9, "Max")
+
+        async def twice(work: PauseUnitOfWork) -> list[bool]:
+            return [
+                await work.subscriptions.first_heard("sub_1", "cus_0", created),
+                await work.subscriptions.first_heard("sub_1", "cus_0", late),
+            ]
+
+        assert await self.committed(twice) == [True, False]
+        view = await self.read(lambda work: work.subscriptions.get("sub_1"))
+        assert view is not None
+        assert (view.plan_code, view.plan_name, view.status, view.price) == ("pro", "Pro", "active", PRICE)
+        assert view.current_period_end == T0 + timedelta(days=30)
 
     async def test_a_customers_subscriptions_come_by_the_start_of_their_period(self) -> None:
         await self.subscription(1, start=T0 + timedelta(days=2))

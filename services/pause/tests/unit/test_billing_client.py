@@ -9,6 +9,7 @@ import pytest
 
 from pause.adapters.billing_client import BillingClient
 from pause.entrypoints.web.billing_cards import UNREACHABLE, BillingCards
+from pause.entrypoints.web.billing_invoices import BillingInvoices
 
 TOKEN = "portal-token-of-cus_1"
 
@@ -74,3 +75,50 @@ async def test_a_card_setup_billing_cannot_make_says_so_without_a_secret() -> No
         None,
         "We cannot take a new card right now. Please try again later.",
     )
+
+
+async def test_a_language_chosen_in_the_portal_goes_to_billing_as_the_customer() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "cus_1", "locale": "fr"})
+
+    invoices = BillingInvoices(BillingClient("http://billing.test", transport=httpx.MockTransport(answer)))
+
+    assert await invoices.change_locale("cus_1", TOKEN, "fr") is True
+    (request,) = seen
+    assert (request.method, str(request.url)) == ("PATCH", "http://billing.test/v1/customers/cus_1")
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.content) == {"locale": "fr"}
+
+
+async def test_the_customers_invoices_are_read_as_the_customer_and_an_unknown_one_is_missing() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/invoices":
+            return httpx.Response(200, json={"data": [], "next_cursor": None})
+        return httpx.Response(404, json={"error": {"type": "not_found"}})
+
+    invoices = BillingInvoices(BillingClient("http://billing.test", transport=httpx.MockTransport(answer)))
+
+    assert (await invoices.of_customer("cus_1", TOKEN)).invoices == []
+    missing = await invoices.one("in_someone/../else", TOKEN)
+    assert missing.missing is True
+    assert missing.problem is None
+
+
+@pytest.mark.parametrize(
+    ("status", "copy"),
+    [
+        (401, "Your session has expired. Please open a new portal link."),
+        (503, "We could not reach our billing system. Please try again in a minute."),
+    ],
+)
+async def test_invoices_billing_will_not_give_say_why(status: int, copy: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": {"type": "x"}})
+
+    invoices = BillingInvoices(BillingClient("http://billing.test", transport=httpx.MockTransport(answer)))
+
+    assert (await invoices.of_customer("cus_1", TOKEN)).problem == copy
+    assert (await invoices.one("in_1", TOKEN)).problem == copy

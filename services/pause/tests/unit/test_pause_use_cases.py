@@ -14,6 +14,7 @@ import pytest
 from pause.adapters.memory import InMemoryPauseUnitOfWork
 from pause.domain.pause import PauseStatus
 from pause.domain.policy import PausePolicies
+from pause.service_layer.customer_messages import CustomerMail
 from pause.service_layer.handlers import Bus, pause_bus
 from pause.service_layer.messages import (
     ConfirmCancel,
@@ -39,6 +40,7 @@ from shared.contracts.dunning import CaseOutcome, DeclineClass, DunningCaseClose
 from shared.contracts.notifications import NotificationRequested
 from shared.contracts.pause import PauseEnded, PauseScheduled, PauseStarted
 from shared.errors import Conflict, DomainError, NotAllowed, NotFound
+from shared.mail.writer import MessageWriter
 from shared.money import Money
 from shared.testing.memory import MemoryStore
 
@@ -146,8 +148,17 @@ async def test_a_pause_runs_its_course_with_a_reminder_a_week_before_it_ends(
         assert await bus.handle(CountDuePauseMoments()) == 1
         assert await bus.handle(RunDuePauseMoments()) == 1
     kinds = [type(e) for e in store.published()]
-    assert kinds == [PauseScheduled, PauseStarted, NotificationRequested, PauseEnded]
-    [reminder] = store.published(NotificationRequested)
+    assert kinds == [
+        PauseScheduled,
+        NotificationRequested,
+        PauseStarted,
+        NotificationRequested,
+        PauseEnded,
+        NotificationRequested,
+    ]
+    confirmed, reminder, welcome_back = store.published(NotificationRequested)
+    assert (confirmed.template_id, reminder.template_id) == ("pause.confirmed", "pause.resume_reminder")
+    assert welcome_back.template_id == "pause.resumed"
     assert reminder.to == "c1@example.com"
     assert reminder.requested_at == pause.resumes_at - timedelta(days=7)
 
@@ -254,3 +265,38 @@ async def test_a_recovery_link_session_may_take_the_beach_offer(bus: Bus) -> Non
     pause = await bus.handle(PauseSubscription("sub_1", 1, RECOVERY))
 
     assert (pause.source, pause.status) == ("dunning_offer", PauseStatus.ACTIVE)
+
+
+class PortalLinks:
+    """Billing's portal sessions, as pause asks for them: a link, or "" when billing is down."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.asked: list[str] = []
+
+    async def link_for(self, customer_id: str, *, tries: int = 3) -> str:
+        self.asked.append(customer_id)
+        return self.url
+
+
+@pytest.mark.parametrize("link", ["http://pause.test/portal?token=t1", ""])
+async def test_a_booked_break_is_confirmed_with_a_portal_button_when_billing_gives_a_link(
+    store: MemoryStore, clock: TestClock, link: str
+) -> None:
+    links = PortalLinks(link)
+    bus = pause_bus(
+        lambda: InMemoryPauseUnitOfWork(store, clock=clock, source="/pause"),
+        PausePolicies(),
+        CustomerMail(MessageWriter("Plage"), links),
+    )
+    await feed(bus, *subscriber(1))
+
+    await bus.handle(PauseSubscription("sub_1", 1, ME))
+
+    [confirmed] = store.published(NotificationRequested)
+    assert links.asked == ["cus_1"]
+    assert confirmed.template_id == "pause.confirmed"
+    assert confirmed.action_url == (link or None)
+    assert confirmed.body_html is not None
+    assert (f'href="{link}"' in confirmed.body_html) is bool(link)
+    assert "Plage" in confirmed.body_text

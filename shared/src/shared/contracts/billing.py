@@ -30,6 +30,18 @@ class CustomerCreated(_BillingEvent):
     name: str
     timezone: str = Field(description="IANA timezone, for quiet hours and local paydays.")
     created_at: AwareDatetime
+    locale: str = Field(
+        default="en",
+        description="BCP 47 language tag (`en`, `fr`, `de-CH`) that messages and the portal use.",
+    )
+
+
+class CustomerUpdated(CustomerCreated):
+    """The customer's profile after a change (their language, for now), whole, so a
+    consumer keeps it exactly as it keeps a new customer."""
+
+    event_type: ClassVar[str] = "customer.updated"
+    updated_at: AwareDatetime
 
 
 class PaymentMethodUpdated(_BillingEvent):
@@ -76,6 +88,7 @@ class SubscriptionCreated(_BillingEvent):
     status: str
     current_period_start: AwareDatetime
     current_period_end: AwareDatetime
+    plan_name: str | None = Field(default=None, description="The plan's name, as customers know it.")
 
 
 class SubscriptionRenewed(_BillingEvent):
@@ -182,6 +195,7 @@ class PaymentFailed(_PaymentEvent):
 
 BILLING_EVENTS: tuple[type[EventData], ...] = (
     CustomerCreated,
+    CustomerUpdated,
     PaymentMethodUpdated,
     PaymentMethodExpiring,
     SubscriptionCreated,

@@ -23,6 +23,12 @@ class NotificationRequested(EventData):
     template_id: str
     subject_line: str
     body_text: str
+    body_html: str | None = Field(
+        default=None,
+        description="The same message as HTML (inline styles, no scripts, no remote images), "
+        "sent as the alternative part of a multipart email.",
+    )
+    locale: str = Field(default="en", description="The BCP 47 language tag the message is written in.")
     action_url: str | None = Field(default=None, description="e.g. the card-update link.")
     amount_due: Money | None = None
     requested_at: AwareDatetime

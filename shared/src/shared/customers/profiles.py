@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.contracts.base import CloudEvent
-from shared.contracts.billing import CustomerCreated
+from shared.contracts.billing import CustomerCreated, CustomerUpdated
 
 
 @dataclass(frozen=True)
@@ -17,10 +17,12 @@ class CustomerProfile:
     name: str
     timezone: str
     registered_at: datetime
+    locale: str = "en"
+    """BCP 47; what the customer's messages and portal pages are written in."""
 
     @classmethod
     def of(cls, data: CustomerCreated) -> CustomerProfile:
-        return cls(data.customer_id, data.email, data.name, data.timezone, data.created_at)
+        return cls(data.customer_id, data.email, data.name, data.timezone, data.created_at, data.locale)
 
 
 class CustomerProfiles(Protocol):
@@ -37,4 +39,9 @@ class KnowsCustomers(Protocol):
 
 async def remember_customer(event: CloudEvent[CustomerCreated], work: KnowsCustomers) -> None:
     """The `customer.created` handler, in the consumer's unit of work."""
+    await work.customers.remember(event.data)
+
+
+async def remember_changed_customer(event: CloudEvent[CustomerUpdated], work: KnowsCustomers) -> None:
+    """`customer.updated` carries the whole profile, so it is kept as a new one is."""
     await work.customers.remember(event.data)

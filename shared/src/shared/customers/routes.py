@@ -21,6 +21,7 @@ class CustomerProfileOut(BaseModel):
     name: str
     timezone: str
     registered_at: datetime
+    locale: str
 
 
 def customer_profiles_router(

@@ -17,6 +17,7 @@ def customer_profiles_table(metadata: MetaData) -> Table:
         Column("name", String(200), nullable=False),
         Column("timezone", String(64), nullable=False),
         Column("registered_at", UtcDateTime, nullable=False),
+        Column("locale", String(35), nullable=False, server_default="en"),
     )
 
 
@@ -33,3 +34,19 @@ def create_customer_profiles_table() -> None:
         sa.Column("registered_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_customer_profiles"),
     )
+
+
+def add_customer_locale() -> None:
+    """Migration step: profiles kept before languages existed read English."""
+    from alembic import op
+
+    op.add_column(
+        "customer_profiles", sa.Column("locale", sa.String(35), nullable=False, server_default="en")
+    )
+
+
+def drop_customer_locale() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("customer_profiles") as table:
+        table.drop_column("locale")

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from billing.domain.customer import Customer
-from billing.domain.invoice import Invoice, invoice_number
-from billing.domain.payment import PaymentAttempt
+from billing.domain.invoice import CardUsed, Invoice, invoice_number
+from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription, SubscriptionStatus
@@ -79,6 +79,9 @@ class MemoryCustomers(_MemoryRepository):
         if (row := self.table.get(customer_id)) is not None:
             row.gateway_customer = reference
             self.table.put(customer_id, row)
+
+    async def save_locale(self, customer: Customer) -> None:
+        self._put(customer.id, customer)
 
 
 class MemoryPlans(_MemoryRepository):
@@ -220,3 +223,23 @@ class MemoryInvoices(_MemoryRepository):
         ]
         found.sort(key=lambda i: i.number)
         return [self._tracked(i) for i in found[:limit]]
+
+    async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]:
+        found = [
+            i
+            for i in self.table.values()
+            if i.customer_id == customer_id and (after is None or i.number > after)
+        ]
+        found.sort(key=lambda i: i.number)
+        return [self._tracked(i) for i in found[:limit]]
+
+    async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
+        cards = {
+            (m.customer_id, m.gateway_payment_method): m for m in self.work.table("payment_methods").values()
+        }
+        found = {}
+        for attempt in self.work.table("payment_attempts").values():
+            card = cards.get((attempt.customer_id, attempt.gateway_payment_method))
+            if attempt.invoice_id in invoice_ids and attempt.status is AttemptStatus.SUCCEEDED and card:
+                found[attempt.invoice_id] = CardUsed(card.brand, card.last4)
+        return found

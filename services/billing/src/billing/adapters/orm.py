@@ -32,6 +32,7 @@ customers = Table(
     Column("timezone", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("gateway_customer", String(100), nullable=True),
+    Column("locale", String(35), nullable=False, server_default="en"),
 )
 
 plans = Table(

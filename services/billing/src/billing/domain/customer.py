@@ -13,8 +13,9 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shared.contracts.base import EventData
-from shared.contracts.billing import CustomerCreated
+from shared.contracts.billing import CustomerCreated, CustomerUpdated
 from shared.errors import DomainError
+from shared.i18n.locales import DEFAULT_LOCALE, InvalidLocale, normalise_locale
 from shared.text import plain_text
 
 
@@ -50,6 +51,16 @@ def check_email(email: str) -> str:
     return email.strip()
 
 
+def check_locale(tag: str) -> str:
+    """A BCP 47 tag CLDR knows (`fr`, `de-CH`), kept in its canonical spelling. A tag we
+    ship no words for is still accepted: its numbers and dates are written its way, its
+    words in English."""
+    try:
+        return normalise_locale(tag)
+    except InvalidLocale as exc:
+        raise InvalidCustomer("locale", str(exc)) from None
+
+
 @dataclass
 class Customer:
     id: str
@@ -58,24 +69,39 @@ class Customer:
     timezone: str
     created_at: datetime
     gateway_customer: str | None = None
+    locale: str = DEFAULT_LOCALE
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def register(cls, *, email: str, name: str, timezone: str, now: datetime) -> Customer:
+    def register(
+        cls, *, email: str, name: str, timezone: str, now: datetime, locale: str = DEFAULT_LOCALE
+    ) -> Customer:
         customer = cls(
             id=new_customer_id(),
             email=check_email(plain_text("email", email, InvalidCustomer)),
             name=plain_text("name", name, InvalidCustomer),
             timezone=check_timezone(timezone),
             created_at=now,
+            locale=check_locale(locale),
         )
-        customer.events.append(
-            CustomerCreated(
-                customer_id=customer.id,
-                email=customer.email,
-                name=customer.name,
-                timezone=customer.timezone,
-                created_at=now,
-            )
-        )
+        customer.events.append(CustomerCreated(**customer._profile()))
         return customer
+
+    def change_locale(self, locale: str, now: datetime) -> bool:
+        """Whether anything changed; the other services hear of it as `customer.updated`."""
+        locale = check_locale(locale)
+        if locale == self.locale:
+            return False
+        self.locale = locale
+        self.events.append(CustomerUpdated(**self._profile(), updated_at=now))
+        return True
+
+    def _profile(self) -> dict[str, object]:
+        return {
+            "customer_id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "timezone": self.timezone,
+            "created_at": self.created_at,
+            "locale": self.locale,
+        }

@@ -40,6 +40,14 @@ def new_invoice_id() -> str:
     return f"in_{secrets.token_hex(12)}"
 
 
+@dataclass(frozen=True)
+class CardUsed:
+    """What a receipt says of the card that paid: never more than brand and last digits."""
+
+    brand: str
+    last4: str
+
+
 @dataclass
 class Invoice:
     id: str

@@ -14,11 +14,11 @@ from enum import StrEnum
 
 from billing.domain.periods import period
 from billing.domain.plan import Interval, Plan
+from billing.domain.subscription_facts import subscription_created
 from shared.calendar import add_months
 from shared.contracts.base import EventData
 from shared.contracts.billing import (
     SubscriptionCanceled,
-    SubscriptionCreated,
     SubscriptionPastDue,
     SubscriptionPaused,
     SubscriptionRenewed,
@@ -85,19 +85,7 @@ class Subscription:
             current_period_end=end,
             created_at=now,
         )
-        subscription.events.append(
-            SubscriptionCreated(
-                subscription_id=subscription.id,
-                customer_id=customer_id,
-                plan_code=plan.code,
-                price=plan.price,
-                interval=plan.interval,
-                beach_fee=plan.beach_fee,
-                status=subscription.status.value,
-                current_period_start=start,
-                current_period_end=end,
-            )
-        )
+        subscription.events.append(subscription_created(subscription, plan))
         return subscription
 
     def _require(self, action: str, *allowed: SubscriptionStatus) -> None:

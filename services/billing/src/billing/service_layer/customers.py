@@ -15,6 +15,13 @@ class RegisterCustomer(Command[Customer]):
     email: str
     name: str
     timezone: str
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class ChangeCustomerLocale(Command[Customer]):
+    customer_id: str
+    locale: str
 
 
 @dataclass(frozen=True)
@@ -25,7 +32,11 @@ class FindCustomer(Query[Customer]):
 async def register_customer(command: RegisterCustomer, work: BillingUnitOfWork) -> Customer:
     """Store the customer; its `customer.created` event is committed with it."""
     customer = Customer.register(
-        email=command.email, name=command.name, timezone=command.timezone, now=work.clock.now()
+        email=command.email,
+        name=command.name,
+        timezone=command.timezone,
+        locale=command.locale,
+        now=work.clock.now(),
     )
     await work.customers.add(customer)
     return customer
@@ -35,4 +46,11 @@ async def find_customer(query: FindCustomer, work: BillingUnitOfWork) -> Custome
     customer = await work.customers.get(query.customer_id)
     if customer is None:
         raise NotFound("customer_id", f"no customer {query.customer_id}")
+    return customer
+
+
+async def change_customer_locale(command: ChangeCustomerLocale, work: BillingUnitOfWork) -> Customer:
+    customer = await find_customer(FindCustomer(command.customer_id), work)
+    if customer.change_locale(command.locale, work.clock.now()):
+        await work.customers.save_locale(customer)
     return customer

@@ -25,7 +25,14 @@ from billing.service_layer.card_wallet import (
     remove_card,
 )
 from billing.service_layer.collection import IN_FLIGHT, Collector, CollectPending
-from billing.service_layer.customers import FindCustomer, RegisterCustomer, find_customer, register_customer
+from billing.service_layer.customers import (
+    ChangeCustomerLocale,
+    FindCustomer,
+    RegisterCustomer,
+    change_customer_locale,
+    find_customer,
+    register_customer,
+)
 from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice, list_invoices, show_invoice
 from billing.service_layer.leases import ChargeLeases
 from billing.service_layer.payment_methods import (
@@ -56,6 +63,7 @@ def billing_bus(
     subscriptions = SubscriptionHandlers(uow, gateway, leases)
     bus.command(RegisterCustomer, register_customer)
     bus.command(FindCustomer, find_customer)
+    bus.command(ChangeCustomerLocale, change_customer_locale)
     bus.command(DefinePlan, define_plan)
     bus.command(ShowPlan, show_plan)
     bus.command(StartSubscription, subscriptions.start)

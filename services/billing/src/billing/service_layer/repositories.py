@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from billing.domain.customer import Customer
-from billing.domain.invoice import Invoice
+from billing.domain.invoice import CardUsed, Invoice
 from billing.domain.payment import Lease, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
@@ -28,6 +28,8 @@ class Customers(Protocol):
     async def by_gateway_customer(self, reference: str) -> Customer | None: ...
 
     async def set_gateway_customer(self, customer_id: str, reference: str) -> None: ...
+
+    async def save_locale(self, customer: Customer) -> None: ...
 
 
 class Plans(Protocol):
@@ -106,6 +108,11 @@ class Invoices(Protocol):
     async def for_subscription(
         self, subscription_id: str, *, after: str | None, limit: int
     ) -> list[Invoice]: ...
+
+    async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]: ...
+
+    async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
+        """The card each paid invoice was paid with, by invoice id (for receipts)."""
 
 
 class PaymentAttempts(Protocol):

@@ -3,10 +3,13 @@
 Under `make run` there is no mail server, so each message is written to
 `./var/mail/<notification_id>.eml`, where a newcomer can read the real reminder text.
 Naming the file after the notification id makes a redelivered message harmless.
+A message written as HTML too goes out as `multipart/alternative`, the plain text
+first, so every client shows the richest part it can and the `.eml` keeps both.
 """
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -17,9 +20,13 @@ import aiosmtplib
 
 from shared.contracts.notifications import NotificationRequested
 
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+"""RFC 5322's own line limit: at the usual 78, Python folds a long subject onto a
+continuation line and a reader sees it start with a space."""
+
 
 def compose(note: NotificationRequested, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = note.to
     message["Subject"] = note.subject_line
@@ -31,6 +38,8 @@ def compose(note: NotificationRequested, sender: str) -> EmailMessage:
     if note.action_url and note.action_url not in body:
         body = f"{body}\n\n{note.action_url}\n"
     message.set_content(body)
+    if note.body_html:
+        message.add_alternative(note.body_html, subtype="html")
     return message
 
 

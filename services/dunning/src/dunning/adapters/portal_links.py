@@ -18,7 +18,7 @@ from dunning.service_layer.recovery import RecoveryUnavailable
 log = logging.getLogger(__name__)
 
 
-class BillingPortalLinks:
+class BillingRecoverySessions:
     def __init__(self, billing_url: str, admin_key: str) -> None:
         self.billing_url = billing_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {admin_key}"}

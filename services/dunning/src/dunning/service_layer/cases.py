@@ -16,7 +16,7 @@ from dunning.domain.backup_card import backup_to_try
 from dunning.domain.case import DunningCase
 from dunning.domain.decisions import Retry
 from dunning.domain.engine import decide, next_due
-from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE, card_expiring_body, subject_for
+from dunning.service_layer.messages import CARD_EXPIRING_TEMPLATE, card_expiring_message
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.run import act, save
@@ -25,6 +25,7 @@ from shared.contracts.base import CloudEvent
 from shared.contracts.billing import (
     ChargeContext,
     CustomerCreated,
+    CustomerUpdated,
     InvoicePaid,
     PaymentFailed,
     PaymentMethodExpiring,
@@ -35,6 +36,7 @@ from shared.contracts.billing import (
 )
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
+from shared.mail.writer import MessageWriter
 from shared.money import Money
 
 
@@ -43,8 +45,8 @@ def new_case_id() -> str:
 
 
 class CaseHandlers:
-    def __init__(self, book: PolicyBook, links: RecoveryLinks) -> None:
-        self.book, self.links = book, links
+    def __init__(self, book: PolicyBook, links: RecoveryLinks, writer: MessageWriter) -> None:
+        self.book, self.links, self.writer = book, links, writer
 
     async def card_expiring(self, event: CloudEvent[PaymentMethodExpiring], work: DunningUnitOfWork) -> None:
         """Pre-dunning: one friendly heads-up before the card on file expires.
@@ -59,16 +61,18 @@ class CaseHandlers:
         if customer is None:
             return
         link = await self.links.issue(work, data.customer_id, None, work.clock.now())
+        card = f"{data.brand.title()} •••• {data.last4}"
+        message = card_expiring_message(self.writer, customer, card, data.expires_on, link)
         work.emit(
             NotificationRequested(
                 notification_id=f"ntf_{event.id}",
                 customer_id=data.customer_id,
                 to=customer.email,
                 template_id=CARD_EXPIRING_TEMPLATE,
-                subject_line=subject_for(CARD_EXPIRING_TEMPLATE),
-                body_text=card_expiring_body(
-                    customer, f"{data.brand.title()} ending {data.last4}", data.expires_on, link
-                ),
+                subject_line=message.subject,
+                body_text=message.text,
+                body_html=message.html,
+                locale=customer.locale,
                 action_url=link,
                 requested_at=work.clock.now(),
             )
@@ -133,7 +137,7 @@ class CaseHandlers:
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, now, policy):
                 if isinstance(decision, Retry):
-                    await act(work, case, decision, now, self.links)
+                    await act(work, case, decision, now, self.links, self.writer)
             await save(work, case, self.book, now)
 
     async def subscription_canceled(
@@ -165,7 +169,13 @@ class CaseHandlers:
 
     async def customer_created(self, event: CloudEvent[CustomerCreated], work: DunningUnitOfWork) -> None:
         """Remember the customer; a case opened before this arrived learns their timezone."""
-        data = event.data
+        await self._learn(event.data, work)
+
+    async def customer_updated(self, event: CloudEvent[CustomerUpdated], work: DunningUnitOfWork) -> None:
+        """A changed profile (their language) is kept whole, as a new one is."""
+        await self._learn(event.data, work)
+
+    async def _learn(self, data: CustomerCreated, work: DunningUnitOfWork) -> None:
         await work.customers.remember(data)
         now = work.clock.now()
         for case in await work.cases.open_for(customer_id=data.customer_id):

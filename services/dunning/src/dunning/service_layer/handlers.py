@@ -23,6 +23,7 @@ from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.bus import MessageBus
 from shared.contracts.billing import (
     CustomerCreated,
+    CustomerUpdated,
     InvoicePaid,
     PaymentFailed,
     PaymentMethodExpiring,
@@ -32,6 +33,7 @@ from shared.contracts.billing import (
     SubscriptionPaused,
 )
 from shared.contracts.notifications import NotificationRequested
+from shared.mail.writer import MessageWriter
 
 
 def dunning_bus(
@@ -40,10 +42,13 @@ def dunning_bus(
     book: PolicyBook,
     links: RecoveryLinks,
     mailer: Mailer,
+    writer: MessageWriter | None = None,
 ) -> MessageBus[DunningUnitOfWork]:
     bus = MessageBus(unit_of_work)
-    cases = CaseHandlers(book, links)
+    writer = writer or MessageWriter()
+    cases = CaseHandlers(book, links, writer)
     bus.event(CustomerCreated, cases.customer_created)
+    bus.event(CustomerUpdated, cases.customer_updated)
     bus.event(PaymentFailed, cases.payment_failed)
     bus.event(PaymentSucceeded, cases.payment_succeeded)
     bus.event(InvoicePaid, cases.invoice_paid)
@@ -55,7 +60,7 @@ def dunning_bus(
     bus.process(OpenRecoveryLink, links.open)
     bus.command(RecoveryTokenHolder, links.holder)
     bus.command(ChoosePaymentDate, PaymentDates(book).choose)
-    scheduled = ScheduledCases(book, links)
+    scheduled = ScheduledCases(book, links, writer)
     bus.command(LookAtDueCases, scheduled.look)
     bus.command(RunDueCases, scheduled.run)
     bus.command(CountDueCases, scheduled.count_due)

@@ -13,13 +13,14 @@ from dunning.domain.case_facts import RetryReason
 from dunning.domain.decisions import Close, Decision, OfferBeach, Remind, Retry
 from dunning.domain.engine import apply, decide, next_due
 from dunning.service_layer.commands import CountDueCases, DueCases, LookAtDueCases, NextDueAt, RunDueCases
-from dunning.service_layer.messages import body_for, subject_for
+from dunning.service_layer.messages import case_message
 from dunning.service_layer.policy_book import PolicyBook
 from dunning.service_layer.recovery import RecoveryLinks
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
+from shared.mail.writer import MessageWriter
 
 
 async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now: datetime) -> None:
@@ -29,7 +30,12 @@ async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now
 
 
 async def act(
-    work: DunningUnitOfWork, case: DunningCase, decision: Decision, now: datetime, links: RecoveryLinks
+    work: DunningUnitOfWork,
+    case: DunningCase,
+    decision: Decision,
+    now: datetime,
+    links: RecoveryLinks,
+    writer: MessageWriter,
 ) -> None:
     """Apply one decision to the case and queue the messages it means, in one transaction."""
     apply(case, decision, now)
@@ -46,25 +52,7 @@ async def act(
             )
         )
     elif isinstance(decision, Remind | OfferBeach):
-        customer = await work.customers.get(case.customer_id)
-        if customer is not None:
-            link = await links.issue(work, case.customer_id, case.id, now)
-            work.emit(
-                NotificationRequested(
-                    notification_id=f"ntf_{case.id}_{case.contacts}",
-                    customer_id=case.customer_id,
-                    subscription_id=case.subscription_id,
-                    to=customer.email,
-                    template_id=decision.template_id,
-                    subject_line=subject_for(decision.template_id),
-                    body_text=body_for(
-                        decision.template_id, customer, case.amount_due, case.decline_code, link
-                    ),
-                    action_url=link,
-                    amount_due=case.amount_due,
-                    requested_at=now,
-                )
-            )
+        await _remind(work, case, decision.template_id, now, links, writer)
     elif isinstance(decision, Close) and decision.outcome is CaseOutcome.CANCELED:
         work.emit(
             CancelSubscription(
@@ -78,11 +66,44 @@ async def act(
         )
 
 
+async def _remind(
+    work: DunningUnitOfWork,
+    case: DunningCase,
+    template_id: str,
+    now: datetime,
+    links: RecoveryLinks,
+    writer: MessageWriter,
+) -> None:
+    """The reminder or offer, written in the customer's language, with a recovery link of
+    its own; no profile yet, no message."""
+    customer = await work.customers.get(case.customer_id)
+    if customer is None:
+        return
+    link = await links.issue(work, case.customer_id, case.id, now)
+    message = case_message(writer, template_id, customer, case.amount_due, case.decline_code, link)
+    work.emit(
+        NotificationRequested(
+            notification_id=f"ntf_{case.id}_{case.contacts}",
+            customer_id=case.customer_id,
+            subscription_id=case.subscription_id,
+            to=customer.email,
+            template_id=template_id,
+            subject_line=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            locale=customer.locale,
+            action_url=link,
+            amount_due=case.amount_due,
+            requested_at=now,
+        )
+    )
+
+
 class ScheduledCases:
     """The scheduler's messages: look at the due cases, run them, say what is due when."""
 
-    def __init__(self, book: PolicyBook, links: RecoveryLinks) -> None:
-        self.book, self.links = book, links
+    def __init__(self, book: PolicyBook, links: RecoveryLinks, writer: MessageWriter) -> None:
+        self.book, self.links, self.writer = book, links, writer
 
     async def look(self, query: LookAtDueCases, work: DunningUnitOfWork) -> DueCases:
         """How many cases are due; they are locked only by `run`."""
@@ -94,7 +115,7 @@ class ScheduledCases:
         for case in await work.cases.due(command.now, command.batch):
             policy = self.book.for_case(case.policy_version)
             for decision in decide(case, command.now, policy):
-                await act(work, case, decision, command.now, self.links)
+                await act(work, case, decision, command.now, self.links, self.writer)
                 done += 1
             await save(work, case, self.book, command.now)
         return done

@@ -9,6 +9,7 @@ something kind rather than shown an error page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -18,6 +19,13 @@ class BillingAnswer:
     status: int
     client_secret: str | None = None
     """Only on a card setup billing made (201): what Stripe.js confirms the card with."""
+
+
+@dataclass(frozen=True)
+class BillingReading:
+    status: int
+    body: Any = None
+    """The JSON billing answered with a 200."""
 
 
 class BillingClient:
@@ -33,6 +41,32 @@ class BillingClient:
                 )
         except httpx.HTTPError:
             return None
+
+    async def _request(
+        self, method: str, path: str, token: str, body: dict[str, str] | None = None
+    ) -> httpx.Response | None:
+        try:
+            async with httpx.AsyncClient(timeout=15, transport=self._transport) as client:
+                return await client.request(
+                    method,
+                    f"{self.billing_url}{path}",
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+        except httpx.HTTPError:
+            return None
+
+    async def read(self, path: str, token: str) -> BillingReading | None:
+        """A GET as the customer (their invoices, one receipt); None when billing did not answer."""
+        answer = await self._request("GET", path, token)
+        if answer is None:
+            return None
+        return BillingReading(answer.status_code, answer.json() if answer.status_code == 200 else None)
+
+    async def change_locale(self, customer_id: str, token: str, locale: str) -> int | None:
+        """`PATCH /v1/customers/{id}` as the customer: their language, for messages and pages."""
+        answer = await self._request("PATCH", f"/v1/customers/{customer_id}", token, {"locale": locale})
+        return None if answer is None else answer.status_code
 
     async def add_payment_method(
         self, customer_id: str, token: str, payment_method: str

@@ -18,7 +18,15 @@ from shared.testing.memory import InMemoryUnitOfWork, MemoryTable
 Row = dict[str, Any]
 EMPTY: Row = (
     dict.fromkeys(
-        ("plan_code", "price_amount", "price_currency", "beach_fee_amount", "beach_fee_currency", "status")
+        (
+            "plan_code",
+            "plan_name",
+            "price_amount",
+            "price_currency",
+            "beach_fee_amount",
+            "beach_fee_currency",
+            "status",
+        )
     )
     | {"current_period_start": None, "current_period_end": None}
     | dict.fromkeys(("status_sequence", "period_sequence", "paid_sequence"), 0)
@@ -69,9 +77,14 @@ class MemorySubscriptionReplica:
         return True
 
     async def set_terms(
-        self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None
+        self,
+        subscription_id: str,
+        plan_code: str,
+        price: Money,
+        beach_fee: Money | None,
+        plan_name: str | None = None,
     ) -> None:
-        self._change(subscription_id, **terms_values(plan_code, price, beach_fee))
+        self._change(subscription_id, **terms_values(plan_code, price, beach_fee, plan_name))
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None:
         self._change(subscription_id, plan_code=plan_code)

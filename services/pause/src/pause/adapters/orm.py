@@ -21,6 +21,7 @@ subscription_views = Table(
     Column("id", String(40), primary_key=True),
     Column("customer_id", String(40), nullable=False, index=True),
     Column("plan_code", String(64), nullable=True),
+    Column("plan_name", String(200), nullable=True),
     Column("price_amount", BigInteger, nullable=True),
     Column("price_currency", String(3), nullable=True),
     Column("beach_fee_amount", BigInteger, nullable=True),

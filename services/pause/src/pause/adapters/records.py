@@ -39,10 +39,13 @@ def new_subscription_row(subscription_id: str, customer_id: str) -> dict[str, An
     }
 
 
-def terms_values(plan_code: str, price: Money, beach_fee: Money | None) -> dict[str, Any]:
+def terms_values(
+    plan_code: str, price: Money, beach_fee: Money | None, plan_name: str | None = None
+) -> dict[str, Any]:
     """The columns `subscription.created` alone fills: the plan, its price and beach fee."""
     return {
         "plan_code": plan_code,
+        "plan_name": plan_name,
         "price_amount": price.amount,
         "price_currency": price.currency,
         "beach_fee_amount": beach_fee.amount if beach_fee else None,
@@ -56,7 +59,7 @@ def created_row(subscription_id: str, customer_id: str, facts: CreatedFacts) -> 
     stamp = facts.sequence or 0
     return (
         new_subscription_row(subscription_id, customer_id)
-        | terms_values(facts.plan_code, facts.price, facts.beach_fee)
+        | terms_values(facts.plan_code, facts.price, facts.beach_fee, facts.plan_name)
         | {"status": facts.status, "status_sequence": stamp, "paid_sequence": 0}
         | {"current_period_start": facts.period_start, "current_period_end": facts.period_end}
         | {"period_sequence": stamp}

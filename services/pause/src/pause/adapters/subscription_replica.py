@@ -58,9 +58,14 @@ class SqlSubscriptionReplica:
         return (await self.session.execute(statement)).first() is not None
 
     async def set_terms(
-        self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None
+        self,
+        subscription_id: str,
+        plan_code: str,
+        price: Money,
+        beach_fee: Money | None,
+        plan_name: str | None = None,
     ) -> None:
-        await self._set(subscription_id, **terms_values(plan_code, price, beach_fee))
+        await self._set(subscription_id, **terms_values(plan_code, price, beach_fee, plan_name))
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None:
         await self._set(subscription_id, plan_code=plan_code)

@@ -32,13 +32,16 @@ class Eligibility:
     eligible: bool
     reason: Reason | None = None
     message: str | None = None
+    until: datetime | None = None
+    """The moment the refusal is about (the current break's end, the next allowed break),
+    so a page can write it in the customer's language."""
 
 
 ELIGIBLE = Eligibility(eligible=True)
 
 
-def _refuse(reason: Reason, message: str) -> Eligibility:
-    return Eligibility(eligible=False, reason=reason, message=message)
+def _refuse(reason: Reason, message: str, until: datetime | None = None) -> Eligibility:
+    return Eligibility(eligible=False, reason=reason, message=message, until=until)
 
 
 def _day(moment: datetime) -> str:
@@ -81,6 +84,7 @@ def check_eligibility(
             "already_paused",
             f"You already have a break until {_day(current[0].resumes_at)}. "
             "You can extend it or come back early instead.",
+            current[0].resumes_at,
         )
     if subscription.status == "paused":
         return _refuse("already_paused", "Your subscription is already paused.")
@@ -110,4 +114,5 @@ def _within_limit(pauses: Sequence[BeachPause], now: datetime, policy: PausePoli
         "too_many_pauses",
         f"You've already taken {len(recent)} breaks in the last 12 months. "
         f"You can take another from {_day(again)}.",
+        again,
     )

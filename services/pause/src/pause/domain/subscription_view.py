@@ -33,6 +33,12 @@ class SubscriptionView:
     current_period_end: datetime
     open_dunning_case: bool = False
     dunning_offer_open: bool = False
+    plan_name: str | None = None
+    """What the customer calls the plan; None for subscriptions older than the name in events."""
+
+    @property
+    def plan_title(self) -> str:
+        return self.plan_name or self.plan_code
 
     def __post_init__(self) -> None:
         if self.status not in SUBSCRIPTION_STATUSES:

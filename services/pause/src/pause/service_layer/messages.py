@@ -54,6 +54,7 @@ class PauseOptions:
     fee_per_month: Money
     regular_price: Money
     durations: list[DurationOption]
+    refused_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,13 @@ class OpenDunningCase(Query[str | None]):
 @dataclass(frozen=True)
 class CustomerTimezone(Query[str]):
     """The zone the portal shows the customer's dates in; UTC until billing said one."""
+
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class CustomerLocale(Query[str]):
+    """The language the portal speaks to the customer (BCP 47); English until billing said."""
 
     customer_id: str
 

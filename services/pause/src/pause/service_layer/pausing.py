@@ -10,9 +10,16 @@ from datetime import timedelta
 
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.eligibility import Eligibility, check_eligibility
-from pause.domain.pause import BeachPause
+from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
 from pause.domain.subscription_view import SubscriptionView
+from pause.service_layer.customer_messages import (
+    CONFIRMED_TEMPLATE,
+    EXTENDED_TEMPLATE,
+    RESUMED_TEMPLATE,
+    CustomerMail,
+    tell_customer,
+)
 from pause.service_layer.messages import (
     ConfirmCancel,
     DurationOption,
@@ -76,6 +83,7 @@ async def pause_options(
         eligible=eligibility.eligible,
         reason=eligibility.reason,
         message=eligibility.message,
+        refused_until=eligibility.until,
         fee_per_month=fee,
         regular_price=view.price,
         durations=[
@@ -86,7 +94,7 @@ async def pause_options(
 
 
 async def pause_subscription(
-    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies
+    command: PauseSubscription, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
 ) -> BeachPause:
     view = await _subscription(work, command.subscription_id, command.who)
     now = work.clock.now()
@@ -101,27 +109,37 @@ async def pause_subscription(
         raise NotEligible(eligibility)
     pause = BeachPause.schedule(view, command.months, now, policy, "dunning_offer" if offer else "portal")
     await work.pauses.add(pause)
+    await tell_customer(work, mail, pause, CONFIRMED_TEMPLATE, now, fee=pause.fee_per_month)
     for intent in await work.cancel_intents.pending_for(view.id, now - CANCEL_INTENT_LINKS_PAUSES_FOR):
         intent.became_pause(now)
         await work.cancel_intents.save(intent)
     return pause
 
 
-async def resume_early(command: ResumeEarly, work: PauseUnitOfWork) -> BeachPause:
+async def resume_early(command: ResumeEarly, work: PauseUnitOfWork, mail: CustomerMail) -> BeachPause:
+    """A pause that had begun earns a welcome back; one called off before it began, none."""
     command.who.must_be_full_session("resume a pause")
     pause = await _pause(work, command.pause_id, command.who)
-    pause.resume_early(work.clock.now())
+    was_on_the_beach = pause.status is PauseStatus.ACTIVE
+    now = work.clock.now()
+    pause.resume_early(now)
     await work.pauses.save(pause)
+    if was_on_the_beach:
+        await tell_customer(work, mail, pause, RESUMED_TEMPLATE, now)
     return pause
 
 
-async def extend_pause(command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies) -> BeachPause:
+async def extend_pause(
+    command: ExtendPause, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
+) -> BeachPause:
     command.who.must_be_full_session("extend a pause")
     pause = await _pause(work, command.pause_id, command.who)
     view = await work.subscriptions.get(pause.subscription_id)
     policy = policies.for_plan(view.plan_code) if view else policies.default
-    pause.extend(command.months_more, work.clock.now(), policy)
+    now = work.clock.now()
+    pause.extend(command.months_more, now, policy)
     await work.pauses.save(pause)
+    await tell_customer(work, mail, pause, EXTENDED_TEMPLATE, now)
     return pause
 
 

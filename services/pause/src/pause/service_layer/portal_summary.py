@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pause.domain.pause import PauseStatus
 from pause.domain.policy import PausePolicies
-from pause.service_layer.messages import CustomerTimezone, GetPortalSummary, OpenDunningCase, PortalSummary
+from pause.service_layer.messages import (
+    CustomerLocale,
+    CustomerTimezone,
+    GetPortalSummary,
+    OpenDunningCase,
+    PortalSummary,
+)
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 
 LIVE = (PauseStatus.SCHEDULED, PauseStatus.ACTIVE)
@@ -44,3 +50,8 @@ async def customer_timezone(query: CustomerTimezone, work: PauseUnitOfWork) -> s
 
 async def open_dunning_case(query: OpenDunningCase, work: PauseUnitOfWork) -> str | None:
     return await work.subscriptions.open_case_of(query.customer_id)
+
+
+async def customer_locale(query: CustomerLocale, work: PauseUnitOfWork) -> str:
+    profile = await work.customers.get(query.customer_id)
+    return profile.locale if profile else "en"

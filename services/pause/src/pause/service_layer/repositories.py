@@ -38,6 +38,7 @@ class CreatedFacts:
     period_start: datetime
     period_end: datetime
     sequence: int | None
+    plan_name: str | None = None
 
 
 class BeachPauses(Protocol):
@@ -102,7 +103,12 @@ class SubscriptionReplica(Protocol):
         ...
 
     async def set_terms(
-        self, subscription_id: str, plan_code: str, price: Money, beach_fee: Money | None
+        self,
+        subscription_id: str,
+        plan_code: str,
+        price: Money,
+        beach_fee: Money | None,
+        plan_name: str | None = None,
     ) -> None: ...
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None: ...

@@ -10,12 +10,14 @@ from datetime import datetime
 
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.domain.policy import PausePolicies
+from pause.service_layer.customer_messages import (
+    RESUME_REMINDER_TEMPLATE,
+    RESUMED_TEMPLATE,
+    CustomerMail,
+    tell_customer,
+)
 from pause.service_layer.messages import CountDuePauseMoments, NextPauseMoment, RunDuePauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
-from shared.contracts.notifications import NotificationRequested
-
-RESUME_REMINDER_TEMPLATE = "pause.resume_reminder"
-"""The one message pause asks the notifier for, 7 days before a pause ends."""
 
 
 def _due(pause: BeachPause, now: datetime, policies: PausePolicies, plan_code: str) -> bool:
@@ -47,7 +49,9 @@ async def next_due_at(
     return min(moments) if moments else None
 
 
-async def run_due(command: RunDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies) -> int:
+async def run_due(
+    command: RunDuePauseMoments, work: PauseUnitOfWork, policies: PausePolicies, mail: CustomerMail
+) -> int:
     done = 0
     now = work.clock.now()
     for pause, plan in await _due_pauses(work, policies, 1000):
@@ -55,36 +59,16 @@ async def run_due(command: RunDuePauseMoments, work: PauseUnitOfWork, policies: 
             pause.start(now)
         if pause.status is PauseStatus.ACTIVE and pause.is_due_to_end(now):
             pause.end(now)
+            await tell_customer(work, mail, pause, RESUMED_TEMPLATE, now)
         elif pause.status is PauseStatus.ACTIVE and pause.reminder_due(now, policies.for_plan(plan)):
             pause.mark_reminded(now)
-            await _remind(work, pause, now)
+            await _remind(work, mail, pause, now)
         await work.pauses.save(pause)
         done += 1
     return done
 
 
-async def _remind(work: PauseUnitOfWork, pause: BeachPause, now: datetime) -> None:
-    customer = await work.customers.get(pause.customer_id)
-    if customer is None:
-        return
+async def _remind(work: PauseUnitOfWork, mail: CustomerMail, pause: BeachPause, now: datetime) -> None:
     view = await work.subscriptions.get(pause.subscription_id)
-    price = f" at {view.price.format()}" if view else ""
-    day = f"{pause.resumes_at:%A %d %B %Y}"
-    work.emit(
-        NotificationRequested(
-            notification_id=f"ntf_{pause.id}_{pause.resumes_at:%Y%m%d}",
-            customer_id=pause.customer_id,
-            subscription_id=pause.subscription_id,
-            to=customer.email,
-            template_id=RESUME_REMINDER_TEMPLATE,
-            subject_line="Your break ends next week",
-            body_text=(
-                f"Hi {customer.name},\n\n"
-                f"We hope the break did you good. Your subscription picks up again on {day}{price}, "
-                "with everything just as you left it.\n\n"
-                "Need a little longer? You can extend your pause from your account page, "
-                "or resume early whenever you like.\n"
-            ),
-            requested_at=now,
-        )
-    )
+    price = view.price if view else None
+    await tell_customer(work, mail, pause, RESUME_REMINDER_TEMPLATE, now, price=price)

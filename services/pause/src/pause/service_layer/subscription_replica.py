@@ -38,12 +38,12 @@ async def subscription_created(event: CloudEvent[SubscriptionCreated], work: Pau
     data, replica = event.data, work.subscriptions
     facts = CreatedFacts(
         data.plan_code, data.price, data.beach_fee, data.status,
-        data.current_period_start, data.current_period_end, data.sequence,
+        data.current_period_start, data.current_period_end, data.sequence, data.plan_name,
     )  # fmt: skip
     if await replica.first_heard(data.subscription_id, data.customer_id, facts):
         return
     await replica.heard_of(data.subscription_id, data.customer_id)
-    await replica.set_terms(data.subscription_id, data.plan_code, data.price, data.beach_fee)
+    await replica.set_terms(data.subscription_id, data.plan_code, data.price, data.beach_fee, data.plan_name)
     await replica.set_status(data.subscription_id, data.status, data.sequence)
     await replica.set_period(
         data.subscription_id, data.current_period_start, data.current_period_end, data.sequence

@@ -40,3 +40,9 @@ class SqlCustomerRepository(_Repository):
         await self.session.execute(
             update(customers).where(customers.c.id == customer_id).values(gateway_customer=reference)
         )
+
+    async def save_locale(self, customer: Customer) -> None:
+        await self.session.execute(
+            update(customers).where(customers.c.id == customer.id).values(locale=customer.locale)
+        )
+        self._track(customer)

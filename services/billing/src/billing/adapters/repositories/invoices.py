@@ -13,9 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from billing.adapters.orm import (
     invoice_counters,
     invoices,
+    payment_attempts,
+    payment_methods,
 )
 from billing.adapters.repositories.base import _Repository
-from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus, invoice_number
+from billing.domain.invoice import CardUsed, Invoice, InvoiceLine, InvoiceStatus, invoice_number
+from billing.domain.payment import AttemptStatus
 from shared.contracts.billing import ChargeContext
 from shared.money import Money
 
@@ -120,8 +123,28 @@ class SqlInvoiceRepository(_Repository):
         return {row.id: self._invoice(row) for row in rows}
 
     async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
-        query = select(invoices).where(invoices.c.subscription_id == subscription_id)
+        return await self._page(invoices.c.subscription_id == subscription_id, after, limit)
+
+    async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]:
+        return await self._page(invoices.c.customer_id == customer_id, after, limit)
+
+    async def _page(self, where: Any, after: str | None, limit: int) -> list[Invoice]:
+        query = select(invoices).where(where)
         if after:
             query = query.where(invoices.c.number > after)
         rows = await self.session.execute(query.order_by(invoices.c.number).limit(limit))
         return [self._invoice(row) for row in rows]
+
+    async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
+        """The succeeded attempt's card, found by the gateway's id among the customer's cards."""
+        a, pm = payment_attempts, payment_methods
+        query = (
+            select(a.c.invoice_id, pm.c.brand, pm.c.last4)
+            .join(
+                pm,
+                (pm.c.gateway_payment_method == a.c.gateway_payment_method)
+                & (pm.c.customer_id == a.c.customer_id),
+            )
+            .where(a.c.invoice_id.in_(list(invoice_ids)), a.c.status == AttemptStatus.SUCCEEDED.value)
+        )
+        return {row.invoice_id: CardUsed(row.brand, row.last4) for row in await self.session.execute(query)}

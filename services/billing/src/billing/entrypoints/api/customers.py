@@ -14,7 +14,7 @@ from billing.adapters.gateways.port import CardSetupUnavailable, GatewayUnavaila
 from billing.entrypoints.api.context import ApiContext
 from billing.entrypoints.api.views import CustomerOut, PaymentMethodList, PaymentMethodOut
 from billing.service_layer.card_wallet import ListCards, MakeDefaultCard, RemoveCard
-from billing.service_layer.customers import FindCustomer, RegisterCustomer
+from billing.service_layer.customers import ChangeCustomerLocale, FindCustomer, RegisterCustomer
 from billing.service_layer.payment_methods import AddCard, StartCardSetup
 from shared.http.errors import ApiError
 from shared.http.openapi import errors
@@ -55,6 +55,22 @@ class CustomerIn(BaseModel):
     email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
     name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
     timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
+    locale: str = Field(
+        "en",
+        min_length=1,
+        max_length=35,
+        description="BCP 47 language tag for messages and the portal; any tag without our "
+        "words reads English, with its own number and date formats.",
+        examples=["fr", "ja", "de-CH"],
+    )
+
+
+class CustomerChange(BaseModel):
+    """What a customer may change about themselves; today, their language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str = Field(min_length=1, max_length=35, examples=["fr"])
 
 
 class CardSetupOut(BaseModel):
@@ -91,13 +107,19 @@ class CustomersApi:
 
     async def create(self, request: Request, body: CustomerIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
-            command = RegisterCustomer(email=body.email, name=body.name, timezone=body.timezone)
+            command = RegisterCustomer(
+                email=body.email, name=body.name, timezone=body.timezone, locale=body.locale
+            )
             return 201, CustomerOut.of(await self.ctx.bus.handle(command)).model_dump(mode="json")
 
         return await self.ctx.idempotency.run(request, run)
 
     async def get(self, customer_id: str) -> CustomerOut:
         return CustomerOut.of(await self.ctx.bus.handle(FindCustomer(customer_id)))
+
+    async def change(self, customer_id: str, body: CustomerChange) -> CustomerOut:
+        """The admin key, or the customer's own portal session choosing their language."""
+        return CustomerOut.of(await self.ctx.bus.handle(ChangeCustomerLocale(customer_id, body.locale)))
 
     async def add_card(self, request: Request, customer_id: str, body: PaymentMethodIn) -> JSONResponse:
         async def run() -> tuple[int, Any]:
@@ -134,6 +156,9 @@ def customers_router(ctx: ApiContext) -> APIRouter:
         "", api.create, methods=["POST"], status_code=201, dependencies=admin, response_model=CustomerOut
     )
     router.add_api_route("/{customer_id}", api.get, methods=["GET"], dependencies=admin)
+    router.add_api_route(
+        "/{customer_id}", api.change, methods=["PATCH"], dependencies=card_holder, response_model=CustomerOut
+    )
     router.add_api_route(
         "/{customer_id}/payment-methods",
         api.add_card,

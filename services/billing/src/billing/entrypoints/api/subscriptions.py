@@ -1,16 +1,15 @@
-"""`/v1/subscriptions` and `/v1/invoices`."""
+"""`/v1/subscriptions`; invoices are in `invoices.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.entrypoints.api.context import ApiContext
-from billing.entrypoints.api.views import InvoiceOut, SubscriptionOut
-from billing.service_layer.invoice_queries import ListInvoices, ShowInvoice
+from billing.entrypoints.api.views import SubscriptionOut
 from billing.service_layer.subscriptions import CancelSubscriptionNow, ShowSubscription, StartSubscription
 from shared.http.openapi import errors
 
@@ -26,14 +25,6 @@ class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=500)
-
-
-class InvoiceList(BaseModel):
-    data: list[InvoiceOut]
-    next_cursor: str | None
-
-
-Cursor = Annotated[str | None, Query(max_length=20, description="`next_cursor` of the previous page")]
 
 
 class SubscriptionsApi:
@@ -65,18 +56,6 @@ class SubscriptionsApi:
 
         return await self.ctx.idempotency.run(request, run)
 
-    async def list_invoices(
-        self,
-        subscription_id: Annotated[str, Query(min_length=1, max_length=40)],
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: Cursor = None,
-    ) -> InvoiceList:
-        page = await self.ctx.bus.handle(ListInvoices(subscription_id, limit, cursor))
-        return InvoiceList(data=[InvoiceOut.of(i) for i in page.invoices], next_cursor=page.next_cursor)
-
-    async def get_invoice(self, invoice_id: str) -> InvoiceOut:
-        return InvoiceOut.of(await self.ctx.bus.handle(ShowInvoice(invoice_id)))
-
 
 def subscriptions_router(ctx: ApiContext) -> APIRouter:
     api = SubscriptionsApi(ctx)
@@ -91,6 +70,4 @@ def subscriptions_router(ctx: ApiContext) -> APIRouter:
     )
     router.add_api_route("/v1/subscriptions/{subscription_id}", api.get, methods=["GET"])
     router.add_api_route("/v1/subscriptions/{subscription_id}/cancel", api.cancel, methods=["POST"])
-    router.add_api_route("/v1/invoices", api.list_invoices, methods=["GET"], responses=errors(404))
-    router.add_api_route("/v1/invoices/{invoice_id}", api.get_invoice, methods=["GET"])
     return router

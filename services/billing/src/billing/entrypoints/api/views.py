@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from billing.domain.customer import Customer
-from billing.domain.invoice import Invoice
+from billing.domain.invoice import CardUsed, Invoice
 from billing.domain.payment_method import PaymentMethod
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription
@@ -20,6 +20,7 @@ class CustomerOut(BaseModel):
     email: str
     name: str
     timezone: str
+    locale: str
     created_at: datetime
 
     @classmethod
@@ -89,6 +90,11 @@ class InvoiceLineOut(BaseModel):
     period_end: datetime
 
 
+class CardUsedOut(BaseModel):
+    brand: str
+    last4: str
+
+
 class InvoiceOut(BaseModel):
     id: str
     number: str
@@ -100,9 +106,13 @@ class InvoiceOut(BaseModel):
     lines: list[InvoiceLineOut]
     created_at: datetime
     paid_at: datetime | None
+    period_start: datetime
+    period_end: datetime
+    paid_with: CardUsedOut | None = None
+    """The card that paid, for the customer's receipt."""
 
     @classmethod
-    def of(cls, invoice: Invoice) -> InvoiceOut:
+    def of(cls, invoice: Invoice, card: CardUsed | None = None) -> InvoiceOut:
         return cls(
             id=invoice.id,
             number=invoice.number,
@@ -114,4 +124,7 @@ class InvoiceOut(BaseModel):
             lines=[InvoiceLineOut(**line.__dict__) for line in invoice.lines],
             created_at=invoice.created_at,
             paid_at=invoice.paid_at,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            paid_with=CardUsedOut(brand=card.brand, last4=card.last4) if card else None,
         )

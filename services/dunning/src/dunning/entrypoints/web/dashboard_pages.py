@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from dunning.adapters.case_queries import CaseDetail, CaseSummary, PeriodOverview, TimelineEntry
 from dunning.adapters.report import OUTCOMES, DunningReport
 from dunning.entrypoints.web import attribution, curve
-from dunning.entrypoints.web.page import amounts, esc
+from dunning.entrypoints.web.page import NOTHING_YET, amounts, esc
 from shared.money import Money
 
 OUTCOME_COLOURS = {
@@ -109,7 +109,7 @@ def pause_figures(data: dict[str, Any] | None) -> str:
         value = data.get(key)
         text = "—" if value is None else (f"{value:.1%}" if isinstance(value, float) else str(value))
         items += _kpi(f"pause_{key}", label, esc(text), value)
-    fees = ", ".join(Money(**m).format() for m in data.get("fees_collected", [])) or "0"
+    fees = ", ".join(Money(**m).format() for m in data.get("fees_collected", [])) or NOTHING_YET.format()
     return f'<dl class="kpis">{items}{_kpi("pause_fees", "Beach fees collected", esc(fees), fees)}</dl>'
 
 

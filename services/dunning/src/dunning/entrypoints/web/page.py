@@ -54,8 +54,12 @@ def esc(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+NOTHING_YET = Money.zero("USD")
+"""What an empty total reads: "0.00 USD" says it is money, where a bare "0" reads like a count."""
+
+
 def amounts(values: list[Money]) -> str:
-    return esc(", ".join(m.format() for m in values) or "0")
+    return esc(", ".join(m.format() for m in values) or NOTHING_YET.format())
 
 
 def page(title: str, body: str, *, status: int = 200, signed_in: bool = True) -> HTMLResponse:

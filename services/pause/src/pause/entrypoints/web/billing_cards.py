@@ -6,15 +6,16 @@ The copy lives here, beside the portal's pages; the call itself is `BillingClien
 from __future__ import annotations
 
 from pause.adapters.billing_client import BillingClient
+from pause.entrypoints.web.page import N_
 
 FRIENDLY = {
-    402: "Your bank declined that card. Please try another one.",
-    401: "Your session has expired. Please open a new portal link.",
-    403: "Your session has expired. Please open a new portal link.",
+    402: N_("Your bank declined that card. Please try another one."),
+    401: N_("Your session has expired. Please open a new portal link."),
+    403: N_("Your session has expired. Please open a new portal link."),
 }
 
 
-UNREACHABLE = "We could not reach our payment system. Please try again in a minute."
+UNREACHABLE = N_("We could not reach our payment system. Please try again in a minute.")
 
 
 class BillingCards:
@@ -29,8 +30,10 @@ class BillingCards:
         if answer.status in (200, 201):
             return None
         if answer.status == 422:
-            return "That does not look like a card we can use. Please check it and try again."
-        return FRIENDLY.get(answer.status, "Something went wrong while saving your card. Please try again.")
+            return N_("That does not look like a card we can use. Please check it and try again.")
+        return FRIENDLY.get(
+            answer.status, N_("Something went wrong while saving your card. Please try again.")
+        )
 
     async def start_card_setup(self, customer_id: str, token: str) -> tuple[str | None, str | None]:
         """(client secret, None) for Stripe.js, or (None, copy to show the customer)."""
@@ -39,5 +42,7 @@ class BillingCards:
             return None, UNREACHABLE
         if answer.client_secret is not None:
             return answer.client_secret, None
-        problem = FRIENDLY.get(answer.status, "We cannot take a new card right now. Please try again later.")
+        problem = FRIENDLY.get(
+            answer.status, N_("We cannot take a new card right now. Please try again later.")
+        )
         return None, problem

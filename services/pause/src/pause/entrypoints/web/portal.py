@@ -7,6 +7,8 @@ any Referer. Forms POST and redirect; Lax keeps other sites from posting for the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -15,9 +17,12 @@ from pause.adapters.recovery_client import DunningRecoveryClient
 from pause.entrypoints.web import portal_forms as forms
 from pause.entrypoints.web import portal_pages as pages
 from pause.entrypoints.web.billing_cards import UNREACHABLE, BillingCards
+from pause.entrypoints.web.billing_invoices import BillingInvoices
 from pause.entrypoints.web.card_entry import StripeCardEntry, elements_card_form
-from pause.entrypoints.web.page import page
+from pause.entrypoints.web.page import CUSTOMER_LOCALE, N_, page
+from pause.entrypoints.web.portal_account import invoice_routes
 from pause.entrypoints.web.portal_cards import card_routes
+from pause.entrypoints.web.portal_invoices import Seller
 from pause.entrypoints.web.portal_payment_date import payment_date_routes
 from pause.entrypoints.web.portal_session import (
     EXPIRED,
@@ -42,17 +47,29 @@ from pause.service_layer.messages import (
 )
 from shared.clock import Clock
 from shared.http.portal_auth import COOKIE
+from shared.i18n.locales import catalogue_language
+from shared.mail.writer import DEFAULT_BRAND
 from shared.portal_tokens import PortalTokenVerifier
 
 RECOVERY_PREFIX = "rt_"
 UNAVAILABLE = "We could not open your link just now. Please try it again in a minute."
 DONE = {
-    "paused": "Your break is booked. Enjoy the beach!",
-    "resumed": "Welcome back! Your subscription is active again.",
-    "extended": "Your break is extended.",
-    "canceled": "Your subscription is canceled. We are sorry to see you go.",
-    "card": "Thanks, your new card is saved.",
+    "paused": N_("Your break is booked. Enjoy the beach!"),
+    "resumed": N_("Welcome back! Your subscription is active again."),
+    "extended": N_("Your break is extended."),
+    "canceled": N_("Your subscription is canceled. We are sorry to see you go."),
+    "card": N_("Thanks, your new card is saved."),
+    "language": N_("Thanks, we will write to you in this language from now on."),
 }
+
+
+@dataclass(frozen=True)
+class PortalLook:
+    """What the settings say of the business: `BRAND_NAME`, `SELLER_NAME`, `SELLER_ADDRESS`."""
+
+    brand: str = DEFAULT_BRAND
+    seller_name: str = DEFAULT_BRAND
+    seller_address: list[str] = field(default_factory=list)
 
 
 def portal_router(
@@ -63,11 +80,17 @@ def portal_router(
     recovery: DunningRecoveryClient,
     card_entry: StripeCardEntry | None = None,
     wallet: BillingWallet | None = None,
+    *,
+    look: PortalLook | None = None,
+    invoices: BillingInvoices | None = None,
 ) -> APIRouter:
     """`card_entry` set: the card form is Stripe Elements; unset: a test payment method id."""
     router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
-    session = PortalSession(bus, verifier, clock)
+    look = look or PortalLook()
+    session = PortalSession(bus, verifier, clock, look.brand)
     _home_routes(router, session, recovery)
+    if invoices is not None:
+        invoice_routes(router, session, invoices, Seller(look.seller_name, look.seller_address))
     _pause_routes(router, session)
     _cancel_routes(router, session)
     _card_routes(router, session, cards, card_entry)
@@ -103,7 +126,8 @@ def _home_routes(router: APIRouter, session: PortalSession, recovery: DunningRec
 
         async def show(who: Principal) -> Response:
             summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))
-            return page("Your subscription", pages.home(summary), notice=DONE.get(done or "", ""))
+            language = catalogue_language(CUSTOMER_LOCALE.get())
+            return page("Your subscription", pages.home(summary, language), notice=DONE.get(done or "", ""))
 
         return await session.guarded(request, "Your subscription", show)
 
@@ -116,7 +140,7 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
         async def show(who: Principal) -> Response:
             opts = await bus.handle(GetPauseOptions(subscription_id, who))
             action = f"/portal/subscriptions/{subscription_id}/pause/review"
-            return page("Take a break", pages.options(opts, action, "How long would you like off?"))
+            return page("Take a break", pages.options(opts, action, N_("How long would you like off?")))
 
         return await session.guarded(request, "Take a break", show)
 
@@ -144,7 +168,7 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
             await bus.handle(ResumeEarly(pause_id, who))
             return back("resumed")
 
-        return await session.guarded(request, "Resume", act)
+        return await session.guarded(request, N_("Resume"), act)
 
     @router.post("/pauses/{pause_id}/extend")
     async def extend(request: Request, pause_id: str) -> Response:
@@ -152,11 +176,11 @@ def _pause_routes(router: APIRouter, session: PortalSession) -> None:
             await bus.handle(ExtendPause(pause_id, await months_in(request), who))
             return back("extended")
 
-        return await session.guarded(request, "Extend your break", act)
+        return await session.guarded(request, N_("Extend your break"), act)
 
 
 def _cancel_routes(router: APIRouter, session: PortalSession) -> None:
-    bus, title = session.bus, "Cancel your subscription"
+    bus, title = session.bus, N_("Cancel your subscription")
 
     @router.get("/subscriptions/{subscription_id}/cancel")
     async def cancel_reason(request: Request, subscription_id: str) -> Response:

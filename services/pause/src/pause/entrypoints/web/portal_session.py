@@ -13,21 +13,33 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from pause.entrypoints.web.page import CUSTOMER_ZONE, page
+from pause.entrypoints.web.page import BRAND, CUSTOMER_LOCALE, CUSTOMER_ZONE, N_, page, t
+from pause.entrypoints.web.portal_refusals import REFUSALS
 from pause.service_layer.handlers import Bus
-from pause.service_layer.messages import CustomerTimezone, Principal
+from pause.service_layer.messages import CustomerLocale, CustomerTimezone, Principal
 from shared.clock import Clock
 from shared.errors import DomainError
 from shared.http.errors import api_error_of
 from shared.http.portal_auth import COOKIE
 from shared.portal_tokens import InvalidPortalToken, PortalClaims, PortalTokenVerifier
 
-EXPIRED = "This portal link has expired or is not valid. Please ask for a new link."
+EXPIRED = N_("This portal link has expired or is not valid. Please ask for a new link.")
 SETTLED = (
     "All settled: this payment is taken care of and there is nothing more to do. "
     "To manage your subscription, sign in again with a new portal link."
 )
 BACK = '<p><a class="button secondary" href="/portal">Back to your subscription</a></p>'
+
+
+def refusal_copy(exc: DomainError) -> str:
+    """A refusal the portal has words for reads in the customer's language (`page`
+    translates it); any other reads as the domain wrote it."""
+    copy = REFUSALS.get(getattr(exc, "reason", "") or "")
+    return copy if copy and "%(" not in copy else str(exc)
+
+
+def back_link() -> str:
+    return f'<p><a class="button secondary" href="/portal">{t("Back to your subscription")}</a></p>'
 
 
 async def form_of(request: Request) -> dict[str, str]:
@@ -52,7 +64,11 @@ def back(done: str) -> RedirectResponse:
 
 
 def expired_page() -> Response:
-    return page("Please open a new link", f'<p class="card">{EXPIRED}</p>', status=401)
+    return page(
+        "Please open a new link",
+        f'<p class="card">{t(EXPIRED)} {t("The email we sent you has a button that opens a fresh one.")}</p>',
+        status=401,
+    )
 
 
 def settled_page() -> Response:
@@ -70,8 +86,10 @@ def session_cookie(request: Request, token: str) -> RedirectResponse:
 
 
 class PortalSession:
-    def __init__(self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock) -> None:
-        self.bus, self.verifier, self.clock = bus, verifier, clock
+    def __init__(
+        self, bus: Bus, verifier: PortalTokenVerifier | None, clock: Clock, brand: str = "Your subscription"
+    ) -> None:
+        self.bus, self.verifier, self.clock, self.brand = bus, verifier, clock, brand
 
     def customer(self, token: str | None) -> str | None:
         claims = self.claims(token)
@@ -88,11 +106,13 @@ class PortalSession:
     async def guarded(
         self, request: Request, title: str, work: Callable[[Principal], Awaitable[Response]]
     ) -> Response:
+        BRAND.set(self.brand)
         claims = self.claims(request.cookies.get(COOKIE))
         if claims is None:
             return expired_page()
         CUSTOMER_ZONE.set(await self.bus.handle(CustomerTimezone(claims.customer_id)))
+        CUSTOMER_LOCALE.set(await self.bus.handle(CustomerLocale(claims.customer_id)))
         try:
             return await work(Principal(claims.customer_id, recovery_case=claims.recovery_case))
         except DomainError as exc:  # the same status the API gives: 404, 409, or 422 for bad input
-            return page(title, BACK, status=api_error_of(exc).status, error=str(exc))
+            return page(title, back_link(), status=api_error_of(exc).status, error=refusal_copy(exc))

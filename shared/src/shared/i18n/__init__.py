@@ -1,0 +1,1 @@
+"""The customer's language: locales, gettext catalogues and Babel formatting."""

@@ -1,0 +1,1 @@
+"""Messages to customers: Jinja2 templates in one shared layout, HTML and plain text."""
