@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from shared.testing.mailbox import plain_text
 from shared.testing.waiting import eventually
 from tests.browser.helpers import assert_only_local, screenshot, subscriber, watch_requests
 from tests.e2e.stack import FINANCE, Billing
@@ -20,9 +20,7 @@ LINK = re.compile(r"http://\S+/portal\?token=rt_[\w-]+")
 def links_in_mailbox(mail: Path) -> list[str]:
     found: list[str] = []
     for path in sorted(mail.glob("*.eml")):
-        body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True)
-        assert isinstance(body, bytes)
-        found += LINK.findall(body.decode())
+        found += LINK.findall(plain_text(path))
     return found
 
 

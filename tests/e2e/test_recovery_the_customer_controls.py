@@ -8,10 +8,8 @@ is the day of the retry, with no reminder before it.
 
 from __future__ import annotations
 
-import email
 import re
 from datetime import UTC, datetime
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import httpx
 import pytest
 
 from shared.http.portal_auth import COOKIE
+from shared.testing.mailbox import plain_text
 from shared.testing.waiting import eventually
 from tests.e2e.stack import FINANCE, Billing, read_all
 
@@ -29,10 +28,7 @@ LINK = re.compile(r"http://\S+/portal\?token=rt_[\w-]+")
 def reminder_links(mail: Path) -> list[str]:
     found = []
     for path in sorted(mail.glob("*.eml")):
-        message: Message = email.message_from_bytes(path.read_bytes())
-        body = message.get_payload(decode=True)
-        assert isinstance(body, bytes)
-        found += LINK.findall(body.decode())
+        found += LINK.findall(plain_text(path))
     return found
 
 

@@ -155,6 +155,10 @@ class FaultStack:
         assert answer.status_code in (200, 201, 202), (path, answer.status_code, answer.text)
         return answer.json()  # type: ignore[no-any-return]
 
+    async def delete(self, path: str, name: str = "billing") -> None:
+        answer = await self.client.delete(f"{self.url(name)}{path}", headers=ADMIN)
+        assert answer.status_code == 204, (path, answer.status_code, answer.text)
+
     async def clock(self, name: str = "billing", wait: float = 0) -> dict[str, str]:
         params = {"wait": wait} if wait else None
         answer = await self.client.get(f"{self.url(name)}/v1/test-clock", params=params, headers=ADMIN)
@@ -213,14 +217,14 @@ class FaultStack:
             customer = await self.post(
                 "/v1/customers", {"email": f"f{n}@example.com", "name": f"F {n}", "timezone": "Europe/Paris"}
             )
-            await self.post(
-                f"/v1/customers/{customer['id']}/payment-methods", {"payment_method": "pm_card_visa"}
-            )
+            cards = f"/v1/customers/{customer['id']}/payment-methods"
+            first = await self.post(cards, {"payment_method": "pm_card_visa"})
             subscription = await self.post(
                 "/v1/subscriptions", {"customer_id": customer["id"], "plan_code": plan}
             )
-            if card != "pm_card_visa":
-                await self.post(f"/v1/customers/{customer['id']}/payment-methods", {"payment_method": card})
+            if card != "pm_card_visa":  # the only card on file: no backup to fall back on
+                await self.post(cards, {"payment_method": card})
+                await self.delete(f"{cards}/{first['id']}")
             return subscription
 
         made: list[dict[str, Any]] = []

@@ -106,13 +106,20 @@ async def _break(world: World, action: Action, day: int) -> None:
     world.done["cancellations"] += 1
 
 
+async def _replace_card(world: World, customer: str, card: str) -> None:
+    """The model's customer has one card: a new one replaces it, so no old card is left
+    on the stack for dunning to fall back on as a backup."""
+    cards = f"/v1/customers/{customer}/payment-methods"
+    added = await world.client.admin_post(cards, {"payment_method": card})
+    for old in (await world.client.admin_get(cards))["data"]:
+        if old["id"] != added["id"]:
+            await world.client.admin_delete(f"{cards}/{old['id']}")
+
+
 async def _act(world: World, action: Action, day: int) -> None:
     try:
         if action.kind == "card":
-            customer = world.customers[action.customer]
-            await world.client.admin_post(
-                f"/v1/customers/{customer}/payment-methods", {"payment_method": action.card}
-            )
+            await _replace_card(world, world.customers[action.customer], action.card)
             world.done[f"card {card_label(action.card)}"] += 1
         elif action.kind == "break":
             await _break(world, action, day)

@@ -42,6 +42,11 @@ class StackClient:
     async def admin_get(self, path: str) -> Any:
         return await self._call("GET", f"{self.billing}{path}", self.admin)
 
+    async def admin_delete(self, path: str) -> None:
+        answer = await self.http.request("DELETE", f"{self.billing}{path}", headers=self.admin)
+        if answer.status_code >= 400:
+            raise RuntimeError(f"DELETE {path} answered {answer.status_code}: {answer.text[:300]}")
+
     async def clock(self, wait: float = 0) -> dict[str, str]:
         try:
             answer = await self.http.get(
