@@ -135,6 +135,13 @@ class ServiceSettings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         return http_url(value)
 
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _collector(cls, value: str | None) -> str | None:
+        """Empty is unset (compose passes `${OTEL_EXPORTER_OTLP_ENDPOINT:-}` through);
+        anything else must be the collector's http(s) address."""
+        return http_url(value) if value else None
+
     def own_url(self, port: int) -> str:
         """This instance's address for other services."""
         if self.advertised_url:

@@ -244,6 +244,7 @@ def test_billing_serve_with_a_bad_port_exits_with_status_2_naming_billing_port()
         ("billing", "PAUSE_URL", "javascript:alert(1)"),
         ("billing", "PORTAL_BASE_URL", "javascript:alert(1)"),
         ("billing", "STRIPE_API_BASE", "localhost:12111"),
+        ("pause", "OTEL_EXPORTER_OTLP_ENDPOINT", "otel-collector:4318"),
     ],
 )
 def test_an_address_that_is_not_an_http_url_stops_the_service_naming_it(
@@ -353,3 +354,8 @@ def test_a_seller_address_keeps_its_lines_and_the_seller_defaults_to_the_brand(
     monkeypatch.setenv("SELLER_ADDRESS", "12 quai des Dunes\\n33000 Bordeaux")
 
     assert load_settings(PauseSettings).seller() == ("Plage", ["12 quai des Dunes", "33000 Bordeaux"])
+
+
+def test_an_empty_collector_address_means_no_traces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+    assert load_settings(BillingSettings).otel_exporter_otlp_endpoint is None
