@@ -91,6 +91,13 @@ def handling_span(
     )
 
 
+def resumed_span(name: str, traceparent: str | None) -> AbstractContextManager[Span]:
+    """Work done later for something that began in a trace (a case's reminder, days after
+    the failed payment that opened it): a child of the span it began in, so one trace
+    holds the request, the case and each message about it."""
+    return tracer().start_as_current_span(name, context=context_of(traceparent), kind=SpanKind.INTERNAL)
+
+
 def current_trace_id() -> str | None:
     """The active trace's id as 32 hex digits, for log lines; None outside a span."""
     context = trace.get_current_span().get_span_context()

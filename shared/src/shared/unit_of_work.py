@@ -28,6 +28,7 @@ from shared.db.engine import READ_ONLY
 from shared.inbox import Inbox
 from shared.outbox.sequences import EventSequences
 from shared.outbox.store import Outbox
+from shared.tracing import current_traceparent
 
 
 class RecordsEvents(Protocol):
@@ -46,6 +47,8 @@ class UnitOfWork(ABC):
         self._on_commit = on_commit
         self._seen: dict[int, RecordsEvents] = {}  # by id(): a batch tracks thousands of aggregates
         self._emitted: list[EventData] = []
+        self._emitted_traces: list[str | None] = []
+        self._traces: dict[UUID, str] = {}  # by event id: the span each emitted event came from
         self.recorded: list[CloudEvent[Any]] = []
         self._read_only = False
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
@@ -80,8 +83,12 @@ class UnitOfWork(ABC):
         self._after_commit.append(action)
 
     def emit(self, data: EventData) -> None:
-        """Publish a fact that belongs to no aggregate (a command, a notification)."""
+        """Publish a fact that belongs to no aggregate (a command, a notification).
+
+        It keeps the span it was emitted in: a batch (the scheduler's due cases) emits
+        each case's messages in the case's own trace, and commits them all at once."""
         self._emitted.append(data)
+        self._emitted_traces.append(current_traceparent())
 
     @abstractmethod
     async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
@@ -105,21 +112,26 @@ class UnitOfWork(ABC):
     @abstractmethod
     async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None: ...
 
-    def _collect(self) -> list[EventData]:
+    def _collect(self) -> tuple[list[EventData], list[str | None]]:
+        """Every event to publish, and the span each emitted one came from (None: the
+        span of the commit, for the aggregates' events)."""
         collected: list[EventData] = []
         for aggregate in self._seen.values():
             collected.extend(aggregate.events)
             aggregate.events.clear()
+        traces: list[str | None] = [*([None] * len(collected)), *self._emitted_traces]
         collected.extend(self._emitted)
-        self._emitted.clear()
-        return collected
+        self._emitted, self._emitted_traces = [], []
+        return collected, traces
 
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         now = self.clock.now()
-        collected = await self._number(self._collect())
-        events = [new_event(data, source=self.source, time=now) for data in collected]
+        collected, traces = self._collect()
+        numbered = await self._number(collected)  # in the order given
+        events = [new_event(data, source=self.source, time=now) for data in numbered]
+        self._traces = {e.id: trace for e, trace in zip(events, traces, strict=True) if trace}
         await self._store(events)
         self.recorded.extend(events)
         if events and self._on_commit:
@@ -209,7 +221,7 @@ class SqlUnitOfWork(UnitOfWork):
         return await self._sequences.number(self.session, events)
 
     async def _store(self, events: list[CloudEvent[Any]]) -> None:
-        await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events])
+        await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events], self._traces)
         await self.session.commit()
 
     async def rollback(self) -> None:

@@ -9,9 +9,11 @@ wall-clock time, so retention is counted in real days even under the test clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -39,7 +41,7 @@ class Outbox:
         self.table = table
         self.counts = counts
 
-    def row_for(self, event: CloudEvent[Any], topic: str) -> dict[str, Any]:
+    def row_for(self, event: CloudEvent[Any], topic: str, traceparent: str | None = None) -> dict[str, Any]:
         return {
             "event_id": str(event.id),
             "topic": topic,
@@ -47,13 +49,20 @@ class Outbox:
             "event_type": event.type,
             "payload": encode_event(event).decode(),
             "created_at": event.time,
-            "traceparent": current_traceparent(),
+            "traceparent": traceparent or current_traceparent(),
         }
 
-    async def add(self, session: AsyncSession, events: list[tuple[CloudEvent[Any], str]]) -> None:
-        """Store events (with their topics) in the session's open transaction."""
+    async def add(
+        self,
+        session: AsyncSession,
+        events: list[tuple[CloudEvent[Any], str]],
+        traces: Mapping[UUID, str] | None = None,
+    ) -> None:
+        """Store events (with their topics) in the session's open transaction; each with
+        the `traceparent` of `traces`, or else of the span that is current."""
         if events:
-            await session.execute(insert(self.table), [self.row_for(e, t) for e, t in events])
+            rows = [self.row_for(e, t, (traces or {}).get(e.id)) for e, t in events]
+            await session.execute(insert(self.table), rows)
 
     async def next_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxRow]:
         t = self.table

@@ -71,6 +71,7 @@ def _values(case: DunningCase, next_due_at: datetime | None) -> dict[str, Any]:
         "card_updated_by": case.card_updated_by,
         "payment_date": _chosen_out(case.payment_date),
         "backup_card": case.backup_card,
+        "trace": case.trace,
     }
     recovered = next((e for e in case.events if getattr(e, "recovered_amount", None)), None)
     return {
@@ -134,6 +135,7 @@ def _case(row: Row[Any] | SimpleNamespace) -> DunningCase:
         retained_30d=row.retained_30d,
         payment_date=_chosen_in(state.get("payment_date")),
         backup_card=state.get("backup_card"),
+        trace=state.get("trace"),
         version=row.version,
     )
 

@@ -68,6 +68,7 @@ class DunningCase:
     """Billing's id of the customer's other card, tried first (`dunning.domain.backup_card`)."""
     payment_date: ChosenPaymentDate | None = None
     """The day the customer asked to be charged (`dunning.domain.payment_date`)."""
+    trace: str | None = None  # the `traceparent` it was opened in: later work joins that trace
     version: int = 0
     events: list[EventData] = field(default_factory=list, compare=False, repr=False)
 
@@ -185,9 +186,8 @@ class DunningCase:
         """Published as a `dunning.reminder_sent`: the pause service keys its offer on the template."""
         self._require_open("offer a pause on")
         if self.beach_offer_sent_at is not None:
-            raise InvalidTransition(
-                "dunning case", "offered", "offer", f"the beach pause was already offered on case {self.id}"
-            )
+            message = f"the beach pause was already offered on case {self.id}"
+            raise InvalidTransition("dunning case", "offered", "offer", message)
         self.beach_offer_sent_at = as_utc(at)
         return self._contacted(at, template_id)
 

@@ -38,6 +38,7 @@ from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
 from shared.mail.writer import MessageWriter
 from shared.money import Money
+from shared.tracing import current_traceparent
 
 
 def new_case_id() -> str:
@@ -103,6 +104,7 @@ class CaseHandlers:
             failed_card=data.gateway_payment_method,
         )
         case.backup_card = backup_to_try(case.decline_class, data.backup_payment_method)
+        case.trace = current_traceparent()
         await work.cases.add(case, next_due(case, work.clock.now(), policy))
 
     async def payment_succeeded(self, event: CloudEvent[PaymentSucceeded], work: DunningUnitOfWork) -> None:

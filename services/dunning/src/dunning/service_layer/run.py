@@ -21,6 +21,7 @@ from shared.contracts.commands import CancelSubscription, RetryPayment
 from shared.contracts.dunning import CaseOutcome
 from shared.contracts.notifications import NotificationRequested
 from shared.mail.writer import MessageWriter
+from shared.tracing import resumed_span
 
 
 async def save(work: DunningUnitOfWork, case: DunningCase, book: PolicyBook, now: datetime) -> None:
@@ -114,9 +115,10 @@ class ScheduledCases:
         done = 0
         for case in await work.cases.due(command.now, command.batch):
             policy = self.book.for_case(case.policy_version)
-            for decision in decide(case, command.now, policy):
-                await act(work, case, decision, command.now, self.links, self.writer)
-                done += 1
+            with resumed_span("dunning.scheduler due case", case.trace):  # the case's own trace
+                for decision in decide(case, command.now, policy):
+                    await act(work, case, decision, command.now, self.links, self.writer)
+                    done += 1
             await save(work, case, self.book, command.now)
         return done
 
