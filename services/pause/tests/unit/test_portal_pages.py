@@ -223,3 +223,23 @@ def in_language_all(locale: str, render: Callable[[], list[str]]) -> list[str]:
         return render()
 
     return contextvars.copy_context().run(run)
+
+
+def past_due_home(*, recovering: bool, offer_open: bool = False) -> str:
+    view = SubscriptionView(
+        "sub_1", "cus_1", "pro", Money.of(1500, "EUR"), None, "past_due", NOW, NOW + timedelta(days=31),
+        open_dunning_case=True, dunning_offer_open=offer_open,
+    )  # fmt: skip
+    return pages.home(PortalSummary("cus_1", None, [view], {}, None, NOW, {}), recovering=recovering)
+
+
+def test_a_recovery_link_session_is_offered_only_what_it_may_do() -> None:
+    signed_in = past_due_home(recovering=False)
+    recovering = past_due_home(recovering=True)
+    offered = past_due_home(recovering=True, offer_open=True)
+
+    assert "/portal/payment-date" in recovering
+    assert "/cancel" in signed_in
+    assert "/cancel" not in recovering
+    assert "/pause" not in recovering.replace("/portal/payment-date", "")
+    assert "/portal/subscriptions/sub_1/pause" in offered, "the beach offer is one it may take"

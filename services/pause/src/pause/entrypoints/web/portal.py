@@ -127,7 +127,8 @@ def _home_routes(router: APIRouter, session: PortalSession, recovery: DunningRec
         async def show(who: Principal) -> Response:
             summary = await session.bus.handle(GetPortalSummary(str(who.customer_id)))
             language = catalogue_language(CUSTOMER_LOCALE.get())
-            return page("Your subscription", pages.home(summary, language), notice=DONE.get(done or "", ""))
+            body = pages.home(summary, language, recovering=who.recovery_case is not None)
+            return page("Your subscription", body, notice=DONE.get(done or "", ""))
 
         return await session.guarded(request, "Your subscription", show)
 

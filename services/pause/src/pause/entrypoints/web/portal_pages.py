@@ -66,7 +66,11 @@ def _pause_block(pause: BeachPause, room: int) -> str:
     )
 
 
-def _subscription(view: SubscriptionView, pause: BeachPause | None, room: int = 0) -> str:
+def _subscription(
+    view: SubscriptionView, pause: BeachPause | None, room: int = 0, recovering: bool = False
+) -> str:
+    """`recovering`: a session from a recovery link, which may pick a payment date or take
+    the beach offer, never cancel: only what it may do is offered."""
     next_charge = (
         f"<dt>{t('Next charge')}</dt><dd>"
         + t("%(amount)s on %(day)s", amount=money(view.price), day=day(view.current_period_end))
@@ -77,11 +81,15 @@ def _subscription(view: SubscriptionView, pause: BeachPause | None, room: int = 
     actions = ""
     if view.status != "canceled" and pause is None:
         pick = f'<a class="button" href="/portal/payment-date">{t("Pick a payment date")}</a>'
+        pause_link = (
+            f'<a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">{t("Take a break")}</a>'
+        )
+        cancel = f'<a href="/portal/subscriptions/{esc(view.id)}/cancel">{t("Cancel subscription")}</a>'
         actions = (
             f'<div class="actions">{pick if view.status == "past_due" else ""}'
-            f'<a class="button" href="/portal/subscriptions/{esc(view.id)}/pause">'
-            f"{t('Take a break')}</a>"
-            f'<a href="/portal/subscriptions/{esc(view.id)}/cancel">{t("Cancel subscription")}</a></div>'
+            + (pause_link if view.dunning_offer_open or not recovering else "")
+            + ("" if recovering else cancel)
+            + "</div>"
         )
     return (
         f'<section class="card" aria-labelledby="s-{esc(view.id)}"><div class="row">'
@@ -125,10 +133,10 @@ def _language_form(current: str) -> str:
     )
 
 
-def home(summary: PortalSummary, language: str = "en") -> str:
+def home(summary: PortalSummary, language: str = "en", *, recovering: bool = False) -> str:
     hello = t("Hello %(name)s.", name=esc(summary.name)) + " " if summary.name else ""
     subs = "".join(
-        _subscription(v, summary.live_pauses.get(v.id), summary.extension_room.get(v.id, 0))
+        _subscription(v, summary.live_pauses.get(v.id), summary.extension_room.get(v.id, 0), recovering)
         for v in summary.subscriptions
     )
     if not subs:
