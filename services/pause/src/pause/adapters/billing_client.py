@@ -33,18 +33,8 @@ class BillingClient:
         self.billing_url = billing_url.rstrip("/")
         self._transport = transport
 
-    async def _post(self, path: str, token: str, body: dict[str, str] | None = None) -> httpx.Response | None:
-        try:
-            async with httpx.AsyncClient(timeout=15, transport=self._transport) as client:
-                return await client.post(
-                    f"{self.billing_url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
-                )
-        except httpx.HTTPError:
-            return None
-
-    async def _request(
-        self, method: str, path: str, token: str, body: dict[str, str] | None = None
-    ) -> httpx.Response | None:
+    async def request(self, method: str, path: str, token: str, body: Any = None) -> httpx.Response | None:
+        """One call to billing as the token's holder; None when billing did not answer."""
         try:
             async with httpx.AsyncClient(timeout=15, transport=self._transport) as client:
                 return await client.request(
@@ -58,27 +48,27 @@ class BillingClient:
 
     async def read(self, path: str, token: str) -> BillingReading | None:
         """A GET as the customer (their invoices, one receipt); None when billing did not answer."""
-        answer = await self._request("GET", path, token)
+        answer = await self.request("GET", path, token)
         if answer is None:
             return None
         return BillingReading(answer.status_code, answer.json() if answer.status_code == 200 else None)
 
     async def change_locale(self, customer_id: str, token: str, locale: str) -> int | None:
         """`PATCH /v1/customers/{id}` as the customer: their language, for messages and pages."""
-        answer = await self._request("PATCH", f"/v1/customers/{customer_id}", token, {"locale": locale})
+        answer = await self.request("PATCH", f"/v1/customers/{customer_id}", token, {"locale": locale})
         return None if answer is None else answer.status_code
 
     async def add_payment_method(
         self, customer_id: str, token: str, payment_method: str
     ) -> BillingAnswer | None:
         """Billing makes the card the customer's default; None when billing did not answer."""
-        answer = await self._post(
-            f"/v1/customers/{customer_id}/payment-methods", token, {"payment_method": payment_method}
+        answer = await self.request(
+            "POST", f"/v1/customers/{customer_id}/payment-methods", token, {"payment_method": payment_method}
         )
         return None if answer is None else BillingAnswer(answer.status_code)
 
     async def start_card_setup(self, customer_id: str, token: str) -> BillingAnswer | None:
-        answer = await self._post(f"/v1/customers/{customer_id}/card-setups", token)
+        answer = await self.request("POST", f"/v1/customers/{customer_id}/card-setups", token)
         if answer is None:
             return None
         secret = str(answer.json()["client_secret"]) if answer.status_code == 201 else None

@@ -7,9 +7,10 @@ so billing checks the same signed claim; None means billing did not answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
+
+from pause.adapters.billing_client import BillingClient
 
 
 @dataclass(frozen=True)
@@ -30,23 +31,10 @@ class WalletAnswer:
 
 class BillingWallet:
     def __init__(self, billing_url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.billing_url = billing_url.rstrip("/")
-        self._transport = transport
-
-    async def _call(self, method: str, path: str, token: str, body: Any = None) -> httpx.Response | None:
-        try:
-            async with httpx.AsyncClient(timeout=15, transport=self._transport) as client:
-                return await client.request(
-                    method,
-                    f"{self.billing_url}{path}",
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-        except httpx.HTTPError:
-            return None
+        self._billing = BillingClient(billing_url, transport=transport)
 
     async def cards(self, customer_id: str, token: str) -> list[WalletCard] | None:
-        answer = await self._call("GET", f"/v1/customers/{customer_id}/payment-methods", token)
+        answer = await self._billing.request("GET", f"/v1/customers/{customer_id}/payment-methods", token)
         if answer is None or answer.status_code != 200:
             return None
         fields = WalletCard.__dataclass_fields__
@@ -55,16 +43,16 @@ class BillingWallet:
     async def add(self, customer_id: str, token: str, payment_method: str, *, default: bool) -> WalletAnswer:
         body = {"payment_method": payment_method, "default": default}
         return self._answer(
-            await self._call("POST", f"/v1/customers/{customer_id}/payment-methods", token, body)
+            await self._billing.request("POST", f"/v1/customers/{customer_id}/payment-methods", token, body)
         )
 
     async def make_default(self, customer_id: str, token: str, card_id: str) -> WalletAnswer:
         path = f"/v1/customers/{customer_id}/payment-methods/{card_id}/default"
-        return self._answer(await self._call("POST", path, token))
+        return self._answer(await self._billing.request("POST", path, token))
 
     async def remove(self, customer_id: str, token: str, card_id: str) -> WalletAnswer:
         path = f"/v1/customers/{customer_id}/payment-methods/{card_id}"
-        return self._answer(await self._call("DELETE", path, token))
+        return self._answer(await self._billing.request("DELETE", path, token))
 
     @staticmethod
     def _answer(answer: httpx.Response | None) -> WalletAnswer:
