@@ -1,6 +1,6 @@
-"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|http-api|
-finance-report] [--events N] [--database-url URL] [--renewals N] [--cases N] [--runs 3]
-[--postgres-url URL]`."""
+"""Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|
+billing-commands|http-api|finance-report] [--events N] [--database-url URL] [--renewals N]
+[--cases N] [--runs 3] [--postgres-url URL]`."""
 
 from __future__ import annotations
 
@@ -9,26 +9,27 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_run, consumers, finance_report, http_api, messaging, report
+from benchmarks import billing_commands, billing_run, consumers, finance_report, http_api, messaging, report
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+CONSUMERS = ("dunning", "pause", "billing-commands")
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["messaging", "billing-run", "dunning", "pause", "http-api", "finance-report"]
+        "--only", choices=["messaging", "billing-run", *CONSUMERS, "http-api", "finance-report"]
     )
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="messaging: a PostgreSQL server (default: SQLite)")  # fmt: skip
     parser.add_argument("--renewals", type=int, default=20000, help="billing run: due subscriptions")
     parser.add_argument("--runs", type=int, default=3, help="billing run: repetitions")
-    parser.add_argument("--failures", type=int, default=20000, help="dunning, pause: events consumed")
     parser.add_argument(
-        "--rate", type=float, default=1000.0, help="dunning, pause: steady events/s for latency"
+        "--failures", type=int, default=20000, help="dunning, pause, billing commands: events consumed"
     )
+    parser.add_argument("--rate", type=float, default=1000.0, help="consumers: steady events/s for latency")
     parser.add_argument("--requests", type=int, default=2000, help="http api: requests per route")
     parser.add_argument("--cases", type=int, default=100000, help="finance report: dunning cases")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
@@ -96,6 +97,8 @@ def main() -> None:
         bench_consumer(consumers.DUNNING, args)
     if args.only in (None, "pause"):
         bench_consumer(consumers.PAUSE, args)
+    if args.only in (None, "billing-commands"):
+        bench_consumer(billing_commands.BILLING, args)
     if args.only in (None, "http-api"):
         bench_http_api(args)
     if args.only in (None, "finance-report"):

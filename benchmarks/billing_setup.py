@@ -70,7 +70,7 @@ async def due_base(n: int, plan: Plan, gateway: SimulatedGateway) -> DueBase:
     return base
 
 
-async def _insert(engine: AsyncEngine, table: Table, rows: list[dict[str, object]]) -> None:
+async def insert_rows(engine: AsyncEngine, table: Table, rows: list[dict[str, object]]) -> None:
     for start in range(0, len(rows), CHUNK):
         async with engine.begin() as conn:
             await conn.execute(insert(table), rows[start : start + CHUNK])
@@ -85,9 +85,9 @@ async def write_due_base(
         await work.plans.add(plan, START)
         await work.commit()
     base = await due_base(n, plan, gateway)
-    await _insert(engine, customers, base.customers)
-    await _insert(engine, payment_methods, base.payment_methods)
-    await _insert(engine, subscriptions, base.subscriptions)
+    await insert_rows(engine, customers, base.customers)
+    await insert_rows(engine, payment_methods, base.payment_methods)
+    await insert_rows(engine, subscriptions, base.subscriptions)
     async with uow().read_only() as work:
         due = await work.subscriptions.count_due(NOW)
     assert due == n, f"{due} of {n} subscriptions due"

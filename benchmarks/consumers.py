@@ -1,14 +1,17 @@
 """A service's consumer through the real broker, on PostgreSQL: dunning opening cases
-from `payment.failed`, pause keeping its replica of subscriptions from `subscription.created`.
+from `payment.failed`, pause keeping its replica of subscriptions from `subscription.created`,
+billing cancelling subscriptions on dunning's `subscription.cancel` (`benchmarks.billing_commands`).
 
-Each repetition starts a fresh embedded broker and database, writes `n` events to
-`billing.events`, then measures two readers of the same messages:
+Each repetition starts a fresh embedded broker and database, writes `n` events to the
+subject's topic, then measures two readers of the same messages:
 - raw aiokafka, reading every message and doing nothing with it (the baseline);
 - the service (consumers, scheduler and relay as in production, no HTTP), until every
   event has left its row (a case, a subscription in the replica).
 
 Then, on the same service, a steady stream at a fixed rate, timed from each send to the
-commit of the batch that applied it: the latency a burst of events sees.
+commit of the batch that applied it: the latency a burst of events sees. The process's
+resident memory is read before the service starts and at its peak through the burst
+(the peak is reset first, so it is the service's, not the producer's).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +51,6 @@ from shared.testing.databases import DatabaseFactory
 from shared.testing.services import settings_for
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-TOPIC = "billing.events"
 AnyService = Service[Any, Any]
 
 
@@ -77,6 +79,9 @@ class Subject:
     event: Callable[[int], EventData]
     service: Callable[[str, str], AnyService]  # (database URL, bootstrap servers)
     rows: Any  # the table with one row per applied event
+    topic: str = "billing.events"
+    prepare: Callable[[AnyService, int], Awaitable[None]] | None = None  # what `n` events act on
+    applied_when: Any = None  # a condition on `rows` for an applied event, if not every row
 
 
 DUNNING = Subject(
@@ -114,16 +119,16 @@ async def produce(
                 await asyncio.sleep(max(0.0, started + (i - first) / rate - time.perf_counter()))
             raw = encoded(subject, i)
             sent[json.loads(raw)["id"]] = time.perf_counter()
-            pending.append(await producer.send(TOPIC, raw, key=f"sub_{i:09d}".encode()))
+            pending.append(await producer.send(subject.topic, raw, key=f"sub_{i:09d}".encode()))
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
     return sent
 
 
-async def raw_consume(servers: str, n: int) -> float:
+async def raw_consume(servers: str, topic: str, n: int) -> float:
     """Messages a second for a bare aiokafka reader of the topic from its start."""
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=servers, auto_offset_reset="earliest", group_id=None)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=servers, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
         seen, started = 0, time.perf_counter()
@@ -152,8 +157,11 @@ def watch_commits(consumer: EventConsumer) -> dict[str, float]:
 
 
 async def applied(subject: Subject, service: AnyService) -> int:
+    query = select(func.count()).select_from(subject.rows)
+    if subject.applied_when is not None:
+        query = query.where(subject.applied_when)
     async with service.engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(subject.rows))).scalar_one())
+        return int((await conn.execute(query)).scalar_one())
 
 
 async def until_consumed(consumer: EventConsumer, n: int, timeout: float) -> None:
@@ -173,6 +181,8 @@ class Repetition:
     rate: float
     latency_p50_ms: float
     latency_p99_ms: float
+    idle_rss_mb: float
+    peak_rss_mb: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
 
@@ -183,11 +193,15 @@ async def _measure(
     load_before = os.getloadavg()
     await ensure_topics(servers, load_topics())
     await produce(servers, subject, 0, n)
-    raw = await raw_consume(servers, n)
+    raw = await raw_consume(servers, subject.topic, n)
     service = subject.service(database_url, servers)
     await upgrade(service.engine, subject.name)
-    consumer = next(c for c in service.consumers if c.topic.value == TOPIC)
+    if subject.prepare is not None:
+        await subject.prepare(service, n + steady)
+    consumer = next(c for c in service.consumers if c.topic.value == subject.topic)
     committed = watch_commits(consumer)
+    idle_rss = memory_mb("VmRSS")
+    reset_peak_memory()
     started = time.perf_counter()
     await service.start()
     try:
@@ -196,13 +210,28 @@ async def _measure(
         assert await applied(subject, service) == n, f"every event leaves its row in {subject.name}"
         sent = await produce(servers, subject, n, steady, rate=rate)
         await until_consumed(consumer, n + steady, timeout=600)
+        peak_rss = memory_mb("VmHWM")
     finally:
         await service.stop()
     latencies = sorted(1000 * (committed[event] - at) for event, at in sent.items())
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
     return Repetition(
-        subject.name, n, raw, cases_s, rate, statistics.median(latencies), p99, load_before, os.getloadavg()
-    )
+        subject.name, n, raw, cases_s, rate, statistics.median(latencies), p99, idle_rss, peak_rss,
+        load_before, os.getloadavg(),
+    )  # fmt: skip
+
+
+def memory_mb(field: str) -> float:
+    """This process's resident memory now (`VmRSS`) or at its peak (`VmHWM`), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak_memory() -> None:
+    """Linux's peak-RSS reset: from here `VmHWM` is the service's burst, not the set-up's."""
+    Path("/proc/self/clear_refs").write_text("5")
 
 
 async def repetition(subject: Subject, server: str, n: int, rate: float, steady: int) -> Repetition:
@@ -239,6 +268,8 @@ def section(subject: Subject, runs: list[Repetition], postgres: str) -> str:
         (f"{subject.what}, whole service", "events/s", lambda r: r.cases_s, True),
         (f"publish → committed at {r0.rate:,.0f}/s, p50", "ms", lambda r: r.latency_p50_ms, False),
         (f"publish → committed at {r0.rate:,.0f}/s, p99", "ms", lambda r: r.latency_p99_ms, False),
+        ("resident memory before the service starts", "MB", lambda r: r.idle_rss_mb, False),
+        ("resident memory at its peak through the events", "MB", lambda r: r.peak_rss_mb, False),
     ]
     lines = [
         f"<!-- {subject.name}:{r0.events} -->",
@@ -248,6 +279,7 @@ def section(subject: Subject, runs: list[Repetition], postgres: str) -> str:
         *report.machine(postgres),
         f"- 1-minute load average before → after each run: {loads}",
         "- each run on a fresh embedded broker and database; latency over 10 s at a steady rate",
+        "- memory is the benchmark process's, which runs the service (the broker is its own process)",
         "",
         "| figure | unit | median (min to max) | ÷ raw consume |",
         "|---|---|---:|---:|",
