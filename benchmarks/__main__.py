@@ -1,5 +1,5 @@
 """Run the benchmarks: `python -m benchmarks [--only messaging|billing-run|dunning|pause|
-billing-commands|http-api|finance-report] [--events N] [--database-url URL] [--renewals N]
+billing-commands|http-api|renewal-day|finance-report] [--events N] [--database-url URL] [--renewals N]
 [--cases N] [--runs 3] [--postgres-url URL]`."""
 
 from __future__ import annotations
@@ -9,17 +9,28 @@ import asyncio
 import dataclasses
 import os
 
-from benchmarks import billing_commands, billing_run, consumers, finance_report, http_api, messaging, report
+from benchmarks import (
+    billing_commands,
+    billing_run,
+    consumers,
+    finance_report,
+    http_api,
+    messaging,
+    renewal_day,
+    report,
+)
 from shared.logs import configure_logging
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 CONSUMERS = ("dunning", "pause", "billing-commands")
+CHOICES = ["messaging", "billing-run", *CONSUMERS, "http-api", "renewal-day", "finance-report"]
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["messaging", "billing-run", *CONSUMERS, "http-api", "finance-report"]
+        "--only",
+        choices=["messaging", "billing-run", *CONSUMERS, "http-api", "renewal-day", "finance-report"],
     )
     parser.add_argument("--events", type=int, default=20000, help="messaging: events")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
@@ -31,6 +42,7 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=1000.0, help="consumers: steady events/s for latency")
     parser.add_argument("--requests", type=int, default=2000, help="http api: requests per route")
+    parser.add_argument("--subscribers", type=int, default=3000, help="renewal day: subscriptions")
     parser.add_argument("--cases", type=int, default=100000, help="finance report: dunning cases")
     parser.add_argument("--single-rows", type=int, default=3000, help="billing run: single-commit sample")
     parser.add_argument(
@@ -76,6 +88,20 @@ def bench_http_api(args: argparse.Namespace) -> None:
     print(f"\nwritten to {report.DOCS}")
 
 
+def bench_renewal_day(args: argparse.Namespace) -> None:
+    print(
+        f"\nrenewal day through the stack: {args.subscribers:,} subscriptions, {args.runs} runs", flush=True
+    )
+    sample = min(args.subscribers, args.single_rows)
+    runs = asyncio.run(renewal_day.run(args.postgres_url, args.subscribers, args.runs, sample))
+    postgres = asyncio.run(billing_run.server_version(args.postgres_url))
+    text = renewal_day.section(runs, postgres)
+    print("\n" + text)
+    report.write_section(f"renewal-day:{args.subscribers}", text)
+    messaging.save_results("renewal-day", {"runs": [dataclasses.asdict(r) for r in runs]})
+    print(f"\nwritten to {report.DOCS}")
+
+
 def bench_finance_report(args: argparse.Namespace) -> None:
     print(f"\nfinance report: {args.cases:,} dunning cases, PostgreSQL", flush=True)
     seconds = asyncio.run(finance_report.run(args.postgres_url, args.cases, args.runs))
@@ -101,6 +127,8 @@ def main() -> None:
         bench_consumer(billing_commands.BILLING, args)
     if args.only in (None, "http-api"):
         bench_http_api(args)
+    if args.only in (None, "renewal-day"):
+        bench_renewal_day(args)
     if args.only in (None, "finance-report"):
         bench_finance_report(args)
 

@@ -16,7 +16,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -89,7 +89,11 @@ async def hammer(client: httpx.AsyncClient, send: Send, n: int) -> Timing:
     return Timing(n / wall, 1000 * cuts[49], 1000 * cuts[98])
 
 
-async def _start(kafka: str, databases: DatabaseFactory, folder: Path) -> list[ServiceProcess]:
+async def start_services(
+    kafka: str, databases: DatabaseFactory, folder: Path, extra: Mapping[str, str] | None = None
+) -> list[ServiceProcess]:
+    """The three services as processes on fresh databases, as `make run` starts them;
+    `extra` settings on top (the renewal day runs them on the test clock)."""
     await ensure_topics(kafka, load_topics())
     ports = {name: free_port() for name in SERVICES}
     env = {
@@ -101,7 +105,9 @@ async def _start(kafka: str, databases: DatabaseFactory, folder: Path) -> list[S
         "MAIL_DIR": str(folder / "mail"),
         "LOG_LEVEL": "WARNING",
     }
-    env |= {f"{name.upper()}_DATABASE_URL": await databases.new(name) for name in SERVICES}
+    env |= {f"{name.upper()}_DATABASE_URL": await databases.new(name) for name in SERVICES} | dict(
+        extra or {}
+    )
     processes = [
         ServiceProcess(name, port, env, log_file=folder / f"{name}.log") for name, port in ports.items()
     ]
@@ -113,7 +119,7 @@ async def _start(kafka: str, databases: DatabaseFactory, folder: Path) -> list[S
     return processes
 
 
-async def _customers_with_cards(client: httpx.AsyncClient, billing: str, n: int) -> list[str]:
+async def customers_with_cards(client: httpx.AsyncClient, billing: str, n: int) -> list[str]:
     ids: list[str] = []
 
     async def one(client: httpx.AsyncClient, i: int) -> httpx.Response:
@@ -149,7 +155,7 @@ async def _measure(processes: list[ServiceProcess], n: int) -> Repetition:
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         plan = {"code": "bench", "name": "Bench", "amount": 1500, "currency": "EUR", "interval": "month"}
         assert (await client.post(f"{billing}/v1/plans", json=plan, headers=ADMIN)).status_code == 201
-        customers = await _customers_with_cards(client, billing, n)
+        customers = await customers_with_cards(client, billing, n)
         subscriptions: list[str] = []
 
         async def create_customer(client: httpx.AsyncClient, i: int) -> httpx.Response:
@@ -191,7 +197,7 @@ async def run(postgres_url: str, n: int, runs: int) -> list[Repetition]:
     for i in range(runs):
         with tempfile.TemporaryDirectory() as tmp, kafka_broker(Path(tmp)) as kafka:
             databases = DatabaseFactory("postgres", Path(tmp), postgres_url)
-            processes = await _start(kafka, databases, Path(tmp))
+            processes = await start_services(kafka, databases, Path(tmp))
             try:
                 results.append(await _measure(processes, n))
             finally:

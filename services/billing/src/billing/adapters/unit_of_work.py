@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.repositories import (
@@ -13,10 +16,25 @@ from billing.adapters.repositories import (
     SqlSubscriptionRepository,
 )
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from shared.contracts.base import CloudEvent
+from shared.contracts.commands import CancelSubscription
+from shared.contracts.pause import PauseCanceled, PauseEnded, PauseExtended, PauseScheduled, PauseStarted
 from shared.unit_of_work import SqlUnitOfWork
+
+LOCK_THEIR_SUBSCRIPTION = (
+    CancelSubscription,
+    PauseScheduled,
+    PauseStarted,
+    PauseExtended,
+    PauseEnded,
+    PauseCanceled,
+)
+"""Messages whose handlers lock the subscription they name (`service_layer.commands`)."""
 
 
 class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
+    subscriptions: SqlSubscriptionRepository
+
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = SqlCustomerRepository(session, self.track)
         self.plans = SqlPlanRepository(session, self.track)
@@ -24,3 +42,9 @@ class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
         self.subscriptions = SqlSubscriptionRepository(session, self.track)
         self.invoices = SqlInvoiceRepository(session, self.track)
         self.attempts = SqlPaymentAttemptRepository(session, self.track)
+
+    async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
+        """A day's cancels from dunning, or a burst of pause facts, lock their
+        subscriptions in one statement per batch instead of one round trip each."""
+        ids = [e.data.subscription_id for e in events if isinstance(e.data, LOCK_THEIR_SUBSCRIPTION)]
+        await self.subscriptions.read_ahead(ids)

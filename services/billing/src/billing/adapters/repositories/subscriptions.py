@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, func, insert, select
 from billing.adapters.orm import subscriptions
 from billing.adapters.repositories.base import _money, _money_columns, _Repository
 from billing.domain.subscription import Subscription, SubscriptionStatus
+from shared.db.read_ahead import ReadAhead
 
 
 def _subscription(row: Row[Any]) -> Subscription:
@@ -60,6 +61,17 @@ def _fee_owed() -> ColumnElement[bool]:
 
 
 class SqlSubscriptionRepository(_Repository):
+    _ahead: ReadAhead[str, Row[Any]] | None = None
+
+    async def read_ahead(self, subscription_ids: Collection[str]) -> None:
+        """Lock and read a consumer batch's subscriptions in one statement (in key order,
+        so two batches cannot deadlock); `get` then answers from these rows, each until
+        the transaction writes it."""
+        ahead = self._ahead = self._ahead or ReadAhead()
+        if unknown := ahead.unknown(subscription_ids):
+            rows = await self._rows(subscriptions, subscriptions.c.id.in_(unknown), lock=True)
+            ahead.learn(unknown, {row.id: row for row in rows})
+
     async def next_due_at(self) -> datetime | None:
         """The earliest renewal or beach fee ahead: the test clock stops there."""
         t = subscriptions
@@ -79,10 +91,15 @@ class SqlSubscriptionRepository(_Repository):
 
     async def add(self, subscription: Subscription) -> None:
         await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
+        if self._ahead is not None:
+            self._ahead.forget(subscription.id)
         self._track(subscription)
 
     async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
-        row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
+        if self._ahead is not None and self._ahead.knows(subscription_id):  # read, and locked, ahead
+            row = self._ahead.get(subscription_id)
+        else:
+            row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
         return self._loaded(row) if row else None
 
     async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
@@ -110,6 +127,8 @@ class SqlSubscriptionRepository(_Repository):
         await self._update_many(t, rows, "subscription", matching=matching)
         for subscription in many:
             subscription.version += 1
+            if self._ahead is not None:
+                self._ahead.forget(subscription.id)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
         """Subscriptions with work due, oldest due first: renewals, then beach fees.
