@@ -178,6 +178,7 @@ class Repetition:
     events: int
     raw_consume_s: float
     cases_s: float
+    cpu_ms: float  # this process's CPU per event while the service consumed the burst
     rate: float
     latency_p50_ms: float
     latency_p99_ms: float
@@ -202,11 +203,12 @@ async def _measure(
     committed = watch_commits(consumer)
     idle_rss = memory_mb("VmRSS")
     reset_peak_memory()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await service.start()
     try:
         await until_consumed(consumer, n, timeout=600)
         cases_s = n / (time.perf_counter() - started)
+        cpu_ms = 1000 * (time.process_time() - cpu) / n
         assert await applied(subject, service) == n, f"every event leaves its row in {subject.name}"
         sent = await produce(servers, subject, n, steady, rate=rate)
         await until_consumed(consumer, n + steady, timeout=600)
@@ -216,7 +218,7 @@ async def _measure(
     latencies = sorted(1000 * (committed[event] - at) for event, at in sent.items())
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
     return Repetition(
-        subject.name, n, raw, cases_s, rate, statistics.median(latencies), p99, idle_rss, peak_rss,
+        subject.name, n, raw, cases_s, cpu_ms, rate, statistics.median(latencies), p99, idle_rss, peak_rss,
         load_before, os.getloadavg(),
     )  # fmt: skip
 
@@ -251,7 +253,8 @@ async def run(subject: Subject, server: str, n: int, runs: int, rate: float, ste
         done.append(await repetition(subject, server, n, rate, steady))
         r = done[-1]
         print(
-            f"  run {i + 1}/{runs}: {r.cases_s:,.0f} applied/s (raw consume {r.raw_consume_s:,.0f}/s); "
+            f"  run {i + 1}/{runs}: {r.cases_s:,.0f} applied/s, {r.cpu_ms:.2f} ms CPU each "
+            f"(raw consume {r.raw_consume_s:,.0f}/s); "
             f"at {r.rate:,.0f}/s p50 {r.latency_p50_ms:,.0f} ms, p99 {r.latency_p99_ms:,.0f} ms "
             f"(load {r.load_before[0]:.2f} → {r.load_after[0]:.2f})",
             flush=True,
@@ -266,6 +269,7 @@ def section(subject: Subject, runs: list[Repetition], postgres: str) -> str:
     rows: list[tuple[str, str, Callable[[Repetition], float], bool]] = [
         ("raw aiokafka consume (baseline)", "msg/s", lambda r: r.raw_consume_s, False),
         (f"{subject.what}, whole service", "events/s", lambda r: r.cases_s, True),
+        ("CPU of the service's process per event, through the burst", "ms", lambda r: r.cpu_ms, False),
         (f"publish → committed at {r0.rate:,.0f}/s, p50", "ms", lambda r: r.latency_p50_ms, False),
         (f"publish → committed at {r0.rate:,.0f}/s, p99", "ms", lambda r: r.latency_p99_ms, False),
         ("resident memory before the service starts", "MB", lambda r: r.idle_rss_mb, False),
