@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from dunning.adapters.lift import Arm, difference, lifts
@@ -38,3 +41,16 @@ def test_there_is_no_lift_without_holdout_cases_and_no_interval_without_spread()
     assert lifts({"gentle": everyone}) == []
     [lift] = lifts({"gentle": everyone, "holdout": everyone})
     assert (lift.recovery_rate.estimate, lift.recovery_rate.low, lift.recovery_rate.high) == (0, None, None)
+
+
+def test_a_dunning_process_loads_numpy_and_scipy_only_when_a_report_asks_for_lift() -> None:
+    """They are about 70 MB of every dunning process, which mostly consumes events."""
+    probe = (
+        "import sys; from dunning.bootstrap import bootstrap; import dunning.entrypoints; "
+        "loaded = {'numpy', 'scipy'} & set(sys.modules); "
+        "from dunning.adapters.lift import difference; difference({1: 3, 0: 1}, {1: 1, 0: 3}); "
+        "print(sorted(loaded), sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    )
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert answer.stdout.split() == ["[]", "['numpy',", "'scipy']"]
