@@ -387,3 +387,65 @@ async def test_payments_are_counted_by_outcome_and_decline_class(billing: Billin
     await billing.run()
 
     assert [payments_counted(*kind) - b for kind, b in zip(kinds, before, strict=True)] == [2, 1, 1]
+
+
+async def _renewal_day(billing: Billing, subscriptions: int) -> list[str]:
+    """Subscriptions on plans of their own, renewed in March: their charges' keys."""
+    for i in range(subscriptions):
+        plan = {"code": f"pro-{i}", "name": "Pro", "amount": 1500, "currency": "USD", "interval": "month"}
+        await billing.subscribe(plan)
+    billing.clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    queued = (await run_until_done(billing.service.unit_of_work)).queued_attempts
+    async with billing.service.unit_of_work() as work:
+        return [a.idempotency_key for a in await work.attempts.get_many(queued)]
+
+
+async def test_collecting_batch_after_batch_sends_each_renewal_once(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next batch is claimed while the one before is at the gateway: still every
+    renewal goes out once, and every invoice is paid."""
+    monkeypatch.setattr("billing.service_layer.collection.CLAIM_BATCH", 2)
+    keys = await _renewal_day(billing, 7)
+
+    assert await billing.collect() == 7
+
+    assert sorted(k for k in billing.gateway.sends if k in keys) == sorted(keys)
+    assert (await billing.outbox_types()).count("payment.succeeded") == 14
+    async with billing.service.unit_of_work() as work:
+        assert await work.attempts.count_pending() == 0
+
+
+async def test_two_collectors_on_one_database_share_a_renewal_day_and_send_each_charge_once(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("billing.service_layer.collection.CLAIM_BATCH", 2)
+    keys = await _renewal_day(billing, 8)
+    other = ChargeLeases(owner="billing-2")
+
+    settled = await asyncio.gather(billing.collect(), billing.collect(other))
+
+    assert sum(settled) == 8
+    assert sorted(k for k in billing.gateway.sends if k in keys) == sorted(keys)
+    async with billing.service.engine.connect() as conn:
+        query = select(payment_attempts.c.lease_owner).where(payment_attempts.c.idempotency_key.in_(keys))
+        owners = set((await conn.execute(query)).scalars())
+    assert owners == {"billing-1", "billing-2"}, "each collector sent some of the day's charges"
+    assert (await billing.outbox_types()).count("payment.succeeded") == 16
+
+
+async def test_a_batch_claimed_ahead_is_sent_before_collecting_stops(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway is down for the first batch: collecting stops, but the batch it had
+    already claimed is sent rather than left waiting out its lease."""
+    monkeypatch.setattr("billing.service_layer.collection.CLAIM_BATCH", 2)
+    keys = await _renewal_day(billing, 4)
+    billing.gateway.unavailable = 2
+
+    assert await billing.collect() == 2
+
+    sent = [k for k in billing.gateway.sends if k in keys]
+    assert sorted(sent) == sorted(keys), "two batches sent, each charge once"
+    async with billing.service.unit_of_work() as work:
+        assert await work.attempts.count_pending() == 2, "the unanswered two wait for their lease"

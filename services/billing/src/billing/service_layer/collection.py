@@ -8,9 +8,11 @@ them, and only the holder of an attempt's lease sends it (see `charging`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
@@ -18,11 +20,12 @@ from billing.adapters.gateways.port import ChargeRequest, ChargeResult, GatewayU
 from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.payment_method import PaymentMethod
-from billing.domain.settlement import GatewayAnswer, settle_charge
+from billing.domain.settlement import GatewayAnswer
 from billing.metrics import count_payments
 from billing.service_layer.budget import within_budget
 from billing.service_layer.charging import NO_PAYMENT_METHOD, charge_request
 from billing.service_layer.leases import ChargeLeases
+from billing.service_layer.settling import settle_many, settle_one
 from billing.service_layer.unit_of_work import BillingUnitOfWork, UnitOfWorkFactory
 from shared.bus import Command
 from shared.concurrency import bounded_map
@@ -68,7 +71,7 @@ async def _prepare(
             request = charge_request(attempt, invoice, customer, method) if customer and method else None
             if request is None:
                 no_card = GatewayAnswer(False, None, NO_PAYMENT_METHOD, "no card on file", None)
-                await _settle(work, attempt, no_card)
+                await settle_one(work, attempt, no_card)
                 settled_here += 1
                 no_card_on_file.append(attempt)
                 continue
@@ -78,52 +81,12 @@ async def _prepare(
     return requests, settled_here
 
 
-def _other(backup: PaymentMethod | None, answer: GatewayAnswer) -> str | None:
-    """The backup's id, unless it is the very card that was just declined."""
-    return backup.id if backup is not None and backup.gateway_payment_method != answer.card else None
-
-
 async def _card_for(work: BillingUnitOfWork, attempt: PaymentAttempt) -> PaymentMethod | None:
     """The card a retry named (a backup), if the customer still has it."""
     if attempt.gateway_payment_method is None:
         return None
     cards = await work.payment_methods.of_customer(attempt.customer_id)
     return next((c for c in cards if c.gateway_payment_method == attempt.gateway_payment_method), None)
-
-
-async def _settle(work: BillingUnitOfWork, attempt: PaymentAttempt, answer: GatewayAnswer) -> None:
-    invoice = await work.invoices.get(attempt.invoice_id, lock=True)
-    subscription = await work.subscriptions.get(attempt.subscription_id)
-    assert invoice is not None
-    assert subscription is not None
-    backup = (await work.payment_methods.backups_for([attempt.customer_id])).get(attempt.customer_id)
-    settle_charge(attempt, invoice, subscription, answer, work.clock.now(), _other(backup, answer))
-    await work.attempts.save(attempt)
-    await work.invoices.save(invoice)
-    await work.subscriptions.save(subscription)
-
-
-async def _settle_many(uow: UnitOfWorkFactory, charged: dict[str, GatewayAnswer]) -> list[PaymentAttempt]:
-    """Step (3) for a batch, in one transaction: a renewal day settles thousands of charges."""
-    async with uow() as work:
-        now = work.clock.now()
-        attempts = [
-            a for a in await work.attempts.get_many(list(charged)) if a.status is AttemptStatus.PENDING
-        ]
-        invoices = await work.invoices.get_many({a.invoice_id for a in attempts}, lock=True)
-        subscriptions = await work.subscriptions.get_many({a.subscription_id for a in attempts})
-        declined = {a.customer_id for a in attempts if not charged[a.id].succeeded}
-        backups = await work.payment_methods.backups_for(declined) if declined else {}
-        for attempt in attempts:
-            invoice, subscription = invoices[attempt.invoice_id], subscriptions[attempt.subscription_id]
-            answer, backup = charged[attempt.id], backups.get(attempt.customer_id)
-            settle_charge(attempt, invoice, subscription, answer, now, _other(backup, answer))
-        await work.attempts.save_many(attempts)
-        await work.invoices.save_many(list(invoices.values()))
-        await work.subscriptions.save_many(list(subscriptions.values()))
-        await work.commit()
-    count_payments(attempts)
-    return attempts
 
 
 async def _again_on_conflict(step: Callable[[], Awaitable[T]]) -> T:
@@ -153,6 +116,40 @@ def _answer(result: ChargeResult, card: str | None) -> GatewayAnswer:
     )
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """Attempts read and ready to send: their requests, how many were settled while
+    reading (no card, invoice closed), and the last moment to start a call."""
+
+    requests: dict[str, ChargeRequest]
+    settled: int
+    deadline: datetime
+
+
+async def _send_and_settle(
+    batch: _Batch, uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, concurrency: int
+) -> int:
+    """Steps (2) and (3) for a read batch; answers how many are no longer pending."""
+    requests = await _again_on_conflict(partial(within_budget, batch.requests, uow, leases.budget))
+    charged: dict[str, GatewayAnswer] = {}
+
+    async def charge(attempt_id: str) -> None:
+        if leases.clock.now() >= batch.deadline:
+            return  # too little of the lease left to start a call: the next claim sends it
+        if (outcome := await _charge(gateway, requests[attempt_id])) is not None:
+            charged[attempt_id] = outcome
+
+    await bounded_map(charge, requests, at_once=concurrency)
+    if not charged:
+        return batch.settled
+    try:
+        return batch.settled + len(await settle_many(uow, charged))
+    except ConcurrentUpdate:
+        for attempt_id, outcome in charged.items():  # each as a batch of one; another's outcome stands
+            await _again_on_conflict(partial(settle_many, uow, {attempt_id: outcome}))
+        return batch.settled + len(charged)
+
+
 async def collect(
     attempt_ids: list[str],
     uow: UnitOfWorkFactory,
@@ -177,29 +174,12 @@ async def collect(
     changed one of the subscriptions or attempts meanwhile, each attempt is settled on
     its own instead, so one conflict does not hold back the rest.
     """
-    if prepared is not None:
-        requests, done = dict(prepared), 0
-    else:
-        requests, done = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
-    requests = await _again_on_conflict(partial(within_budget, requests, uow, leases.budget))
     deadline = leases.clock.now() + leases.length - leases.margin
-    charged: dict[str, GatewayAnswer] = {}
-
-    async def charge(attempt_id: str) -> None:
-        if leases.clock.now() >= deadline:
-            return  # too little of the lease left to start a call: the next claim sends it
-        if (outcome := await _charge(gateway, requests[attempt_id])) is not None:
-            charged[attempt_id] = outcome
-
-    await bounded_map(charge, requests, at_once=concurrency)
-    if not charged:
-        return done
-    try:
-        return done + len(await _settle_many(uow, charged))
-    except ConcurrentUpdate:
-        for attempt_id, outcome in charged.items():  # each as a batch of one; another's outcome stands
-            await _again_on_conflict(partial(_settle_many, uow, {attempt_id: outcome}))
-        return done + len(charged)
+    if prepared is not None:
+        batch = _Batch(dict(prepared), 0, deadline)
+    else:
+        batch = _Batch(*await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases)), deadline)
+    return await _send_and_settle(batch, uow, gateway, leases, concurrency)
 
 
 @dataclass(frozen=True)
@@ -215,23 +195,47 @@ class Collector:
         return await collect_pending(uow, self.gateway, self.leases, concurrency=self.concurrency)
 
 
+async def _claim_and_read(uow: UnitOfWorkFactory, leases: ChargeLeases) -> _Batch | None:
+    """Step (1) for the next batch: take a fresh lease on pending attempts nobody holds
+    and read what to send for them; None when there are none to claim. The calls may
+    start only while half the lease is left, counted from the claim."""
+    lease = leases.new()
+    async with uow() as work:
+        now, due_by = leases.clock.now(), work.clock.now()
+        ids = await work.attempts.claim_pending(lease, now, CLAIM_BATCH, due_by=due_by)
+        await work.commit()
+    if not ids:
+        return None
+    requests, settled = await _again_on_conflict(lambda: _prepare(ids, uow, leases))
+    return _Batch(requests, settled, lease.expires_at - leases.margin)
+
+
 async def collect_pending(
     uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, *, concurrency: int = IN_FLIGHT
 ) -> int:
     """Claim pending attempts nobody holds, batch by batch, and send and settle them;
     answers how many were settled. Stops when none are left to claim, or when a batch
     settles nothing (the gateway is unavailable: its leases run out, then they are
-    claimed again)."""
+    claimed again).
+
+    The next batch is claimed and read while this one is at the gateway and settling, so
+    the database's turn and the gateway's overlap. Its retry budget is still counted
+    after this batch settled, and each batch is sent only by the lease it was claimed
+    with; a batch claimed ahead is sent before stopping, not left to wait out its lease.
+    """
     collected = 0
-    while True:
-        lease = leases.new()
-        async with uow() as work:
-            now, due_by = leases.clock.now(), work.clock.now()
-            ids = await work.attempts.claim_pending(lease, now, CLAIM_BATCH, due_by=due_by)
-            await work.commit()
-        if not ids:
-            return collected
-        done = await collect(ids, uow, gateway, leases, concurrency=concurrency)
-        collected += done
-        if not done:
-            return collected
+    upcoming = asyncio.create_task(_claim_and_read(uow, leases))
+    try:
+        while (batch := await upcoming) is not None:
+            upcoming = asyncio.create_task(_claim_and_read(uow, leases))
+            done = await _send_and_settle(batch, uow, gateway, leases, concurrency)
+            collected += done
+            if not done:
+                if (last := await upcoming) is not None:
+                    collected += await _send_and_settle(last, uow, gateway, leases, concurrency)
+                return collected
+        return collected
+    finally:  # if this batch failed, stop reading the next: what it claimed waits out its lease
+        upcoming.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # this batch's error is raised
+            await upcoming

@@ -33,7 +33,8 @@ class Ledger(Protocol):
 
     async def record(self, request: ChargeRequest, result: ChargeResult, sent_at: datetime) -> ChargeResult:
         """Keep `result` as the outcome for the request's key, unless another sender
-        recorded one first: the outcome that stands is returned."""
+        recorded one first: the outcome that stands is returned, and this counts as one
+        more send of the key."""
 
     async def refused(self, gateway_customer: str, method: str) -> int: ...
 
@@ -66,6 +67,8 @@ class InMemoryLedger:
         key = request.idempotency_key
         if key not in self.results:
             self.results[key], self.sends[key] = result, 1
+        else:
+            self.sends[key] += 1
         return self.results[key]
 
     async def refused(self, gateway_customer: str, method: str) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, text, update
 
 from billing.adapters.orm import payment_attempts
 from billing.adapters.repositories.base import _money, _money_columns, _Repository
@@ -131,7 +131,16 @@ class SqlPaymentAttemptRepository(_Repository):
     ) -> list[str]:
         """Take the lease on up to `limit` pending attempts nobody holds, or whose holder's
         lease ran out (`now` is wall-clock time, as leases are). On PostgreSQL attempts
-        another replica is claiming are skipped; on SQLite the write lock orders claims."""
+        another replica is claiming are skipped; on SQLite the write lock orders claims.
+
+        On PostgreSQL the oldest are read in order from the index of pending attempts,
+        stopping at `limit`. The planner's statistics are usually from before a renewal
+        day queued its charges, so it expects a handful of pending rows and otherwise reads
+        every pending row (and every one settled since the last vacuum) to sort them, on
+        every claim: a day of N charges then costs N²/limit row reads."""
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            await self.session.execute(text("SET LOCAL enable_bitmapscan = off"))
         t = payment_attempts
         free = t.c.lease_expires_at.is_(None) | (t.c.lease_expires_at < now)
         candidates = (
@@ -140,7 +149,7 @@ class SqlPaymentAttemptRepository(_Repository):
             .order_by(t.c.created_at)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
+        if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
         claimed = await self.session.execute(
             update(t)
@@ -148,7 +157,10 @@ class SqlPaymentAttemptRepository(_Repository):
             .values(lease_owner=lease.owner, lease_expires_at=lease.expires_at)
             .returning(t.c.id)
         )
-        return [row.id for row in claimed]
+        ids = [row.id for row in claimed]
+        if postgres:
+            await self.session.execute(text("RESET enable_bitmapscan"))
+        return ids
 
     async def pending_ids(self, limit: int) -> list[str]:
         rows = await self.session.execute(
