@@ -78,7 +78,7 @@ class SqlSubscriptionRepository(_Repository):
         return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
 
     async def add(self, subscription: Subscription) -> None:
-        await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
+        await self.session.execute(insert(subscriptions), _subscription_values(subscription))
         self._track(subscription)
 
     async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
