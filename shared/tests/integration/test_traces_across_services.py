@@ -83,7 +83,9 @@ async def test_a_declined_first_charge_is_one_trace_from_the_request_to_dunnings
         return await in_trace()
 
     # The handler's span ends before its batch commits, so the case may not be stored yet.
-    reminded = await eventually(lambda: remind_later(stack), lambda done: done >= 1, what="the case's reminder")
+    reminded = await eventually(
+        lambda: remind_later(stack), lambda done: done >= 1, what="the case's reminder"
+    )
     assert reminded >= 1, "the case had a reminder due"
     names = await eventually(
         delivered, lambda found: "notifier notification.requested" in found, what="the reminder's span"
