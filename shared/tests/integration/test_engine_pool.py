@@ -31,4 +31,3 @@ async def test_a_pooled_connection_the_server_dropped_is_replaced_before_it_is_u
     finally:
         await engine.dispose()
         await admin.dispose()
-
