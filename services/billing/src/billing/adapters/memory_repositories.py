@@ -69,6 +69,10 @@ class MemoryCustomers(_MemoryRepository):
     async def get(self, customer_id: str) -> Customer | None:
         return self._loaded(self.table.get(customer_id))
 
+    async def with_default_card(self, customer_id: str) -> tuple[Customer, PaymentMethod | None] | None:
+        customer, cards = await self.get(customer_id), MemoryPaymentMethods(self.work)
+        return None if customer is None else (customer, await cards.default_for(customer_id))
+
     async def get_many(self, customer_ids: Collection[str]) -> dict[str, Customer]:
         return {c.id: c for c in self._all() if c.id in customer_ids}
 

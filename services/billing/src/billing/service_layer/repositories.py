@@ -23,6 +23,9 @@ class Customers(Protocol):
 
     async def get(self, customer_id: str) -> Customer | None: ...
 
+    async def with_default_card(self, customer_id: str) -> tuple[Customer, PaymentMethod | None] | None:
+        """The customer (None: no such customer) and their default card, if they have one."""
+
     async def get_many(self, customer_ids: Collection[str]) -> dict[str, Customer]: ...
 
     async def by_gateway_customer(self, reference: str) -> Customer | None: ...

@@ -46,13 +46,13 @@ class SubscriptionHandlers:
         self.uow, self.gateway, self.leases = uow, gateway, leases
 
     async def start(self, command: StartSubscription, work: BillingUnitOfWork) -> str:
-        customer = await work.customers.get(command.customer_id)
-        if customer is None:
+        found = await work.customers.with_default_card(command.customer_id)
+        if found is None:
             raise NotFound("customer_id", f"no customer {command.customer_id}")
+        customer, card = found
         plan = await work.plans.get(command.plan_code)
         if plan is None:
             raise NotFound("plan_code", f"no plan {command.plan_code!r}")
-        card = await work.payment_methods.default_for(customer.id)
         if card is None:
             raise DomainError("customer_id", "the customer has no payment method; add one first")
         subscription = Subscription.start(customer_id=customer.id, plan=plan, now=work.clock.now())

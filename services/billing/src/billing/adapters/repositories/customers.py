@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
-from billing.adapters.orm import customers
+from billing.adapters.orm import customers, payment_methods
 from billing.adapters.repositories.base import _Repository
 from billing.domain.customer import Customer
+from billing.domain.payment_method import PaymentMethod
 
 
 class SqlCustomerRepository(_Repository):
@@ -24,6 +25,24 @@ class SqlCustomerRepository(_Repository):
         customer = Customer(**row._mapping)
         self._track(customer)
         return customer
+
+    async def with_default_card(self, customer_id: str) -> tuple[Customer, PaymentMethod | None] | None:
+        """The customer and their default card, read with one statement: starting a
+        subscription needs both, and it is the write path merchants call most."""
+        c, pm = customers, payment_methods
+        card_of = c.outerjoin(pm, (pm.c.customer_id == c.c.id) & pm.c.is_default)
+        query = select(c, pm).select_from(card_of).where(c.c.id == customer_id).limit(1)
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        found = row._mapping
+        customer = Customer(**{column.name: found[column] for column in c.c})
+        self._track(customer)
+        if found[pm.c.id] is None:
+            return customer, None
+        card = PaymentMethod(**{column.name: found[column] for column in pm.c})
+        self._track(card)
+        return customer, card
 
     async def get_many(self, customer_ids: Collection[str]) -> dict[str, Customer]:
         found = {}

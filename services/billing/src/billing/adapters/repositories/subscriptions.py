@@ -90,7 +90,7 @@ class SqlSubscriptionRepository(_Repository):
         return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
 
     async def add(self, subscription: Subscription) -> None:
-        await self.session.execute(insert(subscriptions).values(**_subscription_values(subscription)))
+        await self.session.execute(insert(subscriptions), _subscription_values(subscription))
         if self._ahead is not None:
             self._ahead.forget(subscription.id)
         self._track(subscription)
