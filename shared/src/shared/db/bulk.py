@@ -69,17 +69,23 @@ def _insert(table: Table, columns: tuple[str, ...]) -> Any:
 async def insert_rows(
     db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Insert `rows` in the order given, in one statement on PostgreSQL (an executemany
-    elsewhere, or where the rows do not all name the same columns)."""
-    if not rows:
-        return
-    columns = tuple(rows[0])
-    if dialect_name(db) != POSTGRES or len(rows) == 1 or any(len(row) != len(columns) for row in rows):
-        await db.execute(insert(table), list(rows))
-        return
-    try:
-        parameters = arrays_of(rows, columns)
-    except KeyError:  # the rows name different columns
-        await db.execute(insert(table), list(rows))
-        return
-    await db.execute(_insert(table, columns), parameters)
+    """Insert `rows` in the order given: one statement on PostgreSQL, an executemany on
+    SQLite; rows that name other columns than the row before them start another one."""
+    postgres = dialect_name(db) == POSTGRES
+    for columns, run in _runs(rows):
+        if postgres and len(run) > 1:
+            await db.execute(_insert(table, columns), arrays_of(run, columns))
+        else:
+            await db.execute(insert(table), list(run))
+
+
+def _runs(rows: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[str, ...], list[Mapping[str, Any]]]]:
+    """Consecutive rows naming the same columns, with those columns."""
+    runs: list[tuple[tuple[str, ...], list[Mapping[str, Any]]]] = []
+    for row in rows:
+        columns = tuple(row)
+        if runs and runs[-1][0] == columns:
+            runs[-1][1].append(row)
+        else:
+            runs.append((columns, [row]))
+    return runs
