@@ -23,6 +23,8 @@ def add_months(anchor: datetime, months: int) -> datetime:
 
 def as_utc(moment: datetime, field: str = "now") -> datetime:
     """`moment` in UTC; a naive datetime is refused, naming `field`."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise DomainError(field, f"{field} must be a timezone-aware datetime (a naive one is ambiguous)")
     return moment.astimezone(UTC)

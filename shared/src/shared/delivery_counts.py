@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from shared.db.upsert import upsert
+from shared.db.upsert import add_to
 
 PUBLISHED = "published:"
 CONSUMED = "consumed:"
@@ -26,17 +26,10 @@ class DeliveryCounts:
         self.table = table
 
     async def add(self, db: AsyncSession | AsyncConnection, counts: Mapping[str, int]) -> None:
-        """Add to the named counts, inside the caller's transaction; one statement each."""
-        t = self.table
-        for name in sorted(counts):  # one order everywhere: two transactions cannot deadlock
-            if counts[name]:
-                await upsert(
-                    db,
-                    t,
-                    {"name": name, "count": counts[name]},
-                    ["name"],
-                    set_={"count": t.c.count + counts[name]},
-                )
+        """Add to the named counts, inside the caller's transaction, in one round trip."""
+        # one order everywhere: two transactions cannot deadlock
+        rows = [{"name": name, "count": counts[name]} for name in sorted(counts) if counts[name]]
+        await add_to(db, self.table, rows, "name", "count")
 
     async def read(self, db: AsyncSession | AsyncConnection) -> dict[str, int]:
         rows = await db.execute(select(self.table.c.name, self.table.c.count))

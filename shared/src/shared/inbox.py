@@ -13,16 +13,31 @@ mended it is applied, not skipped as a duplicate, and not counted a second time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent
+from shared.db.bulk import among, dialect_name, insert_rows
 from shared.db.upsert import insert_for
 from shared.delivery_counts import CONSUMED, DeliveryCounts
+
+
+@cache
+def _seen(t: Table, dialect: str) -> Select[Any]:
+    """Which of a batch's ids the consumer has a record of; built once, for any batch."""
+    ids = among(t.c.event_id, "event_ids", dialect)
+    return select(t.c.event_id, t.c.dead_lettered).where(t.c.consumer == bindparam("for_consumer"), ids)
+
+
+@cache
+def _revive(t: Table, dialect: str) -> Update:
+    ids = among(t.c.event_id, "event_ids", dialect)
+    return update(t).where(t.c.consumer == bindparam("for_consumer"), ids).values(dead_lettered=False)
 
 
 class Inbox:
@@ -44,12 +59,9 @@ class Inbox:
     ) -> set[UUID]:
         """Record a batch in a few statements; returns the ids not applied before."""
         t = self.table
+        dialect = dialect_name(session)
         ids = {str(e.id): e for e in events}
-        seen = await session.execute(
-            select(t.c.event_id, t.c.dead_lettered).where(
-                t.c.consumer == consumer, t.c.event_id.in_(list(ids))
-            )
-        )
+        seen = await session.execute(_seen(t, dialect), {"for_consumer": consumer, "event_ids": list(ids)})
         revived = []
         for event_id, dead_lettered in seen:
             if dead_lettered:
@@ -59,8 +71,9 @@ class Inbox:
         new = {event_id: event for event_id, event in ids.items() if event_id not in revived}
         if new:
             now = self.clock.now()
-            await session.execute(
-                insert(t),
+            await insert_rows(
+                session,
+                t,
                 [
                     {"consumer": consumer, "event_id": i, "event_type": e.type, "processed_at": now}
                     for i, e in new.items()
@@ -68,11 +81,7 @@ class Inbox:
             )
             await self._count(session, consumer, len(new))
         if revived:
-            await session.execute(
-                update(t)
-                .where(t.c.consumer == consumer, t.c.event_id.in_(revived))
-                .values(dead_lettered=False)
-            )
+            await session.execute(_revive(t, dialect), {"for_consumer": consumer, "event_ids": revived})
         return {e.id for e in ids.values()}
 
     async def record_dead_letter(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> None:

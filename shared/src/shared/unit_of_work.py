@@ -35,17 +35,31 @@ class RecordsEvents(Protocol):
     events: list[EventData]
 
 
+def _tracker(seen: dict[int, RecordsEvents]) -> Callable[[RecordsEvents], None]:
+    def track(aggregate: RecordsEvents) -> None:
+        seen.setdefault(id(aggregate), aggregate)
+
+    return track
+
+
 class UnitOfWork(ABC):
     """One transaction. Enter it, change aggregates through its repositories, commit.
 
     Leaving it without a commit rolls everything back, events included.
     """
 
+    track: Callable[[RecordsEvents], None]
+    """Collect an aggregate's events at the commit. Repositories are handed this, and it
+    does not hold the unit of work: a bound method would make the unit of work and its
+    repositories a reference cycle, which only the garbage collector's full passes free,
+    and a consumer's batch of a thousand cases and their events would wait for one."""
+
     def __init__(self, *, clock: Clock, source: str, on_commit: Callable[[], None] | None = None) -> None:
         self.clock = clock
         self.source = source
         self._on_commit = on_commit
         self._seen: dict[int, RecordsEvents] = {}  # by id(): a batch tracks thousands of aggregates
+        self.track = _tracker(self._seen)
         self._emitted: list[EventData] = []
         self._emitted_traces: list[str | None] = []
         self._traces: dict[UUID, str] = {}  # by event id: the span each emitted event came from
@@ -72,9 +86,6 @@ class UnitOfWork(ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-
-    def track(self, aggregate: RecordsEvents) -> None:
-        self._seen.setdefault(id(aggregate), aggregate)
 
     def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
         """Run `action` once the transaction committed: for effects outside the database

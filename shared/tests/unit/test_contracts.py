@@ -407,3 +407,51 @@ def test_decoding_ignores_data_fields_added_by_a_newer_producer() -> None:
 def test_new_event_refuses_a_naive_datetime() -> None:
     with pytest.raises(ValueError, match="naive"):
         new_event(failed_payment(), source="/billing", time=datetime(2026, 3, 1, 12, 0))
+
+
+def _variants() -> dict[str, dict[str, Any]]:
+    """Documents on either side of the line between well-formed and malformed."""
+
+    def changed(change: Any) -> dict[str, Any]:
+        document = valid_document()
+        change(document)
+        return document
+
+    return {
+        "as written": valid_document(),
+        "amount as a float": changed(lambda d: d["data"]["amount"].update(amount=1500.0)),
+        "amount as a string": changed(lambda d: d["data"]["amount"].update(amount="1500")),
+        "attempt as a float": changed(lambda d: d["data"].update(attempt_number=1.0)),
+        "attempt as a string": changed(lambda d: d["data"].update(attempt_number="1")),
+        "attempt of one and a half": changed(lambda d: d["data"].update(attempt_number=1.5)),
+        "time as a number": changed(lambda d: d.update(time=1_700_000_000)),
+        "naive time": changed(lambda d: d.update(time="2026-03-01T12:00:00")),
+        "another offset": changed(lambda d: d["data"].update(attempted_at="2026-03-01T13:00:00+01:00")),
+        "a sequence of 0": changed(lambda d: d["data"].update(sequence=0)),
+        "a field added": changed(lambda d: d["data"].update(network_advice="retry_later")),
+        "an unknown type": changed(lambda d: d.update(type="something.new")),
+        "a type inside data first": {"data": {"type": "payment.succeeded", **valid_document()["data"]}}
+        | {k: v for k, v in valid_document().items() if k != "data"},
+        "data as a list": changed(lambda d: d.update(data=[])),
+        "another specversion": changed(lambda d: d.update(specversion="0.3")),
+    }
+
+
+def _verdict(raw: bytes | str) -> tuple[str, Any]:
+    try:
+        event = decode_event(raw)
+    except (MalformedMessage, UnknownEventType) as exc:
+        return type(exc).__name__, str(exc)
+    return "event", (event, type(event.data))
+
+
+@pytest.mark.parametrize(("name", "document"), list(_variants().items()), ids=list(_variants()))
+def test_bytes_decode_in_one_pass_to_the_same_verdict_as_the_long_way(
+    name: str, document: dict[str, Any]
+) -> None:
+    """Bytes of a known type are decoded by pydantic's JSON parser in one pass; text
+    always takes the long way (`json.loads`, the envelope, then the data). Both must say
+    the same: the same event, or the same error."""
+    text = json.dumps(document)
+
+    assert _verdict(text.encode()) == _verdict(text), name

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 
 class Topic(StrEnum):
@@ -52,13 +52,17 @@ class EventData(BaseModel):
         ),
     )
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _timestamps_in_utc(cls, value: Any) -> Any:
-        """Every timestamp on the wire is RFC 3339 UTC, whatever offset the caller used."""
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(UTC)
-        return value
+    @model_validator(mode="after")
+    def _timestamps_in_utc(self) -> Self:
+        """Every timestamp on the wire is RFC 3339 UTC, whatever offset the caller used.
+
+        One pass over the validated fields: a validator on every field (`"*"`) was called
+        from pydantic's core once per field, a fifth of the cost of decoding an event."""
+        fields = self.__dict__
+        for name, value in fields.items():
+            if isinstance(value, datetime) and value.tzinfo is not None and value.tzinfo is not UTC:
+                fields[name] = value.astimezone(UTC)
+        return self
 
     def subject(self) -> str:
         """The Kafka key and CloudEvents subject: the subscription id where there is one."""
@@ -104,6 +108,9 @@ class CloudEvent(BaseModel, Generic[D]):
         return self.subject
 
 
+_ANY_EVENT = CloudEvent[Any]  # parametrised once: subscripting a generic model costs a lookup per call
+
+
 def dataschema_urn(event_type: str, version: int) -> str:
     return f"urn:beach-billing:schema:{event_type}:v{version}"
 
@@ -112,7 +119,7 @@ def new_event(
     data: EventData, *, source: str, time: datetime, event_id: UUID | None = None
 ) -> CloudEvent[Any]:
     """Wrap `data` in an envelope with a fresh id; the clock decides `time`."""
-    return CloudEvent[Any](
+    return _ANY_EVENT(
         id=event_id or uuid4(),
         type=data.event_type,
         source=source,

@@ -9,6 +9,7 @@ may add types, and consumers skip what they do not handle.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,8 +42,40 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+_ANY_ENVELOPE = CloudEvent[dict[str, Any]]
+_EVENT = CloudEvent[EventData]
+_TYPE = re.compile(rb'"type"\s*:\s*"([^"\\]+)"')
+_ENVELOPES: dict[type[EventData], type[CloudEvent[Any]]] = {}  # CloudEvent[PaymentFailed] …
+
+
+def _envelope(model: type[EventData]) -> type[CloudEvent[Any]]:
+    envelope = _ENVELOPES.get(model)
+    if envelope is None:
+        envelope = _ENVELOPES[model] = CloudEvent[model]  # type: ignore[valid-type]
+    return envelope
+
+
+def _decode_known(raw: bytes) -> CloudEvent[EventData] | None:
+    """A well-formed event of a known type in one pass of pydantic's JSON parser, which
+    costs half of `json.loads` and two validations; None for anything else, which then
+    takes the long way and gets its precise verdict there. The type is guessed from the
+    first `"type"` in the text, and the guess holds only if the whole event validated as
+    that type and says it is: a wrong guess (a `type` inside `data`) only costs time."""
+    found = _TYPE.search(raw)
+    model = data_model(found.group(1).decode()) if found else None
+    if model is None:
+        return None
+    try:
+        event = _envelope(model).model_validate_json(raw)
+    except ValidationError:
+        return None
+    return event if event.type == model.event_type else None
+
+
 def decode_event(raw: bytes | str) -> CloudEvent[EventData]:
     """Parse and validate one message; raises `MalformedMessage` or `UnknownEventType`."""
+    if isinstance(raw, bytes) and (known := _decode_known(raw)) is not None:
+        return known
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -50,7 +83,7 @@ def decode_event(raw: bytes | str) -> CloudEvent[EventData]:
     if not isinstance(document, dict):
         raise MalformedMessage("not a JSON object")
     try:
-        envelope = CloudEvent[dict[str, Any]].model_validate(document)
+        envelope = _ANY_ENVELOPE.model_validate(document)
     except ValidationError as exc:
         raise MalformedMessage(f"not a CloudEvent: {_describe(exc)}") from exc
     model = data_model(envelope.type)
@@ -62,4 +95,4 @@ def decode_event(raw: bytes | str) -> CloudEvent[EventData]:
         raise MalformedMessage(f"invalid {envelope.type} data: {_describe(exc)}") from exc
     # Both parts are validated by now: building the envelope again would check them twice.
     fields = {**envelope.__dict__, "data": data}
-    return CloudEvent[EventData].model_construct(envelope.model_fields_set, **fields)
+    return _EVENT.model_construct(envelope.model_fields_set, **fields)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.billing import CustomerCreated
 from shared.customers.profiles import CustomerProfile
+from shared.db.bulk import among, dialect_name
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import upsert
+
+
+@cache
+def _profiles_of(table: Table, dialect: str) -> Select[Any]:
+    return select(table).where(among(table.c.id, "customer_ids", dialect))
 
 
 class CustomerDirectory:
@@ -23,7 +31,8 @@ class CustomerDirectory:
     async def read_ahead(self, customer_ids: Iterable[str]) -> None:
         wanted = self._profiles.unknown(customer_ids)
         if wanted:
-            found = await self.session.execute(select(self.table).where(self.table.c.id.in_(wanted)))
+            query = _profiles_of(self.table, dialect_name(self.session))
+            found = await self.session.execute(query, {"customer_ids": wanted})
             self._profiles.learn(wanted, {row.id: CustomerProfile(**row._mapping) for row in found})
 
     async def get(self, customer_id: str) -> CustomerProfile | None:

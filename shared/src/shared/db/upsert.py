@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -48,3 +48,31 @@ async def upsert(
         return
     statement = insert_for(dialect, table).on_conflict_do_update(index_elements=key, set_=dict(set_))
     await db.execute(statement, values)
+
+
+async def upsert_many(
+    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: list[str]
+) -> None:
+    """`upsert` of each row, in the order given, in one round trip (an executemany of one
+    statement built once per shape); the rows must name the same columns."""
+    if rows:
+        statement = _statement(table, _dialect(db), tuple(key), tuple(rows[0]))
+        await db.execute(statement, [dict(row) for row in rows])
+
+
+@cache
+def _adding(table: Table, dialect: str, key: str, column: str) -> Insert:
+    """Insert the row, or add its `column` to the stored row's."""
+    statement = insert_for(dialect, table)
+    added = {column: table.c[column] + statement.excluded[column]}
+    result: Insert = statement.on_conflict_do_update(index_elements=[key], set_=added)
+    return result
+
+
+async def add_to(
+    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str, column: str
+) -> None:
+    """Add each row's `column` to the stored row with its `key` (a new key starts at it),
+    in the order given, in one round trip."""
+    if rows:
+        await db.execute(_adding(table, _dialect(db), key, column), [dict(row) for row in rows])

@@ -19,7 +19,7 @@ from typing import Protocol
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.db.upsert import upsert
+from shared.db.upsert import upsert_many
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,17 @@ class BrokerMarks:
         }
 
     async def save(self, conn: AsyncConnection, marks: Iterable[Placed]) -> None:
-        for mark in marks:
-            values = {
+        rows = [
+            {
                 "topic": mark.topic,
                 "partition": mark.partition,
                 "offset": mark.offset,
                 "event_id": mark.event_id,
                 "batch_base": mark.batch_base,
             }
-            await upsert(conn, self.table, values, ["topic", "partition"])
+            for mark in marks
+        ]
+        await upsert_many(conn, self.table, rows, ["topic", "partition"])  # one round trip
 
     async def forget(self, conn: AsyncConnection) -> None:
         await conn.execute(delete(self.table))

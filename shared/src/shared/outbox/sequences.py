@@ -13,12 +13,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.base import EventData
+from shared.db.bulk import POSTGRES, arrays_of, dialect_name, rows_of
 from shared.db.upsert import insert_for
+
+_COLUMNS = ("subject", "last")
+
+
+@cache
+def _take(t: Table, dialect: str, from_arrays: bool) -> Any:
+    """Add each subject's count to its counter (a new subject starts at it) and return the
+    new last numbers: from one array per column on PostgreSQL (`shared.db.bulk`)."""
+    statement = insert_for(dialect, t)
+    if from_arrays:
+        statement = statement.from_select(list(_COLUMNS), rows_of(t, _COLUMNS))
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.subject], set_={"last": t.c.last + statement.excluded.last}
+    ).returning(t.c.subject, t.c.last)
 
 
 class EventSequences:
@@ -31,12 +48,12 @@ class EventSequences:
             return []
         counts = Counter(event.subject() for event in events)
         subjects = sorted(counts)  # the same order everywhere, so two commits cannot deadlock
-        t = self.table
-        statement = insert_for(session.get_bind().dialect.name, t)
-        statement = statement.on_conflict_do_update(
-            index_elements=[t.c.subject], set_={"last": t.c.last + statement.excluded.last}
-        ).returning(t.c.subject, t.c.last)
-        rows = await session.execute(statement, [{"subject": s, "last": counts[s]} for s in subjects])
+        dialect = dialect_name(session)
+        values = [{"subject": s, "last": counts[s]} for s in subjects]
+        if dialect == POSTGRES:
+            rows = await session.execute(_take(self.table, dialect, True), arrays_of(values, _COLUMNS))
+        else:
+            rows = await session.execute(_take(self.table, dialect, False), values)
         next_number = {row.subject: row.last - counts[row.subject] + 1 for row in rows}
         numbered = []
         for event in events:

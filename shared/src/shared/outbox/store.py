@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.contracts.base import CloudEvent
 from shared.contracts.codec import encode_event
+from shared.db.bulk import among, dialect_name, insert_rows
 from shared.delivery_counts import PUBLISHED, DeliveryCounts
 from shared.tracing import current_traceparent
 
@@ -34,6 +36,22 @@ class OutboxRow:
     payload: bytes
     traceparent: str | None = None
     """The span that wrote the event, so its consumers continue that trace."""
+
+
+@cache
+def _first_publications(t: Table, dialect: str) -> Select[Any]:
+    ids = among(t.c.id, "ids", dialect)
+    return select(t.c.topic, func.count()).where(ids, t.c.first_published_at.is_(None)).group_by(t.c.topic)
+
+
+@cache
+def _published(t: Table, dialect: str) -> Update:
+    at = bindparam("at", type_=t.c.published_at.type)
+    return (
+        update(t)
+        .where(among(t.c.id, "ids", dialect))
+        .values(published_at=at, first_published_at=func.coalesce(t.c.first_published_at, at))
+    )
 
 
 class Outbox:
@@ -62,7 +80,7 @@ class Outbox:
         the `traceparent` of `traces`, or else of the span that is current."""
         if events:
             rows = [self.row_for(e, t, (traces or {}).get(e.id)) for e, t in events]
-            await session.execute(insert(self.table), rows)
+            await insert_rows(session, self.table, rows)  # in order: ids are publication order
 
     async def next_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxRow]:
         t = self.table
@@ -82,19 +100,11 @@ class Outbox:
         ]
 
     async def mark_published(self, conn: AsyncConnection, ids: list[int], at: datetime) -> None:
-        t = self.table
+        t, dialect = self.table, dialect_name(conn)
         if self.counts is not None:
-            first_time = await conn.execute(
-                select(t.c.topic, func.count())
-                .where(t.c.id.in_(ids), t.c.first_published_at.is_(None))
-                .group_by(t.c.topic)
-            )
+            first_time = await conn.execute(_first_publications(t, dialect), {"ids": ids})
             await self.counts.add(conn, {f"{PUBLISHED}{topic}": int(n) for topic, n in first_time})
-        await conn.execute(
-            update(t)
-            .where(t.c.id.in_(ids))
-            .values(published_at=at, first_published_at=func.coalesce(t.c.first_published_at, at))
-        )
+        await conn.execute(_published(t, dialect), {"ids": ids, "at": at})
 
     async def pending(self, conn: AsyncConnection) -> int:
         t = self.table

@@ -5,13 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dunning.adapters.orm import settled_invoices, subscription_states
+from shared.db.bulk import among, dialect_name
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import insert_for
+
+
+@cache
+def _paid_among(dialect: str) -> Select[Any]:
+    t = settled_invoices
+    return select(t.c.invoice_id).where(among(t.c.invoice_id, "invoice_ids", dialect))
+
+
+@cache
+def _states_of(dialect: str) -> Select[Any]:
+    t = subscription_states
+    return select(t.c.subscription_id, t.c.status, t.c.sequence).where(
+        among(t.c.subscription_id, "subscription_ids", dialect)
+    )
 
 
 class SqlSettledInvoices:
@@ -24,8 +41,8 @@ class SqlSettledInvoices:
     async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
         wanted = self._paid.unknown(invoice_ids)
         if wanted:
-            t = settled_invoices
-            found = await self.session.execute(select(t.c.invoice_id).where(t.c.invoice_id.in_(wanted)))
+            query = _paid_among(dialect_name(self.session))
+            found = await self.session.execute(query, {"invoice_ids": wanted})
             self._paid.learn(wanted, {invoice_id: True for invoice_id in found.scalars()})
 
     async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
@@ -50,10 +67,8 @@ class SqlSubscriptionStates:
     async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
         wanted = self._newest.unknown(subscription_ids)
         if wanted:
-            t = subscription_states
-            found = await self.session.execute(
-                select(t.c.subscription_id, t.c.status, t.c.sequence).where(t.c.subscription_id.in_(wanted))
-            )
+            query = _states_of(dialect_name(self.session))
+            found = await self.session.execute(query, {"subscription_ids": wanted})
             self._newest.learn(wanted, {row.subscription_id: (row.status, row.sequence) for row in found})
 
     async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:

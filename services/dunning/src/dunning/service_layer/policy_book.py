@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dunning.domain.experiments import assign_variant
 from dunning.domain.policy import BUILT_IN_POLICIES, DEFAULT_POLICY, DunningPolicy, within_card_budget
@@ -30,12 +31,28 @@ class PolicyBook:
             raise ValueError(f"no policy for variant(s) {', '.join(unknown)}")
 
     def for_new_case(self, customer_id: str) -> DunningPolicy:
-        variant = assign_variant(customer_id, self.weights)
-        candidates = [p for p in self.by_version.values() if p.variant == variant]
-        return self._within_budget(max(candidates, key=lambda p: p.version))
+        return self._newest[assign_variant(customer_id, self.weights)]
 
     def for_case(self, version: str) -> DunningPolicy:
-        return self._within_budget(self.by_version[version])
+        return self._by_version[version]
+
+    @cached_property
+    def _by_version(self) -> dict[str, DunningPolicy]:
+        """Each version as it is applied, worked out once: the book never changes, and a
+        burst of failures asks it for every case."""
+        return {version: self._within_budget(policy) for version, policy in self.by_version.items()}
+
+    @cached_property
+    def _newest(self) -> dict[str, DunningPolicy]:
+        """Each variant's newest version, the one its new cases open under."""
+        newest: dict[str, str] = {}  # variant: the key of its newest version
+        for key, policy in self.by_version.items():
+            if (
+                policy.variant not in newest
+                or policy.version > self.by_version[newest[policy.variant]].version
+            ):
+                newest[policy.variant] = key
+        return {variant: self._by_version[key] for variant, key in newest.items()}
 
     def _within_budget(self, policy: DunningPolicy) -> DunningPolicy:
         if self.card_budget_30_days is None:
