@@ -23,16 +23,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from aiokafka import ConsumerRecord
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
-from faststream.message import StreamMessage
+from faststream.kafka import KafkaBroker
 
 from shared.backoff import Backoff
 from shared.contracts.base import CloudEvent, EventData, Topic
 from shared.contracts.codec import MalformedMessage, UnknownEventType, decode_event
 from shared.failures import is_unavailable
 from shared.messaging.dead_letters import DeadLetters, KafkaDeadLetters, SourceInfo, dead_letter_headers
+from shared.messaging.subscription import subscribe_batches
 from shared.metrics import CONSUMER_WAITS, HANDLER_FAILURES, HANDLER_LATENCY, MESSAGES_CONSUMED, event_types
 from shared.tracing import handling_span
 from shared.unit_of_work import UnitOfWork
@@ -242,26 +240,7 @@ class EventConsumer:
         headers = dead_letter_headers(source, consumer=self.name, kind=kind, reason=reason, attempts=attempts)
         await self.dead_letters.send(raw, source, headers)
 
-    def subscribe(self, broker: KafkaBroker, *, group_id: str, **kafka_options: Any) -> None:
+    def subscribe(self, broker: KafkaBroker, *, group_id: str, **options: Any) -> None:
         """Register on `broker`; offsets are committed only after `process` returned."""
-
-        async def on_batch(msg: KafkaMessage) -> None:
-            records: tuple[ConsumerRecord[bytes, bytes], ...] = msg.raw_message
-            await self.process_batch([(r.value or b"", SourceInfo.of(r)) for r in records])
-
-        broker.subscriber(
-            self.topic.value,
-            group_id=group_id,
-            batch=True,
-            max_records=self.max_batch,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset="earliest",
-            decoder=_undecoded,
-            **kafka_options,
-        )(on_batch)
-
-
-async def _undecoded(message: StreamMessage[Any]) -> None:
-    """`process_batch` decodes the records itself; FastStream's own decoder would parse
-    every message's JSON once more just to hand `on_batch` a body it never reads."""
-    return None
+        process = lambda messages: self.process_batch(messages)  # noqa: E731 (looked up per batch)
+        subscribe_batches(broker, self.topic.value, process, self.max_batch, group_id=group_id, **options)
