@@ -8,6 +8,8 @@ import argparse
 import asyncio
 import dataclasses
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from benchmarks import (
     billing_commands,
@@ -77,15 +79,19 @@ def bench_consumer(subject: consumers.Subject, args: argparse.Namespace) -> None
     print(f"\nwritten to {report.DOCS}")
 
 
+def _record(name: str, size: int, text: str, runs: Sequence[Any]) -> None:
+    """Print a section, put it in docs/benchmarks.md under `name:size`, keep its runs' JSON."""
+    print("\n" + text)
+    report.write_section(f"{name}:{size}", text)
+    messaging.save_results(name, {"runs": [dataclasses.asdict(r) for r in runs]})
+    print(f"\nwritten to {report.DOCS}")
+
+
 def bench_http_api(args: argparse.Namespace) -> None:
     print(f"\nHTTP API: {args.requests:,} requests per route, {args.runs} runs, PostgreSQL", flush=True)
     runs = asyncio.run(http_api.run(args.postgres_url, args.requests, args.runs))
     postgres = asyncio.run(billing_run.server_version(args.postgres_url))
-    text = http_api.section(runs, postgres)
-    print("\n" + text)
-    report.write_section(f"http-api:{args.requests}", text)
-    messaging.save_results("http-api", {"runs": [dataclasses.asdict(r) for r in runs]})
-    print(f"\nwritten to {report.DOCS}")
+    _record("http-api", args.requests, http_api.section(runs, postgres), runs)
 
 
 def bench_renewal_day(args: argparse.Namespace) -> None:
@@ -95,11 +101,7 @@ def bench_renewal_day(args: argparse.Namespace) -> None:
     sample = min(args.subscribers, args.single_rows)
     runs = asyncio.run(renewal_day.run(args.postgres_url, args.subscribers, args.runs, sample))
     postgres = asyncio.run(billing_run.server_version(args.postgres_url))
-    text = renewal_day.section(runs, postgres)
-    print("\n" + text)
-    report.write_section(f"renewal-day:{args.subscribers}", text)
-    messaging.save_results("renewal-day", {"runs": [dataclasses.asdict(r) for r in runs]})
-    print(f"\nwritten to {report.DOCS}")
+    _record("renewal-day", args.subscribers, renewal_day.section(runs, postgres), runs)
 
 
 def bench_finance_report(args: argparse.Namespace) -> None:

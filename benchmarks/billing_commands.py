@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from benchmarks.billing_setup import START, due_base, insert_rows, monthly_plan
 from benchmarks.consumers import NOW, AnyService, Subject
+from billing.adapters.gateways.simulated import SimulatedGateway
 from billing.adapters.orm import customers, payment_methods, subscriptions
 from billing.adapters.unit_of_work import SqlBillingUnitOfWork
 from billing.bootstrap import bootstrap, gateway_for
@@ -48,7 +49,8 @@ async def active_subscriptions(billing: AnyService, n: int) -> None:
         await work.plans.add(plan, START)
         await work.commit()
     gateway = gateway_for(billing.settings, billing.infra.clock, billing.engine)
-    base = await due_base(n, plan, gateway)  # type: ignore[arg-type]  # simulated: the default
+    assert isinstance(gateway, SimulatedGateway), "the benchmark charges nothing: the default gateway"
+    base = await due_base(n, plan, gateway)
     for i, (customer, method, subscription) in enumerate(
         zip(base.customers, base.payment_methods, base.subscriptions, strict=True)
     ):
