@@ -43,6 +43,15 @@ async def each_database(request: pytest.FixtureRequest, tmp_path: Path) -> Async
 
 
 @pytest.fixture
+async def postgres_database(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    """For what only PostgreSQL shows: two transactions of one process racing (on
+    SQLite a process's writers take turns, so they cannot)."""
+    factory = DatabaseFactory(_kind("postgres"), tmp_path)
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture
 async def databases(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
     """PostgreSQL when TEST_DATABASE_URL is set, else SQLite."""
     factory = DatabaseFactory("postgres" if postgres_server_url() else "sqlite", tmp_path)

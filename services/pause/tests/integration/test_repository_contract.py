@@ -27,7 +27,9 @@ from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.repositories import CreatedFacts, PauseMoments
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.clock import TestClock
-from shared.contracts.billing import CustomerCreated
+from shared.contracts import new_event
+from shared.contracts.base import CloudEvent
+from shared.contracts.billing import CustomerCreated, SubscriptionCanceled
 from shared.db import create_engine
 from shared.db.migrations import upgrade
 from shared.inbox import Inbox
@@ -42,9 +44,24 @@ PRICE, FEE = Money.of(1500, "USD"), Money.of(100, "USD")
 R = TypeVar("R")
 
 
+def about(subscription_id: str) -> CloudEvent[Any]:
+    """An event naming the subscription, as a batch holds them."""
+    return new_event(
+        SubscriptionCanceled(
+            subscription_id=subscription_id, customer_id="cus_0", canceled_at=T0, requested_by="customer"
+        ),
+        source="/billing",
+        time=T0,
+    )
+
+
 class PauseRepositoriesContract(ABC):
     @abstractmethod
     def new(self) -> PauseUnitOfWork: ...
+
+    @abstractmethod
+    async def reset(self) -> None:
+        """Start again from an empty store."""
 
     async def committed(self, action: Callable[[PauseUnitOfWork], Awaitable[R]]) -> R:
         async with self.new() as work:
@@ -172,6 +189,44 @@ class PauseRepositoriesContract(ABC):
         assert view is not None
         assert (view.plan_code, view.plan_name, view.status, view.price) == ("pro", "Pro", "active", PRICE)
         assert view.current_period_end == T0 + timedelta(days=30)
+
+    async def test_a_batch_read_ahead_answers_around_its_own_writes_as_the_database_does(self) -> None:
+        """A consumer's batch reads its subscriptions ahead; what it then writes and reads
+        must be what the same calls give without reading ahead."""
+        await self.subscription(2)
+        created = CreatedFacts("pro", PRICE, FEE, "active", T0, T0 + timedelta(days=30), 1, "Pro")
+        late = CreatedFacts("max", PRICE, FEE, "canceled", T0, T0 + timedelta(days=30), 9, "Max")
+        ids = [f"sub_{n}" for n in (1, 2, 3, 4)]
+
+        async def batch(work: PauseUnitOfWork, ahead: bool) -> list[Any]:
+            if ahead:
+                await work.read_ahead([about(i) for i in ids])
+            replica = work.subscriptions
+            answers: list[Any] = [
+                await replica.first_heard("sub_1", "cus_0", created),
+                await replica.first_heard("sub_1", "cus_0", late),  # a second copy: the rules decide
+                await replica.first_heard("sub_2", "cus_0", late),  # known before the batch
+            ]
+            await replica.set_status("sub_1", "past_due", 2)
+            await replica.heard_of("sub_3", "cus_0")
+            await replica.set_status("sub_3", "paused", 4)
+            answers.append(await replica.first_heard("sub_4", "cus_0", created))
+            await replica.dunning_case("sub_4", "dc_4")
+            answers.append(await replica.get("sub_1"))
+            answers.append(await replica.open_case_of("cus_0"))
+            return answers
+
+        async def everything(work: PauseUnitOfWork) -> list[SubscriptionView | None]:
+            return [await work.subscriptions.get(i) for i in ids]
+
+        answers_ahead = await self.committed(lambda work: batch(work, ahead=True))
+        state_ahead = await self.read(everything)
+        await self.reset()
+        await self.subscription(2)
+        assert answers_ahead == await self.committed(lambda work: batch(work, ahead=False))
+        assert state_ahead == await self.read(everything)
+        assert answers_ahead[:4] == [True, False, False, True]
+        assert answers_ahead[5] == "dc_4"
 
     async def test_a_customers_subscriptions_come_by_the_start_of_their_period(self) -> None:
         await self.subscription(1, start=T0 + timedelta(days=2))
@@ -321,8 +376,14 @@ class TestSqlPauseRepositories(PauseRepositoriesContract):
     async def database(self, each_database: DatabaseFactory) -> AsyncIterator[None]:
         self.engine: AsyncEngine = create_engine(await each_database.new("pause_contract"))
         await upgrade(self.engine, "pause")
+        self.factory = each_database
         yield
         await self.engine.dispose()
+
+    async def reset(self) -> None:
+        await self.engine.dispose()
+        self.engine = create_engine(await self.factory.new("pause_contract_again"))
+        await upgrade(self.engine, "pause")
 
     def new(self) -> PauseUnitOfWork:
         clock = TestClock(T0)
@@ -339,6 +400,9 @@ class TestSqlPauseRepositories(PauseRepositoriesContract):
 class TestInMemoryPauseRepositories(PauseRepositoriesContract):
     @pytest.fixture(autouse=True)
     def fresh_store(self) -> None:
+        self.store = MemoryStore()
+
+    async def reset(self) -> None:
         self.store = MemoryStore()
 
     def new(self) -> PauseUnitOfWork:

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, any_, bindparam, column, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -77,6 +78,30 @@ async def insert_rows(
             await db.execute(_insert(table, columns), arrays_of(run, columns))
         else:
             await db.execute(insert(table), list(run))
+
+
+@cache
+def _insert_absent(table: Table, columns: tuple[str, ...], key: str) -> Any:
+    statement = postgresql.insert(table).from_select(list(columns), rows_of(table, columns))
+    return statement.on_conflict_do_nothing().returning(table.c[key])
+
+
+async def insert_absent(
+    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> set[Any]:
+    """Insert the `rows` that conflict with none already there; the `key`s of those
+    inserted. One statement on PostgreSQL; one per row on SQLite."""
+    postgres = dialect_name(db) == POSTGRES
+    inserted: set[Any] = set()
+    for columns, run in _runs(rows):
+        if postgres:
+            found = await db.execute(_insert_absent(table, columns, key), arrays_of(run, columns))
+            inserted.update(found.scalars())
+            continue
+        for row in run:
+            statement = sqlite.insert(table).values(**row).on_conflict_do_nothing().returning(table.c[key])
+            inserted.update((await db.execute(statement)).scalars())
+    return inserted
 
 
 def _runs(rows: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[str, ...], list[Mapping[str, Any]]]]:

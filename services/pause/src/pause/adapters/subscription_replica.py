@@ -2,24 +2,42 @@
 
 Each rule of `SubscriptionReplica` is one conditional statement, so two consumers
 applying facts about one subscription at once cannot interleave into an older state.
+
+A consumer's batch reads ahead which of its subscriptions already have a row. Then a
+fact about a known subscription costs no `heard_of` statement, and the rows of
+subscriptions first heard of through `subscription.created` wait and go in together, in
+one statement, before any statement about them and at the latest when the transaction
+commits. Another transaction may give one of them a row in between (pause's other
+consumer, another replica after a rebalance); then the batch raises `ConcurrentUpdate`
+and comes again, and its reading ahead finds that row, so each fact follows its own rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, exists, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pause.adapters.orm import dunning_case_views, subscription_views
 from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.repositories import CreatedFacts
+from shared.db.bulk import among, dialect_name, insert_absent
+from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import insert_for
+from shared.failures import ConcurrentUpdate
 from shared.money import Money
 
 v = subscription_views
+
+
+@cache
+def _existing(dialect: str) -> Select[Any]:
+    return select(v.c.id).where(among(v.c.id, "ids", dialect))
 
 
 def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
@@ -30,30 +48,64 @@ def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
 class SqlSubscriptionReplica:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._has_row: ReadAhead[str, bool] = ReadAhead()  # absent: known to have none
+        self._new: dict[str, dict[str, Any]] = {}  # first heard in this batch, not inserted yet
 
     def _insert(self, table: Any) -> Any:
         return insert_for(self.session.get_bind().dialect.name, table)
 
+    async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
+        wanted = self._has_row.unknown(subscription_ids)
+        if wanted:
+            found = await self.session.execute(_existing(dialect_name(self.session)), {"ids": wanted})
+            self._has_row.learn(wanted, {row.id: True for row in found})
+
+    async def flush(self) -> None:
+        """Insert the rows waiting; raise if another transaction gave one a row first."""
+        if not self._new:
+            return
+        new, self._new = self._new, {}
+        inserted = await insert_absent(self.session, v, list(new.values()), "id")
+        if len(inserted) != len(new):
+            taken = sorted(set(new) - inserted)
+            raise ConcurrentUpdate(f"subscriptions heard of by another transaction meanwhile: {taken[:5]}")
+
     async def _set(self, subscription_id: str, *where: Any, **values: Any) -> None:
+        if subscription_id in self._new:
+            await self.flush()
         await self.session.execute(update(v).where(v.c.id == subscription_id, *where).values(**values))
 
     async def get(self, subscription_id: str) -> SubscriptionView | None:
+        await self.flush()
         row = (await self.session.execute(select(v).where(v.c.id == subscription_id))).first()
         return view_from(row._mapping) if row else None
 
     async def of_customer(self, customer_id: str) -> list[SubscriptionView]:
+        await self.flush()
         rows = await self.session.execute(
             select(v).where(v.c.customer_id == customer_id).order_by(v.c.current_period_start)
         )
         return [view for row in rows if (view := view_from(row._mapping)) is not None]
 
     async def heard_of(self, subscription_id: str, customer_id: str) -> None:
+        if self._has_row.knows(subscription_id) and self._has_row.get(subscription_id):
+            return
         row = new_subscription_row(subscription_id, customer_id)
         await self.session.execute(self._insert(v).values(**row).on_conflict_do_nothing())
+        if self._has_row.knows(subscription_id):
+            self._has_row.put(subscription_id, True)
 
     async def first_heard(self, subscription_id: str, customer_id: str, facts: CreatedFacts) -> bool:
-        """One statement where five would be: the common case, created before anything else."""
+        """One statement where five would be: the common case, created before anything else.
+        Read ahead, no statement of its own: known to have a row, False; known to have
+        none, the row waits for the batch's insert."""
         row = created_row(subscription_id, customer_id, facts)
+        if self._has_row.knows(subscription_id):
+            if self._has_row.get(subscription_id):
+                return False
+            self._new[subscription_id] = row
+            self._has_row.put(subscription_id, True)
+            return True
         statement = self._insert(v).values(**row).on_conflict_do_nothing().returning(v.c.id)
         return (await self.session.execute(statement)).first() is not None
 
@@ -118,6 +170,7 @@ class SqlSubscriptionReplica:
         await self._set(subscription_id, open_dunning_case=still_open, dunning_offer_open=offer_open)
 
     async def open_case_of(self, customer_id: str) -> str | None:
+        await self.flush()
         c, v = dunning_case_views, subscription_views
         query = (
             select(c.c.case_id)
