@@ -14,11 +14,13 @@ from typing import Any
 
 from billing.adapters.orm import messaging
 from billing.bootstrap import bootstrap
+from billing.domain.invoice import Invoice, InvoiceLine
 from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription
 from billing.settings import BillingSettings
 from shared.clock import TestClock
 from shared.contracts.base import EventData
+from shared.contracts.billing import ChargeContext
 from shared.contracts.commands import CancelSubscription
 from shared.contracts.pause import PauseStarted
 from shared.db.migrations import upgrade
@@ -75,6 +77,7 @@ async def end_state(url: str, batches: list[list[Message]]) -> tuple[dict[str, A
                 subscription = Subscription.start(customer_id="cus_1", plan=PRO, now=START)
                 subscription.id = subscription_id
                 await work.subscriptions.add(subscription)
+            await work.invoices.add_many(open_invoices())
             await work.commit()
         by_topic = {c.topic.value: c for c in service.consumers}
         offsets = dict.fromkeys(by_topic, 0)
@@ -84,12 +87,33 @@ async def end_state(url: str, batches: list[list[Message]]) -> tuple[dict[str, A
             offsets[topic] += len(batch)
         async with service.unit_of_work().read_only() as work:
             found = {s: await work.subscriptions.get(s) for s in IDS[:3]}
+            invoices = {
+                s: [i.status.value for i in await work.invoices.for_subscription(s, after=None, limit=9)]
+                for s in IDS[:3]
+            }
         async with service.engine.connect() as conn:
             written = len((await conn.execute(messaging.outbox.select())).all())
-        states = {s: (f.status.value, f.pause_id) for s, f in found.items() if f is not None}
+        states = {s: (f.status.value, f.pause_id, *invoices[s]) for s, f in found.items() if f is not None}
         return states, written, sorted(dead_letters.reasons)
     finally:
         await service.engine.dispose()
+
+
+def open_invoices() -> list[Invoice]:
+    """One open invoice for the first subscription, two for the third, none for the second:
+    a cancel makes each open one uncollectible."""
+    line = InvoiceLine(description="Pro", amount=PRO.price, period_start=START, period_end=START)
+    return [
+        Invoice.issue(
+            number=f"2026-00000{n}",
+            customer_id="cus_1",
+            subscription_id=subscription,
+            lines=[line],
+            context=ChargeContext.SUBSCRIPTION,
+            now=START,
+        )
+        for n, subscription in enumerate([IDS[0], IDS[2], IDS[2]], start=1)
+    ]
 
 
 def stream(*facts: EventData) -> list[Message]:
@@ -108,9 +132,9 @@ async def test_a_batch_of_cancels_ends_as_one_at_a_time(each_database: DatabaseF
     assert got == expected
     states, _, dead = got
     assert states == {
-        IDS[0]: ("canceled", "bp_sub_0"),
+        IDS[0]: ("canceled", "bp_sub_0", "uncollectible"),
         IDS[1]: ("canceled", "bp_sub_1"),
-        IDS[2]: ("canceled", None),
+        IDS[2]: ("canceled", None, "uncollectible", "uncollectible"),
     }
     assert len(dead) == 1, (
         "the cancel of a subscription billing does not know is dead-lettered with its reason"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +29,10 @@ from billing.domain.plan import Plan
 from billing.domain.subscription import Subscription
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from shared.clock import TestClock
+from shared.contracts import new_event
+from shared.contracts.base import CloudEvent
 from shared.contracts.billing import ChargeContext
+from shared.contracts.commands import CancelSubscription
 from shared.db import create_engine
 from shared.db.migrations import upgrade
 from shared.failures import ConcurrentUpdate
@@ -76,6 +80,14 @@ def attempt(invoice_id: str = "in_1", minutes: int = 0) -> PaymentAttempt:
     )
 
 
+def cancel(subscription_id: str) -> CloudEvent[Any]:
+    order = CancelSubscription(
+        subscription_id=subscription_id, customer_id="cus_1", reason="window ended",
+        requested_by="dunning", case_id="dc_1", requested_at=T0,
+    )  # fmt: skip
+    return new_event(order, source="/dunning", time=T0)
+
+
 class RepositoriesContract(ABC):
     @abstractmethod
     def new(self) -> BillingUnitOfWork: ...
@@ -119,6 +131,28 @@ class RepositoriesContract(ABC):
             await work.customers.add(customer())
             await work.commit()
         assert await self.published_types() == ["customer.created"]
+
+    async def test_open_invoices_come_oldest_first_and_follow_the_transactions_own_writes(self) -> None:
+        """A batch of cancels reads its subscriptions' open invoices ahead; each answer
+        must still be what the database would say after the batch's own writes."""
+        first, paid, second = invoice("2026-000001"), invoice("2026-000002"), invoice("2026-000003")
+        other = invoice("2026-000004", "sub_2")
+        paid.mark_paid(T0)
+        async with self.new() as work:
+            await work.invoices.add_many([second, paid, first, other])
+            await work.commit()
+        async with self.new() as work:
+            await work.read_ahead([cancel("sub_1"), cancel("sub_2"), cancel("sub_9")])
+            found = await work.invoices.open_for_subscription("sub_1")
+            assert [i.id for i in found] == [first.id, second.id]
+            found[0].mark_uncollectible(T0)
+            await work.invoices.save(found[0])
+            assert [i.id for i in await work.invoices.open_for_subscription("sub_1")] == [second.id]
+            assert [i.id for i in await work.invoices.open_for_subscription("sub_2")] == [other.id]
+            assert await work.invoices.open_for_subscription("sub_9") == []
+            await work.commit()
+        async with self.new() as work:
+            assert [i.id for i in await work.invoices.open_for_subscription("sub_1")] == [second.id]
 
     async def test_a_stale_subscription_save_is_refused(self) -> None:
         s = subscription()

@@ -8,12 +8,13 @@ unit of work so its events are published on commit.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterator
+import sys
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
 from billing.domain.customer import Customer
-from billing.domain.invoice import CardUsed, Invoice, invoice_number
+from billing.domain.invoice import CardUsed, Invoice, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 from billing.domain.plan import Plan
@@ -219,23 +220,22 @@ class MemoryInvoices(_MemoryRepository):
         for invoice in many:
             self.table.put(invoice.id, _row(invoice))
 
-    async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
-        found = [
-            i
-            for i in self.table.values()
-            if i.subscription_id == subscription_id and (after is None or i.number > after)
-        ]
-        found.sort(key=lambda i: i.number)
+    def _page(self, mine: Callable[[Invoice], bool], after: str | None, limit: int) -> list[Invoice]:
+        found = sorted(
+            (i for i in self.table.values() if mine(i) and (after is None or i.number > after)),
+            key=lambda i: i.number,
+        )
         return [self._tracked(i) for i in found[:limit]]
 
+    async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
+        return self._page(lambda i: i.subscription_id == subscription_id, after, limit)
+
+    async def open_for_subscription(self, subscription_id: str) -> list[Invoice]:
+        everything = self._page(lambda i: i.subscription_id == subscription_id, None, sys.maxsize)
+        return [i for i in everything if i.status is InvoiceStatus.OPEN]
+
     async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]:
-        found = [
-            i
-            for i in self.table.values()
-            if i.customer_id == customer_id and (after is None or i.number > after)
-        ]
-        found.sort(key=lambda i: i.number)
-        return [self._tracked(i) for i in found[:limit]]
+        return self._page(lambda i: i.customer_id == customer_id, after, limit)
 
     async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
         cards = {

@@ -45,6 +45,10 @@ class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
 
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """A day's cancels from dunning, or a burst of pause facts, lock their
-        subscriptions in one statement per batch instead of one round trip each."""
+        subscriptions in one statement per batch instead of one round trip each; a
+        cancel's open invoices are read together too."""
         ids = [e.data.subscription_id for e in events if isinstance(e.data, LOCK_THEIR_SUBSCRIPTION)]
         await self.subscriptions.read_ahead(ids)
+        await self.invoices.read_ahead_open(
+            [e.data.subscription_id for e in events if isinstance(e.data, CancelSubscription)]
+        )

@@ -114,6 +114,10 @@ class Invoices(Protocol):
 
     async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]: ...
 
+    async def open_for_subscription(self, subscription_id: str) -> list[Invoice]:
+        """The subscription's invoices still open, oldest number first."""
+        ...
+
     async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
         """The card each paid invoice was paid with, by invoice id (for receipts)."""
 

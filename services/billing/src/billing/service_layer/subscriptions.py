@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from billing.adapters.gateways.port import PaymentGateway
-from billing.domain.invoice import InvoiceStatus
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from billing.service_layer.charging import charge_request, queue_first_attempts
 from billing.service_layer.collection import collect
@@ -93,8 +92,7 @@ async def cancel_subscription(
     now = work.clock.now()
     subscription.cancel(at=now, reason=reason, requested_by=requested_by)
     await work.subscriptions.save(subscription)
-    for invoice in await work.invoices.for_subscription(subscription.id, after=None, limit=1000):
-        if invoice.status is InvoiceStatus.OPEN:
-            invoice.mark_uncollectible(now)
-            await work.invoices.save(invoice)
+    for invoice in await work.invoices.open_for_subscription(subscription.id):
+        invoice.mark_uncollectible(now)
+        await work.invoices.save(invoice)
     return subscription

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, Select, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.adapters.orm import (
@@ -20,7 +22,16 @@ from billing.adapters.repositories.base import _Repository
 from billing.domain.invoice import CardUsed, Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus
 from shared.contracts.billing import ChargeContext
+from shared.db.bulk import among, dialect_name
+from shared.db.read_ahead import ReadAhead
 from shared.money import Money
+
+
+@cache
+def _open_of(dialect: str) -> Select[Any]:
+    t = invoices
+    mine = among(t.c.subscription_id, "subscription_ids", dialect)
+    return select(t).where(mine, t.c.status == InvoiceStatus.OPEN.value).order_by(t.c.number)
 
 
 def _lines_json(lines: list[InvoiceLine]) -> str:
@@ -50,6 +61,31 @@ def _lines(text: str) -> list[InvoiceLine]:
 
 
 class SqlInvoiceRepository(_Repository):
+    _open: ReadAhead[str, list[Row[Any]]] | None = None
+
+    async def read_ahead_open(self, subscription_ids: Collection[str]) -> None:
+        """The open invoices of a batch's subscriptions in one statement; each
+        subscription's answer holds until the transaction writes one of its invoices."""
+        ahead = self._open = self._open or ReadAhead()
+        if unknown := ahead.unknown(subscription_ids):
+            found: defaultdict[str, list[Row[Any]]] = defaultdict(list)
+            for row in await self.session.execute(
+                _open_of(dialect_name(self.session)), {"subscription_ids": unknown}
+            ):
+                found[row.subscription_id].append(row)
+            ahead.learn(unknown, found)
+
+    async def open_for_subscription(self, subscription_id: str) -> list[Invoice]:
+        if self._open is None or not self._open.knows(subscription_id):
+            await self.read_ahead_open([subscription_id])
+        assert self._open is not None
+        return [self._invoice(row) for row in self._open.get(subscription_id) or []]
+
+    def _wrote(self, many: list[Invoice]) -> None:
+        if self._open is not None:
+            for invoice in many:
+                self._open.forget(invoice.subscription_id)
+
     async def next_numbers(self, year: int, count: int) -> list[str]:
         """Take the year's next `count` numbers in one atomic upsert.
 
@@ -74,6 +110,7 @@ class SqlInvoiceRepository(_Repository):
             await self.session.execute(insert(invoices), [self._values(invoice) for invoice in many])
         for invoice in many:
             self._track(invoice)
+        self._wrote(many)
 
     async def save(self, invoice: Invoice) -> None:
         await self.save_many([invoice])
@@ -82,6 +119,7 @@ class SqlInvoiceRepository(_Repository):
         if many:
             rows = [self._values(invoice) | {"match_id": invoice.id} for invoice in many]
             await self._update_many(invoices, rows, "invoice", matching={"match_id": invoices.c.id})
+        self._wrote(many)
 
     def _values(self, invoice: Invoice) -> dict[str, object]:
         return {
