@@ -34,6 +34,7 @@ LOCK_THEIR_SUBSCRIPTION = (
 
 class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
     subscriptions: SqlSubscriptionRepository
+    invoices: SqlInvoiceRepository
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = SqlCustomerRepository(session, self.track)
