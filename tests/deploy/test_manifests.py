@@ -388,8 +388,9 @@ def test_the_compose_schema_check_rejects_a_misspelt_key_and_a_bad_port() -> Non
 
 
 @cache
-def consumed_topics() -> dict[str, set[str]]:
-    """The topics each service's consumers read, from the services' own wiring."""
+def consumers() -> dict[str, dict[str, str]]:
+    """Each service's consumer groups (a consumer's name) and the topic each reads, from
+    the services' own wiring."""
     from billing.bootstrap import bootstrap as billing
     from billing.settings import BillingSettings
     from dunning.bootstrap import bootstrap as dunning
@@ -405,7 +406,11 @@ def consumed_topics() -> dict[str, set[str]]:
         dunning(settings_for(DunningSettings, DUNNING_DATABASE_URL=unused)),
         pause(settings_for(PauseSettings, PAUSE_DATABASE_URL=unused)),
     ]
-    return {s.name: {c.topic.value for c in s.consumers} for s in services}
+    return {s.name: {c.name: c.topic.value for c in s.consumers} for s in services}
+
+
+def consumed_topics() -> dict[str, set[str]]:
+    return {service: set(groups.values()) for service, groups in consumers().items()}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -427,3 +432,23 @@ def test_a_disruption_budget_keeps_one_pod_of_each_service_serving(service: str)
     labels = k8s("Deployment", service)["spec"]["template"]["metadata"]["labels"]
     assert budget["selector"]["matchLabels"].items() <= labels.items()
     assert budget["minAvailable"] < k8s("HorizontalPodAutoscaler", service)["spec"]["minReplicas"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_scales_on_the_lag_of_every_consumer_group_it_runs(service: str) -> None:
+    """A consumer waiting on the database falls behind with little CPU: the autoscaler
+    must see each group's backlog, through the adapter's external metric."""
+    adapter = yaml.safe_load((ROOT / "deploy" / "prometheus-adapter" / "rules.yaml").read_text())
+    (rule,) = adapter["externalRules"]
+    metrics = k8s("HorizontalPodAutoscaler", service)["spec"]["metrics"]
+    lag = {
+        m["external"]["metric"]["selector"]["matchLabels"]["group"]: m["external"]
+        for m in metrics
+        if m["type"] == "External"
+    }
+    assert set(lag) == set(consumers()[service]), "one lag target per consumer group, no stale ones"
+    for group, external in lag.items():
+        assert external["metric"]["name"] == rule["name"]["as"], group
+        assert external["target"]["type"] == "AverageValue", "lag is split over the replicas"
+        assert int(external["target"]["averageValue"]) > 0, group
+    assert any(m["type"] == "Resource" and m["resource"]["name"] == "cpu" for m in metrics)

@@ -186,3 +186,61 @@ def test_the_deploy_readme_lists_every_metric_the_services_serve() -> None:
     names = {f"{f.name}_total" if f.type == "counter" else f.name for f in service_metric_families()}
     assert len(names) >= 18
     assert {name for name in names if f"`{name}" not in readme} == set()
+
+
+def adapter_query(matchers: str) -> str:
+    """The adapter's query for the lag metric, as it sends it for an autoscaler's selector."""
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus-adapter" / "rules.yaml").read_text())
+    (rule,) = rules["externalRules"]
+    series = re.search(r"^\s*(\w+)\{", rule["seriesQuery"])
+    assert series is not None
+    query: str = rule["metricsQuery"]
+    return query.replace("<<.Series>>", series.group(1)).replace("<<.LabelMatchers>>", matchers)
+
+
+def test_the_autoscalers_lag_reads_a_metric_the_services_serve() -> None:
+    used = metric_names(adapter_query('namespace="beach-billing"'))
+    assert used == {"consumer_lag_messages"}
+    assert used <= served_metrics()
+
+
+def test_the_autoscalers_lag_counts_each_partition_once_however_many_replicas_report_it(
+    promtool: str, tmp_path: Path
+) -> None:
+    """Two replicas report the same group's lag; the backlog is the partitions' sum, once."""
+    series = (
+        'consumer_lag_messages{{namespace="beach-billing",group="{g}",topic="{t}",'
+        'partition="{p}",pod="{pod}"}}'
+    )
+    inputs = [
+        {"series": series.format(g=g, t=t, p=p, pod=pod), "values": f"{lag}x5"}
+        for g, t, p, lag in (
+            ("billing.commands", "billing.commands", 0, 700),
+            ("billing.commands", "billing.commands", 1, 300),
+            ("billing.pause-events", "pause.events", 0, 40),
+        )
+        for pod in ("billing-a", "billing-b")
+    ]
+    query = adapter_query('namespace="beach-billing",group="billing.commands"')
+    tests = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": inputs,
+                "promql_expr_test": [
+                    {
+                        "expr": query,
+                        "eval_time": "2m",
+                        "exp_samples": [{"labels": '{group="billing.commands"}', "value": 1000}],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "lag.test.yaml").write_text(yaml.safe_dump(tests))
+    done = subprocess.run(
+        [promtool, "test", "rules", "lag.test.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
