@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import Row, func, select, text, update
 
 from billing.adapters.orm import payment_attempts
-from billing.adapters.repositories.base import _money_columns, _Repository
+from billing.adapters.repositories.base import _money_columns, _Repository, money_of
 from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from shared.contracts.billing import ChargeContext
 from shared.db.bulk import insert_rows
-from shared.money import Money
 
 _STILL_PENDING = (payment_attempts.c.status == AttemptStatus.PENDING.value,)
 """The guard of every save: built once, so the save's statement is too."""
@@ -68,7 +67,7 @@ class SqlPaymentAttemptRepository(_Repository):
         return values | _money_columns("amount", attempt.amount)
 
     def _attempt(self, values: dict[str, Any]) -> PaymentAttempt:
-        amount = Money.of(values.pop("amount_amount"), values.pop("amount_currency"))
+        amount = money_of(values.pop("amount_amount"), values.pop("amount_currency"))
         values["status"] = AttemptStatus(values["status"])
         values["context"] = ChargeContext(values["context"])
         attempt = PaymentAttempt(**values, amount=amount)

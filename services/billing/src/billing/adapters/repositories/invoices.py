@@ -16,12 +16,11 @@ from billing.adapters.orm import (
     payment_attempts,
     payment_methods,
 )
-from billing.adapters.repositories.base import _Repository
+from billing.adapters.repositories.base import _Repository, money_of
 from billing.domain.invoice import CardUsed, Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus
 from shared.contracts.billing import ChargeContext
 from shared.db.bulk import insert_rows
-from shared.money import Money
 
 
 def _lines_json(lines: list[InvoiceLine]) -> str:
@@ -42,7 +41,7 @@ def _lines(text: str) -> list[InvoiceLine]:
     return [
         InvoiceLine(
             description=item["description"],
-            amount=Money.of(item["amount"]["amount"], item["amount"]["currency"]),
+            amount=money_of(item["amount"]["amount"], item["amount"]["currency"]),
             period_start=datetime.fromisoformat(item["period_start"]),
             period_end=datetime.fromisoformat(item["period_end"]),
         )

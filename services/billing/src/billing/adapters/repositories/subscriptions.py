@@ -9,16 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, insert, select
 
 from billing.adapters.orm import subscriptions
-from billing.adapters.repositories.base import _as_dicts, _money_columns, _Repository
+from billing.adapters.repositories.base import _as_dicts, _money_columns, _Repository, money_of
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from shared.db.read_ahead import ReadAhead
-from shared.money import Money
 
 
 def _subscription(values: dict[str, Any]) -> Subscription:
     """A subscription from its row's values (which it takes over)."""
-    price = Money.of(values.pop("price_amount"), values.pop("price_currency"))
-    beach_fee = Money.of(values.pop("beach_fee_amount"), values.pop("beach_fee_currency"))
+    price = money_of(values.pop("price_amount"), values.pop("price_currency"))
+    beach_fee = money_of(values.pop("beach_fee_amount"), values.pop("beach_fee_currency"))
     values["status"] = SubscriptionStatus(values["status"])
     return Subscription(**values, price=price, beach_fee=beach_fee)
 
