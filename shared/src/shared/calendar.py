@@ -2,23 +2,27 @@
 
 Periods, beach fees and pauses are counted in calendar months from one anchor, never
 step by step, so that a month end clamped in a short month (31 January plus one month
-is 28 February) never drifts into the months after it. `dateutil.relativedelta` does
-exactly that clamping. Every moment is kept in UTC, so adding days means elapsed time
+is 28 February) never drifts into the months after it; the clamping is what
+`dateutil.relativedelta(months=n)` does, done here directly (a renewal day adds months
+for every subscription, and building a `relativedelta` each time cost more than the
+rest of the date arithmetic). Every moment is kept in UTC, so adding days means elapsed time
 even across a DST change; a naive datetime is refused rather than guessed at.
 """
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import UTC, datetime
-
-from dateutil.relativedelta import relativedelta
 
 from shared.errors import DomainError
 
 
 def add_months(anchor: datetime, months: int) -> datetime:
     """The same day and time `months` later (or earlier), clamped to shorter months' last day."""
-    return anchor + relativedelta(months=months)
+    year, month = divmod(anchor.month - 1 + months, 12)
+    year += anchor.year
+    month += 1
+    return anchor.replace(year=year, month=month, day=min(anchor.day, monthrange(year, month)[1]))
 
 
 def as_utc(moment: datetime, field: str = "now") -> datetime:

@@ -64,6 +64,11 @@ class Invoice:
 
     @property
     def total(self) -> Money:
+        """The lines' sum in the invoice's currency. Nearly every invoice has one line,
+        whose amount is the total: that line is checked, not summed again (a renewal day
+        asks thousands of invoices for their totals, and each sum made new amounts)."""
+        if len(self.lines) == 1 and self.lines[0].amount.currency == self.currency:
+            return self.lines[0].amount
         return sum_money([line.amount for line in self.lines], self.currency)
 
     @property

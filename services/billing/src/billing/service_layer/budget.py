@@ -20,17 +20,24 @@ from billing.service_layer.unit_of_work import UnitOfWorkFactory
 
 
 async def within_budget(
-    requests: Mapping[str, ChargeRequest], uow: UnitOfWorkFactory, budget: RetryBudget
+    requests: Mapping[str, ChargeRequest],
+    uow: UnitOfWorkFactory,
+    budget: RetryBudget,
+    owners: Mapping[str, str] | None = None,
 ) -> dict[str, ChargeRequest]:
     """The requests that may go now; the others are held back, with why and until when.
 
-    The count is a read; only a batch with a charge to hold back takes a writer's turn.
+    `owners` are the attempts' customers where the caller read them already (an
+    attempt's customer never changes); the others' attempts are read for them. The
+    count is a read; only a batch with a charge to hold back takes a writer's turn.
     """
     if not requests:
         return {}
     async with uow().read_only() as work:
         now = work.clock.now()
-        owners = {a.id: a.customer_id for a in await work.attempts.get_many(list(requests))}
+        owners = dict(owners or {})
+        if unknown := [i for i in requests if i not in owners]:
+            owners |= {a.id: a.customer_id for a in await work.attempts.get_many(unknown)}
         card_of = {i: (owners.get(i, ""), r.gateway_payment_method) for i, r in requests.items()}
         sent = await work.attempts.sent_on_cards(set(card_of.values()), now - MONTH)
     allowed, held = {}, {}

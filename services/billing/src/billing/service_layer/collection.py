@@ -39,12 +39,13 @@ T = TypeVar("T")
 
 async def _prepare(
     attempt_ids: list[str], uow: UnitOfWorkFactory, leases: ChargeLeases
-) -> tuple[dict[str, ChargeRequest], int]:
+) -> tuple[dict[str, ChargeRequest], int, dict[str, str]]:
     """Step (1b), for a batch in one transaction: what to send the gateway for each attempt.
 
     Only attempts still pending and held by this process's lease are prepared. Those
     that cannot be charged are settled here (no card: failed; invoice no longer open:
-    canceled). Answers the requests, and how many attempts were settled here.
+    canceled). Answers the requests, how many attempts were settled here, and the
+    customer of each attempt to send (for its card's retry budget).
     """
     requests: dict[str, ChargeRequest] = {}
     settled_here, no_card_on_file = 0, []
@@ -55,7 +56,7 @@ async def _prepare(
             if a.status is AttemptStatus.PENDING and leases.may_send(a)
         ]
         if not attempts:
-            return requests, 0
+            return requests, 0, {}
         invoices = await work.invoices.get_many({a.invoice_id for a in attempts})
         customers = await work.customers.get_many({a.customer_id for a in attempts})
         methods = await work.payment_methods.defaults_for({a.customer_id for a in attempts})
@@ -78,7 +79,7 @@ async def _prepare(
             requests[attempt.id] = request
         await work.commit()
     count_payments(no_card_on_file)
-    return requests, settled_here
+    return requests, settled_here, {a.id: a.customer_id for a in attempts if a.id in requests}
 
 
 async def _card_for(work: BillingUnitOfWork, attempt: PaymentAttempt) -> PaymentMethod | None:
@@ -119,18 +120,22 @@ def _answer(result: ChargeResult, card: str | None) -> GatewayAnswer:
 @dataclass(frozen=True)
 class _Batch:
     """Attempts read and ready to send: their requests, how many were settled while
-    reading (no card, invoice closed), and the last moment to start a call."""
+    reading (no card, invoice closed), the last moment to start a call, and the
+    attempts' customers where they were read."""
 
     requests: dict[str, ChargeRequest]
     settled: int
     deadline: datetime
+    owners: dict[str, str]
 
 
 async def _send_and_settle(
     batch: _Batch, uow: UnitOfWorkFactory, gateway: PaymentGateway, leases: ChargeLeases, concurrency: int
 ) -> int:
     """Steps (2) and (3) for a read batch; answers how many are no longer pending."""
-    requests = await _again_on_conflict(partial(within_budget, batch.requests, uow, leases.budget))
+    requests = await _again_on_conflict(
+        partial(within_budget, batch.requests, uow, leases.budget, batch.owners)
+    )
     charged: dict[str, GatewayAnswer] = {}
 
     async def charge(attempt_id: str) -> None:
@@ -176,9 +181,10 @@ async def collect(
     """
     deadline = leases.clock.now() + leases.length - leases.margin
     if prepared is not None:
-        batch = _Batch(dict(prepared), 0, deadline)
+        batch = _Batch(dict(prepared), 0, deadline, {})
     else:
-        batch = _Batch(*await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases)), deadline)
+        requests, settled, owners = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
+        batch = _Batch(requests, settled, deadline, owners)
     return await _send_and_settle(batch, uow, gateway, leases, concurrency)
 
 
@@ -206,8 +212,8 @@ async def _claim_and_read(uow: UnitOfWorkFactory, leases: ChargeLeases) -> _Batc
         await work.commit()
     if not ids:
         return None
-    requests, settled = await _again_on_conflict(lambda: _prepare(ids, uow, leases))
-    return _Batch(requests, settled, lease.expires_at - leases.margin)
+    requests, settled, owners = await _again_on_conflict(lambda: _prepare(ids, uow, leases))
+    return _Batch(requests, settled, lease.expires_at - leases.margin, owners)
 
 
 async def collect_pending(

@@ -62,6 +62,15 @@ def test_lines_in_two_currencies_raise_currency_mismatch(
         issue(lines)
 
 
+def test_a_single_line_in_another_currency_than_the_invoice_raises_currency_mismatch() -> None:
+    """A one-line invoice's total is its line's amount, but only in the invoice's currency."""
+    invoice = issue([line(1500, "EUR")])
+    invoice.currency = "USD"  # as a row written by hand might say
+
+    with pytest.raises(CurrencyMismatch):
+        invoice.total  # noqa: B018
+
+
 def test_an_invoice_without_lines_raises_a_domain_error_naming_the_lines() -> None:
     with pytest.raises(DomainError) as caught:
         issue([])

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from billing.adapters.gateways.port import ChargeRequest
 from billing.adapters.gateways.simulated import SimulatedGateway
 from billing.adapters.memory import InMemoryBillingUnitOfWork
 from billing.domain.payment import AttemptStatus, PaymentAttempt
 from billing.domain.retry_budget import RetryBudget
 from billing.service_layer.billing_run import CountDueWork, NextDueAt
+from billing.service_layer.budget import within_budget
 from billing.service_layer.collection import CollectPending
 from billing.service_layer.customers import RegisterCustomer
 from billing.service_layer.leases import ChargeLeases
@@ -25,6 +27,7 @@ from shared.contracts import new_event
 from shared.contracts.base import Topic
 from shared.contracts.billing import PaymentFailed
 from shared.contracts.commands import RetryPayment
+from shared.money import Money
 from shared.testing.memory import MemoryStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -123,3 +126,25 @@ async def test_each_customers_card_has_its_own_budget_even_on_the_same_test_card
     assert all(
         a.status is AttemptStatus.FAILED for a in billing.attempts() if a.customer_id == first_customer
     )
+
+
+async def test_the_budget_counts_the_card_of_the_customer_the_collector_read(billing: Billing) -> None:
+    """The collector hands over each attempt's customer, read with the attempt: the budget
+    counts that customer's card without reading the attempt again."""
+    subscription_id, invoice_id = await billing.declining_subscription()
+    for hour in (1, 2):
+        billing.clock.move_to(T0 + timedelta(hours=hour))
+        await billing.retry(invoice_id, subscription_id)
+    budget = RetryBudget(per_24_hours=3, per_30_days=5)
+    request = ChargeRequest(
+        idempotency_key="key_next", gateway_customer="gcus", gateway_payment_method="pm_card_chargeDeclined",
+        amount=Money.of(1500, "USD"), description="Invoice", metadata={},
+    )  # fmt: skip
+
+    owned = await within_budget(
+        {"att_next": request}, billing.bus.unit_of_work, budget, {"att_next": billing.customer_id}
+    )
+    unowned = await within_budget({"att_next": request}, billing.bus.unit_of_work, budget)
+
+    assert owned == {}, "three sends on the customer's card in 24 hours: the fourth waits"
+    assert unowned == {"att_next": request}, "an attempt that is neither given nor stored counts no card"

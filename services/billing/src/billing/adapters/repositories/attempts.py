@@ -6,12 +6,16 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text, update
+from sqlalchemy import Row, func, select, text, update
 
 from billing.adapters.orm import payment_attempts
-from billing.adapters.repositories.base import _money, _money_columns, _Repository
+from billing.adapters.repositories.base import _money_columns, _Repository, money_of
 from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from shared.contracts.billing import ChargeContext
+from shared.db.bulk import insert_rows
+
+_STILL_PENDING = (payment_attempts.c.status == AttemptStatus.PENDING.value,)
+"""The guard of every save: built once, so the save's statement is too."""
 
 
 def _released(due_by: datetime | None) -> list[Any]:
@@ -27,7 +31,7 @@ class SqlPaymentAttemptRepository(_Repository):
 
     async def add_many(self, attempts: list[PaymentAttempt]) -> None:
         if attempts:
-            await self.session.execute(insert(payment_attempts), [self._values(a) for a in attempts])
+            await insert_rows(self.session, payment_attempts, [self._values(a) for a in attempts])
         for attempt in attempts:
             self._track(attempt)
 
@@ -51,7 +55,7 @@ class SqlPaymentAttemptRepository(_Repository):
             rows,
             "payment attempt",
             matching={"match_id": t.c.id},
-            where=[t.c.status == AttemptStatus.PENDING.value],
+            where=_STILL_PENDING,
         )
         for attempt in attempts:
             self._track(attempt)
@@ -62,29 +66,25 @@ class SqlPaymentAttemptRepository(_Repository):
         values["context"] = attempt.context.value
         return values | _money_columns("amount", attempt.amount)
 
-    def _attempt(self, row: Row[Any]) -> PaymentAttempt:
-        values = dict(row._mapping)
-        values.pop("amount_amount"), values.pop("amount_currency")
-        attempt = PaymentAttempt(
-            **values | {"status": AttemptStatus(row.status), "context": ChargeContext(row.context)},
-            amount=_money(row, "amount"),
-        )
+    def _attempt(self, values: dict[str, Any]) -> PaymentAttempt:
+        amount = money_of(values.pop("amount_amount"), values.pop("amount_currency"))
+        values["status"] = AttemptStatus(values["status"])
+        values["context"] = ChargeContext(values["context"])
+        attempt = PaymentAttempt(**values, amount=amount)
         self._track(attempt)
         return attempt
 
+    def _found(self, row: Row[Any] | None) -> PaymentAttempt | None:
+        return self._attempt(dict(row._mapping)) if row else None
+
     async def get(self, attempt_id: str) -> PaymentAttempt | None:
-        row = await self._one(payment_attempts, payment_attempts.c.id == attempt_id)
-        return self._attempt(row) if row else None
+        return self._found(await self._one(payment_attempts, payment_attempts.c.id == attempt_id))
 
     async def get_many(self, attempt_ids: Collection[str]) -> list[PaymentAttempt]:
-        return [
-            self._attempt(row)
-            for row in await self._rows(payment_attempts, payment_attempts.c.id.in_(attempt_ids))
-        ]
+        return [self._attempt(values) for values in await self._among(payment_attempts, "id", attempt_ids)]
 
     async def by_idempotency_key(self, key: str) -> PaymentAttempt | None:
-        row = await self._one(payment_attempts, payment_attempts.c.idempotency_key == key)
-        return self._attempt(row) if row else None
+        return self._found(await self._one(payment_attempts, payment_attempts.c.idempotency_key == key))
 
     async def pending_for_invoice(self, invoice_id: str) -> PaymentAttempt | None:
         row = await self._one(
@@ -92,7 +92,7 @@ class SqlPaymentAttemptRepository(_Repository):
             payment_attempts.c.invoice_id == invoice_id,
             payment_attempts.c.status == AttemptStatus.PENDING.value,
         )
-        return self._attempt(row) if row else None
+        return self._found(row)
 
     async def count_for_invoice(self, invoice_id: str) -> int:
         query = select(func.count()).where(payment_attempts.c.invoice_id == invoice_id)

@@ -7,13 +7,27 @@ that lost a race raises instead of overwriting another process's change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Row, Table, bindparam, column, func, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    column,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db.bulk import POSTGRES, among, dialect_name
 from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
@@ -21,12 +35,53 @@ from shared.unit_of_work import RecordsEvents
 TrackFn = Callable[[RecordsEvents], None]
 
 
+@lru_cache(maxsize=4096)
+def money_of(amount: int, currency: str) -> Money:
+    """An amount read from a row. Money is immutable and a batch's rows repeat a handful of
+    prices, so each is validated once and shared: validating every row's amounts again
+    was a tenth of settling a charge."""
+    return Money.of(amount, currency)
+
+
 def _money(row: Row[Any], prefix: str) -> Money:
-    return Money.of(getattr(row, f"{prefix}_amount"), getattr(row, f"{prefix}_currency"))
+    return money_of(getattr(row, f"{prefix}_amount"), getattr(row, f"{prefix}_currency"))
 
 
 def _money_columns(prefix: str, money: Money) -> dict[str, object]:
     return {f"{prefix}_amount": money.amount, f"{prefix}_currency": money.currency}
+
+
+def _as_dicts(rows: Iterable[Row[Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as dictionaries, with the result's column names taken once: `row._mapping`
+    builds its key view again for every row, which cost more than the row's values."""
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+@cache
+def _select_among(table: Table, column_name: str, dialect: str, lock: bool) -> Select[Any]:
+    """Whole rows whose `column_name` is among the parameter `ids`: built and compiled once."""
+    query = select(table).where(among(table.c[column_name], "ids", dialect))
+    if lock:
+        query = query.order_by(*table.primary_key.columns).with_for_update()
+    return query
+
+
+@lru_cache(maxsize=64)
+def _update_statement(
+    table: Table,
+    keys: tuple[str, ...],
+    matching: tuple[tuple[str, Column[Any]], ...],
+    where: tuple[ColumnElement[bool], ...],
+) -> Update:
+    """`UPDATE … FROM unnest(one array per column) RETURNING id`, built once per shape."""
+    match = dict(matching)
+    types = {key: match[key].type if key in match else table.c[key].type for key in keys}
+    arrays = [bindparam(f"{key}_each", type_=ARRAY(types[key])) for key in keys]
+    values = func.unnest(*arrays).table_valued(*(column(key, types[key]) for key in keys))
+    changes = values.render_derived("changes")
+    assignments = {key: changes.c[key] for key in keys if key not in match}
+    guards = [stored == changes.c[key] for key, stored in matching]
+    return update(table).values(assignments).where(*guards, *where).returning(table.c.id)
 
 
 class _Repository:
@@ -52,7 +107,7 @@ class _Repository:
         (SQLite), and on PostgreSQL, where asyncpg cannot, one `UPDATE … FROM unnest(…)
         RETURNING` whose returned rows are counted.
         """
-        if self.session.get_bind().dialect.name == "postgresql" and len(rows) > 1:
+        if dialect_name(self.session) == POSTGRES and len(rows) > 1:
             changed = await self._update_from_values(table, rows, matching, where)
         else:
             guards = [column == bindparam(key) for key, column in matching.items()]
@@ -70,21 +125,26 @@ class _Repository:
         where: Sequence[ColumnElement[bool]],
     ) -> int:
         """`UPDATE … FROM unnest(one array per column) RETURNING`: the statement has the same
-        shape for any number of rows, so SQLAlchemy compiles it once; a `VALUES` list of the
-        batch's rows was compiled again for every batch, one bound parameter per cell,
-        which cost more CPU than the database spent on the update."""
-        keys = list(rows[0])
-        types = {key: matching[key].type if key in matching else table.c[key].type for key in keys}
-        arrays = [bindparam(f"{key}_each", [row[key] for row in rows], ARRAY(types[key])) for key in keys]
-        changes = (
-            func.unnest(*arrays)
-            .table_valued(*(column(key, types[key]) for key in keys))
-            .render_derived("changes")
-        )
-        assignments = {key: changes.c[key] for key in keys if key not in matching}
-        guards = [stored == changes.c[key] for key, stored in matching.items()]
-        statement = update(table).values(assignments).where(*guards, *where).returning(table.c.id)
-        return len((await self.session.execute(statement)).all())
+        shape for any number of rows, so it is built and compiled once (`_update_statement`;
+        `where` must be the caller's constants); a `VALUES` list of the batch's rows was
+        compiled again for every batch, one bound parameter per cell, which cost more CPU
+        than the database spent on the update."""
+        keys = tuple(rows[0])
+        statement = _update_statement(table, keys, tuple(matching.items()), tuple(where))
+        arrays = {f"{key}_each": [row[key] for row in rows] for key in keys}
+        return len((await self.session.execute(statement, arrays)).all())
+
+    async def _among(
+        self, table: Table, column_name: str, values: Collection[str], *, lock: bool = False
+    ) -> list[dict[str, Any]]:
+        """The rows whose `column_name` is one of `values`, as dictionaries; with `lock`,
+        locked in primary-key order so two batches cannot deadlock. One statement for
+        any number of values (`shared.db.bulk.among`)."""
+        if not values:
+            return []
+        statement = _select_among(table, column_name, dialect_name(self.session), lock)
+        result = await self.session.execute(statement, {"ids": list(values)})
+        return _as_dicts(result, list(result.keys()))
 
     async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
         query = select(table).where(*where)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.adapters.orm import (
@@ -18,13 +18,12 @@ from billing.adapters.orm import (
     payment_attempts,
     payment_methods,
 )
-from billing.adapters.repositories.base import _Repository
+from billing.adapters.repositories.base import _Repository, money_of
 from billing.domain.invoice import CardUsed, Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus
 from shared.contracts.billing import ChargeContext
-from shared.db.bulk import among, dialect_name
+from shared.db.bulk import among, dialect_name, insert_rows
 from shared.db.read_ahead import ReadAhead
-from shared.money import Money
 
 
 @cache
@@ -39,7 +38,7 @@ def _lines_json(lines: list[InvoiceLine]) -> str:
         [
             {
                 "description": line.description,
-                "amount": line.amount.model_dump(),
+                "amount": {"amount": line.amount.amount, "currency": line.amount.currency},
                 "period_start": line.period_start.isoformat(),
                 "period_end": line.period_end.isoformat(),
             }
@@ -52,7 +51,7 @@ def _lines(text: str) -> list[InvoiceLine]:
     return [
         InvoiceLine(
             description=item["description"],
-            amount=Money.model_validate(item["amount"]),
+            amount=money_of(item["amount"]["amount"], item["amount"]["currency"]),
             period_start=datetime.fromisoformat(item["period_start"]),
             period_end=datetime.fromisoformat(item["period_end"]),
         )
@@ -107,7 +106,7 @@ class SqlInvoiceRepository(_Repository):
     async def add_many(self, many: list[Invoice]) -> None:
         """One insert for a batch: row-by-row statements cost more than the rows."""
         if many:
-            await self.session.execute(insert(invoices), [self._values(invoice) for invoice in many])
+            await insert_rows(self.session, invoices, [self._values(invoice) for invoice in many])
         for invoice in many:
             self._track(invoice)
         self._wrote(many)
@@ -136,18 +135,19 @@ class SqlInvoiceRepository(_Repository):
             "paid_at": invoice.paid_at,
         }
 
-    def _invoice(self, row: Row[Any]) -> Invoice:
+    def _invoice(self, row: Row[Any] | dict[str, Any]) -> Invoice:
+        values = row if isinstance(row, dict) else row._mapping
         invoice = Invoice(
-            id=row.id,
-            number=row.number,
-            customer_id=row.customer_id,
-            subscription_id=row.subscription_id,
-            currency=row.currency,
-            lines=_lines(row.lines),
-            status=InvoiceStatus(row.status),
-            context=ChargeContext(row.context),
-            created_at=row.created_at,
-            paid_at=row.paid_at,
+            id=values["id"],
+            number=values["number"],
+            customer_id=values["customer_id"],
+            subscription_id=values["subscription_id"],
+            currency=values["currency"],
+            lines=_lines(values["lines"]),
+            status=InvoiceStatus(values["status"]),
+            context=ChargeContext(values["context"]),
+            created_at=values["created_at"],
+            paid_at=values["paid_at"],
         )
         self._track(invoice)
         return invoice
@@ -157,8 +157,8 @@ class SqlInvoiceRepository(_Repository):
         return self._invoice(row) if row else None
 
     async def get_many(self, invoice_ids: Collection[str], *, lock: bool = False) -> dict[str, Invoice]:
-        rows = await self._rows(invoices, invoices.c.id.in_(invoice_ids), lock=lock)
-        return {row.id: self._invoice(row) for row in rows}
+        rows = await self._among(invoices, "id", invoice_ids, lock=lock)
+        return {values["id"]: self._invoice(values) for values in rows}
 
     async def for_subscription(self, subscription_id: str, *, after: str | None, limit: int) -> list[Invoice]:
         return await self._page(invoices.c.subscription_id == subscription_id, after, limit)

@@ -9,20 +9,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, insert, select
 
 from billing.adapters.orm import subscriptions
-from billing.adapters.repositories.base import _money, _money_columns, _Repository
+from billing.adapters.repositories.base import _as_dicts, _money_columns, _Repository, money_of
 from billing.domain.subscription import Subscription, SubscriptionStatus
 from shared.db.read_ahead import ReadAhead
 
 
-def _subscription(row: Row[Any]) -> Subscription:
-    values = dict(row._mapping)
-    for prefix in ("price", "beach_fee"):
-        values.pop(f"{prefix}_amount"), values.pop(f"{prefix}_currency")
-    return Subscription(
-        **values | {"status": SubscriptionStatus(row.status)},
-        price=_money(row, "price"),
-        beach_fee=_money(row, "beach_fee"),
-    )
+def _subscription(values: dict[str, Any]) -> Subscription:
+    """A subscription from its row's values (which it takes over)."""
+    price = money_of(values.pop("price_amount"), values.pop("price_currency"))
+    beach_fee = money_of(values.pop("beach_fee_amount"), values.pop("beach_fee_currency"))
+    values["status"] = SubscriptionStatus(values["status"])
+    return Subscription(**values, price=price, beach_fee=beach_fee)
 
 
 def _subscription_values(subscription: Subscription) -> dict[str, object]:
@@ -100,14 +97,14 @@ class SqlSubscriptionRepository(_Repository):
             row = self._ahead.get(subscription_id)
         else:
             row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
-        return self._loaded(row) if row else None
+        return self._loaded(dict(row._mapping)) if row else None
 
     async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
-        rows = await self._rows(subscriptions, subscriptions.c.id.in_(subscription_ids))
-        return {row.id: self._loaded(row) for row in rows}
+        rows = await self._among(subscriptions, "id", subscription_ids)
+        return {values["id"]: self._loaded(values) for values in rows}
 
-    def _loaded(self, row: Row[Any]) -> Subscription:
-        subscription = _subscription(row)
+    def _loaded(self, values: dict[str, Any]) -> Subscription:
+        subscription = _subscription(values)
         self._track(subscription)
         return subscription
 
@@ -152,4 +149,5 @@ class SqlSubscriptionRepository(_Repository):
         query = select(subscriptions).where(due).order_by(*order).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return [self._loaded(row) for row in await self.session.execute(query)]
+        result = await self.session.execute(query)
+        return [self._loaded(values) for values in _as_dicts(result, list(result.keys()))]
