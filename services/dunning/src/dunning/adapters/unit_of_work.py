@@ -14,11 +14,8 @@ from dunning.adapters.subscription_facts import SqlSettledInvoices, SqlSubscript
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.customers.directory import CustomerDirectory
+from shared.db.read_ahead import values_of
 from shared.unit_of_work import SqlUnitOfWork
-
-
-def _ids(events: Sequence[CloudEvent[Any]], field: str) -> list[str]:
-    return [value for event in events if isinstance(value := getattr(event.data, field, None), str)]
 
 
 class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
@@ -38,11 +35,11 @@ class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """What billing's facts look up: a burst of `payment.failed` then costs four reads
         and one insert per batch, not five round trips per failure."""
-        invoices = _ids(events, "invoice_id")
+        invoices = values_of(events, "invoice_id")
         await self.cases.read_ahead(invoices)
         await self.settled_invoices.read_ahead(invoices)
-        await self.subscription_states.read_ahead(_ids(events, "subscription_id"))
-        await self.customers.read_ahead(_ids(events, "customer_id"))
+        await self.subscription_states.read_ahead(values_of(events, "subscription_id"))
+        await self.customers.read_ahead(values_of(events, "customer_id"))
 
     async def commit(self) -> None:
         await self.cases.flush()
