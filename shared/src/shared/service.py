@@ -40,6 +40,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.lag import ConsumerLag
 from shared.messaging.reachable import ensure_broker_reachable
 from shared.outbox.relay import OutboxRelay
+from shared.periodic import PeriodicWork
 from shared.readiness import ServiceReadiness
 from shared.settings import ServiceSettings
 from shared.test_clock import ClockParticipant, ClockStore, DatabaseFacts, Registrar, participant_router
@@ -79,9 +80,9 @@ class Service(Generic[W, S]):
     workers: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = ()
     due_work: Callable[[], Awaitable[int]] | None = None
     next_due: Callable[[], Awaitable[datetime | None]] | None = None
-    wake_workers: Sequence[Callable[[], None]] = ()
-    """Woken when time moves or a consumer processed events: either can make work due now,
-    which should not wait for the worker's next interval."""
+    schedulers: Sequence[PeriodicWork] = ()
+    """Woken when time moves, and nudged when a consumer processed events: either can make
+    work due now, which should not wait for the scheduler's next interval."""
     clock_registration: Callable[[], Awaitable[None]] | None = None
     """With `CLOCK=test`: how this instance tells the coordinator it takes part."""
     pages: Sequence[str] = ()
@@ -113,7 +114,7 @@ class Service(Generic[W, S]):
             service=self.name,
             store=ClockStore(infra.engine, infra.tables.clock),
         )
-        participant.listeners.extend([*self.wake_workers, self.relay.wake])
+        participant.listeners.extend([*(s.wake for s in self.schedulers), self.relay.wake])
         return participant
 
     @property
@@ -161,7 +162,7 @@ class Service(Generic[W, S]):
                     asyncio.create_task(registrar.run(self._stop), name="test-clock-registration")
                 )
         for consumer in self.consumers:
-            consumer.listeners.extend(self.wake_workers)
+            consumer.listeners.extend(s.nudge for s in self.schedulers)
             consumer.subscribe(
                 self.broker,
                 group_id=consumer.name,

@@ -87,7 +87,7 @@ def bootstrap(
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        wake_workers=[scheduler.wake],
+        schedulers=[scheduler],
     )
     if service.clock_participant is not None:
         _coordinate_the_test_clock(service, settings, infra, leases.owner)

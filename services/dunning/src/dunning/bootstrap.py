@@ -87,7 +87,7 @@ def bootstrap(
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        wake_workers=[scheduler.wake],
+        schedulers=[scheduler],
         pages=["/dashboard"],
         readings={"dunning_cases": lambda: measure_cases(infra.engine)},
     )

@@ -87,7 +87,7 @@ def bootstrap(
         workers=[scheduler.run],
         due_work=scheduler.due_work,
         next_due=scheduler.next_due_at,
-        wake_workers=[scheduler.wake],
+        schedulers=[scheduler],
         pages=["/portal"],
         page_policy=card_entry_policy(card_entry) if card_entry else PagePolicy(),
     )
