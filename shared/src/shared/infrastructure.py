@@ -97,7 +97,7 @@ def build_infrastructure(
         relay=OutboxRelay(
             engine,
             outbox,
-            KafkaBatchPublisher(broker),
+            KafkaBatchPublisher(settings.kafka_bootstrap_servers, client_id=name),
             marks=BrokerMarks(tables.broker_marks),
             probe=KafkaMarkProbe(settings.kafka_bootstrap_servers),
             recreate_topics=lambda: recreate_topics(settings.kafka_bootstrap_servers),

@@ -125,6 +125,9 @@ class CrashingPublisher:
         await self.real.publish_batch(rows[: len(rows) // 2])
         raise ConnectionResetError("relay killed mid-batch")
 
+    async def close(self) -> None:
+        await self.real.close()
+
 
 async def test_a_relay_that_dies_mid_batch_loses_nothing_and_applies_nothing_twice(stack: Stack) -> None:
     stack.billing.relay.publisher, real = (

@@ -137,6 +137,9 @@ class NoPublisher:
     async def publish_batch(self, rows: list[object]) -> None:
         raise AssertionError("nothing is published here")
 
+    async def close(self) -> None:
+        pass
+
 
 def unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
     clock = TestClock(T0)
@@ -217,6 +220,9 @@ async def test_two_commits_about_one_subject_at_once_get_distinct_numbers(engine
 class AcknowledgingPublisher:
     async def publish_batch(self, rows: list[Any]) -> list[Any]:
         return []
+
+    async def close(self) -> None:
+        pass
 
 
 async def test_the_outbox_gauges_give_the_backlog_and_how_long_its_oldest_event_has_waited(
