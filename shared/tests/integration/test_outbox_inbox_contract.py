@@ -24,6 +24,7 @@ from shared.contracts import new_event
 from shared.contracts.billing import CustomerCreated
 from shared.db import create_engine
 from shared.db.migrations import upgrade
+from shared.delivery_counts import DeliveryCounts
 from shared.inbox import Inbox
 from shared.outbox import Outbox
 from shared.outbox.relay import OutboxRelay
@@ -131,6 +132,24 @@ async def test_a_batch_claim_answers_only_the_events_not_applied_before(engine: 
     async with sessions() as session, session.begin():
         assert await inbox.claim_many(session, "dunning", [second, third]) == set()
         assert await inbox.claim_many(session, "pause", [first, second]) == {first.id, second.id}
+
+
+async def test_a_batch_claim_counts_each_new_event_once_and_lets_a_dead_letter_through_again(
+    engine: AsyncEngine,
+) -> None:
+    counts = DeliveryCounts(messaging.counts)
+    inbox = Inbox(messaging.inbox, TestClock(T0), counts)
+    first, second, third, dead = (customer_event(n)[0] for n in (1, 2, 3, 4))
+    sessions = async_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await inbox.record_dead_letter(session, "dunning", dead)
+        assert await inbox.claim_many(session, "dunning", [first, second]) == {first.id, second.id}
+    async with sessions() as session, session.begin():
+        fresh = await inbox.claim_many(session, "dunning", [second, dead, third, third])
+    assert fresh == {dead.id, third.id}, "a redriven dead letter is applied; a duplicate is not"
+    async with sessions() as session, session.begin():
+        assert await inbox.claim_many(session, "dunning", [dead]) == set(), "revived once, then applied"
+        assert await counts.read(session) == {"consumed:dunning": 4}, "first, second, dead once, third"
 
 
 class NoPublisher:
