@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Column,
@@ -27,12 +27,27 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.orm import payment_attempts
+from billing.domain.payment import AttemptStatus
 from shared.db.bulk import POSTGRES, among, dialect_name
 from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
+
+Guard = Literal["attempt pending"]
+"""A condition the stored row must still meet, by name (`_GUARDS`). Statements are cached
+by the name, never by a clause object: a clause built afresh for each call would be a new
+cache key every time, and would fill the cache without ever hitting it."""
+
+_GUARDS: Mapping[Guard, ColumnElement[bool]] = {
+    "attempt pending": payment_attempts.c.status == AttemptStatus.PENDING.value,
+}
+
+
+def _guards(guard: Guard | None) -> tuple[ColumnElement[bool], ...]:
+    return (_GUARDS[guard],) if guard else ()
 
 
 @lru_cache(maxsize=4096)
@@ -71,9 +86,10 @@ def _update_statement(
     table: Table,
     keys: tuple[str, ...],
     matching: tuple[tuple[str, Column[Any]], ...],
-    where: tuple[ColumnElement[bool], ...],
+    guard: Guard | None,
 ) -> Update:
-    """`UPDATE … FROM unnest(one array per column) RETURNING id`, built once per shape."""
+    """`UPDATE … FROM unnest(one array per column) RETURNING id`, built once per shape: the
+    table and its columns are the schema's own objects, and the guard is named."""
     match = dict(matching)
     types = {key: match[key].type if key in match else table.c[key].type for key in keys}
     arrays = [bindparam(f"{key}_each", type_=ARRAY(types[key])) for key in keys]
@@ -81,7 +97,7 @@ def _update_statement(
     changes = values.render_derived("changes")
     assignments = {key: changes.c[key] for key in keys if key not in match}
     guards = [stored == changes.c[key] for key, stored in matching]
-    return update(table).values(assignments).where(*guards, *where).returning(table.c.id)
+    return update(table).values(assignments).where(*guards, *_guards(guard)).returning(table.c.id)
 
 
 class _Repository:
@@ -96,22 +112,22 @@ class _Repository:
         what: str,
         *,
         matching: Mapping[str, Column[Any]],
-        where: Sequence[ColumnElement[bool]] = (),
+        guard: Guard | None = None,
     ) -> None:
         """Write many rows with one guarded statement; raise if any row's guard did not hold.
 
         Each row says its new values and, under the keys of `matching`, what its row must
-        still hold (its id, its version); `where` adds guards on the stored row (still
-        pending). A renewal day saves thousands of rows per batch, so this is one
-        statement per table: an executemany where the driver counts what it changed
+        still hold (its id, its version); `guard` names a condition on the stored row (an
+        attempt still pending). A renewal day saves thousands of rows per batch, so this is
+        one statement per table: an executemany where the driver counts what it changed
         (SQLite), and on PostgreSQL, where asyncpg cannot, one `UPDATE … FROM unnest(…)
         RETURNING` whose returned rows are counted.
         """
         if dialect_name(self.session) == POSTGRES and len(rows) > 1:
-            changed = await self._update_from_values(table, rows, matching, where)
+            changed = await self._update_from_values(table, rows, matching, guard)
         else:
             guards = [column == bindparam(key) for key, column in matching.items()]
-            result = await self.session.execute(update(table).where(*guards, *where), rows)
+            result = await self.session.execute(update(table).where(*guards, *_guards(guard)), rows)
             changed = result.rowcount  # type: ignore[attr-defined]
         if changed != len(rows):
             named = rows[0][next(iter(matching))] if len(rows) == 1 else f"in a batch of {len(rows)}"
@@ -122,15 +138,14 @@ class _Repository:
         table: Table,
         rows: list[dict[str, object]],
         matching: Mapping[str, Column[Any]],
-        where: Sequence[ColumnElement[bool]],
+        guard: Guard | None,
     ) -> int:
         """`UPDATE … FROM unnest(one array per column) RETURNING`: the statement has the same
-        shape for any number of rows, so it is built and compiled once (`_update_statement`;
-        `where` must be the caller's constants); a `VALUES` list of the batch's rows was
-        compiled again for every batch, one bound parameter per cell, which cost more CPU
-        than the database spent on the update."""
+        shape for any number of rows, so it is built and compiled once (`_update_statement`);
+        a `VALUES` list of the batch's rows was compiled again for every batch, one bound
+        parameter per cell, which cost more CPU than the database spent on the update."""
         keys = tuple(rows[0])
-        statement = _update_statement(table, keys, tuple(matching.items()), tuple(where))
+        statement = _update_statement(table, keys, tuple(matching.items()), guard)
         arrays = {f"{key}_each": [row[key] for row in rows] for key in keys}
         return len((await self.session.execute(statement, arrays)).all())
 
