@@ -27,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.orm import payment_attempts
+from billing.adapters.orm import invoices, payment_attempts
+from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus
 from shared.db.bulk import POSTGRES, among, dialect_name
 from shared.failures import ConcurrentUpdate
@@ -36,13 +37,15 @@ from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
 
-Guard = Literal["attempt pending"]
-"""A condition the stored row must still meet, by name (`_GUARDS`). Statements are cached
-by the name, never by a clause object: a clause built afresh for each call would be a new
-cache key every time, and would fill the cache without ever hitting it."""
+Guard = Literal["attempt pending", "invoice open"]
+"""A condition on the stored row, by name (`_GUARDS`): one an update needs to still hold,
+or one rows are read by. Statements are cached by the name, never by a clause object: a
+clause built afresh for each call would be a new cache key every time, and would fill the
+cache without ever hitting it."""
 
 _GUARDS: Mapping[Guard, ColumnElement[bool]] = {
     "attempt pending": payment_attempts.c.status == AttemptStatus.PENDING.value,
+    "invoice open": invoices.c.status == InvoiceStatus.OPEN.value,
 }
 
 
@@ -73,12 +76,16 @@ def _as_dicts(rows: Iterable[Row[Any]], keys: Sequence[str]) -> list[dict[str, A
 
 
 @cache
-def _select_among(table: Table, column_name: str, dialect: str, lock: bool) -> Select[Any]:
-    """Whole rows whose `column_name` is among the parameter `ids`: built and compiled once."""
-    query = select(table).where(among(table.c[column_name], "ids", dialect))
+def _select_among(
+    table: Table, column_name: str, dialect: str, lock: bool, guard: Guard | None, order_by: str | None
+) -> Select[Any]:
+    """Whole rows whose `column_name` is among the parameter `ids` and that meet `guard`:
+    built and compiled once. Locked rows come in primary-key order, so two batches cannot
+    deadlock; others in `order_by`'s, when given."""
+    query = select(table).where(among(table.c[column_name], "ids", dialect), *_guards(guard))
     if lock:
-        query = query.order_by(*table.primary_key.columns).with_for_update()
-    return query
+        return query.order_by(*table.primary_key.columns).with_for_update()
+    return query.order_by(table.c[order_by]) if order_by else query
 
 
 @lru_cache(maxsize=64)
@@ -150,14 +157,22 @@ class _Repository:
         return len((await self.session.execute(statement, arrays)).all())
 
     async def _among(
-        self, table: Table, column_name: str, values: Collection[str], *, lock: bool = False
+        self,
+        table: Table,
+        column_name: str,
+        values: Collection[str],
+        *,
+        lock: bool = False,
+        guard: Guard | None = None,
+        order_by: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The rows whose `column_name` is one of `values`, as dictionaries; with `lock`,
-        locked in primary-key order so two batches cannot deadlock. One statement for
-        any number of values (`shared.db.bulk.among`)."""
+        """The rows whose `column_name` is one of `values` and that meet `guard`, as
+        dictionaries; with `lock`, locked in primary-key order so two batches cannot
+        deadlock, else in `order_by`'s. One statement for any number of values
+        (`shared.db.bulk.among`)."""
         if not values:
             return []
-        statement = _select_among(table, column_name, dialect_name(self.session), lock)
+        statement = _select_among(table, column_name, dialect_name(self.session), lock, guard, order_by)
         result = await self.session.execute(statement, {"ids": list(values)})
         return _as_dicts(result, list(result.keys()))
 
