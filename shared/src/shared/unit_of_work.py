@@ -42,6 +42,13 @@ def _tracker(seen: dict[int, RecordsEvents]) -> Callable[[RecordsEvents], None]:
     return track
 
 
+def values_of(events: Sequence[CloudEvent[Any]], field: str) -> list[str]:
+    """The string values of `field` in the events' data that have it: the keys a
+    `UnitOfWork.read_ahead` reads. It lives here, beside the events, so that
+    `shared.db` needs to know nothing of them."""
+    return [value for event in events if isinstance(value := getattr(event.data, field, None), str)]
+
+
 class UnitOfWork(ABC):
     """One transaction. Enter it, change aggregates through its repositories, commit.
 

@@ -95,6 +95,18 @@ class RepositoriesContract(ABC):
     @abstractmethod
     async def published_types(self) -> list[str]: ...
 
+    async def settled_since_stored(self, a: PaymentAttempt, *pending: PaymentAttempt) -> PaymentAttempt:
+        """Store `a` (and `pending`), then settle `a` in a transaction of its own."""
+        async with self.new() as work:
+            await work.attempts.add_many([a, *pending])
+            await work.commit()
+        async with self.new() as work:
+            [mine] = await work.attempts.get_many([a.id])
+            mine.succeed(gateway_reference="ch_1", at=T0)
+            await work.attempts.save(mine)
+            await work.commit()
+        return mine
+
     async def test_each_aggregate_comes_back_as_it_was_added(self) -> None:
         c, s, i, a = customer(), subscription(), invoice("2026-000001"), attempt()
         card = PaymentMethod.add_default(
@@ -176,18 +188,22 @@ class RepositoriesContract(ABC):
         assert stored.version == 1
 
     async def test_a_settled_attempt_cannot_be_saved_again(self) -> None:
-        a = attempt()
-        async with self.new() as work:
-            await work.attempts.add(a)
-            await work.commit()
-        async with self.new() as work:
-            [mine] = await work.attempts.get_many([a.id])
-            mine.succeed(gateway_reference="ch_1", at=T0)
-            await work.attempts.save(mine)
-            await work.commit()
+        mine = await self.settled_since_stored(attempt())
         async with self.new() as work:
             with pytest.raises(ConcurrentUpdate):
                 await work.attempts.save(mine)
+
+    async def test_a_batch_holding_one_settled_attempt_is_not_saved(self) -> None:
+        first, second = attempt("in_1"), attempt("in_2")
+        await self.settled_since_stored(first, second)
+        async with self.new() as work:
+            first.cancel(T0)
+            second.cancel(T0)
+            with pytest.raises(ConcurrentUpdate):
+                await work.attempts.save_many([first, second])
+        async with self.new() as work:
+            stored = await work.attempts.get_many([first.id, second.id])
+            assert sorted(a.status.value for a in stored) == ["pending", "succeeded"]
 
     async def test_invoice_numbers_have_no_gaps_even_after_a_rollback(self) -> None:
         async with self.new() as work:

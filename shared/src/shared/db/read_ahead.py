@@ -9,10 +9,8 @@ writes it, so every later lookup reads what the transaction itself wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
-
-from shared.contracts.base import CloudEvent
+from collections.abc import Iterable, Mapping
+from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -45,8 +43,3 @@ class ReadAhead(Generic[K, V]):
     def unknown(self, keys: Iterable[K]) -> list[K]:
         """The distinct `keys` not read ahead yet, in order."""
         return [key for key in dict.fromkeys(keys) if key not in self._known]
-
-
-def values_of(events: Sequence[CloudEvent[Any]], field: str) -> list[str]:
-    """The string values of `field` in the events' data that have it: the keys to read."""
-    return [value for event in events if isinstance(value := getattr(event.data, field, None), str)]

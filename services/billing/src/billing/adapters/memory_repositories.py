@@ -8,7 +8,6 @@ unit of work so its events are published on commit.
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
@@ -220,7 +219,8 @@ class MemoryInvoices(_MemoryRepository):
         for invoice in many:
             self.table.put(invoice.id, _row(invoice))
 
-    def _page(self, mine: Callable[[Invoice], bool], after: str | None, limit: int) -> list[Invoice]:
+    def _page(self, mine: Callable[[Invoice], bool], after: str | None, limit: int | None) -> list[Invoice]:
+        """Matching invoices in number order after `after`; all of them without a `limit`."""
         found = sorted(
             (i for i in self.table.values() if mine(i) and (after is None or i.number > after)),
             key=lambda i: i.number,
@@ -231,7 +231,7 @@ class MemoryInvoices(_MemoryRepository):
         return self._page(lambda i: i.subscription_id == subscription_id, after, limit)
 
     async def open_for_subscription(self, subscription_id: str) -> list[Invoice]:
-        everything = self._page(lambda i: i.subscription_id == subscription_id, None, sys.maxsize)
+        everything = self._page(lambda i: i.subscription_id == subscription_id, None, limit=None)
         return [i for i in everything if i.status is InvoiceStatus.OPEN]
 
     async def for_customer(self, customer_id: str, *, after: str | None, limit: int) -> list[Invoice]:

@@ -14,8 +14,7 @@ from dunning.adapters.subscription_facts import SqlSettledInvoices, SqlSubscript
 from dunning.service_layer.unit_of_work import DunningUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.customers.directory import CustomerDirectory
-from shared.db.read_ahead import values_of
-from shared.unit_of_work import SqlUnitOfWork
+from shared.unit_of_work import SqlUnitOfWork, values_of
 
 
 class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):

@@ -14,8 +14,7 @@ from pause.adapters.subscription_replica import SqlSubscriptionReplica
 from pause.service_layer.unit_of_work import PauseUnitOfWork
 from shared.contracts.base import CloudEvent
 from shared.customers.directory import CustomerDirectory
-from shared.db.read_ahead import values_of
-from shared.unit_of_work import SqlUnitOfWork
+from shared.unit_of_work import SqlUnitOfWork, values_of
 
 
 class SqlPauseUnitOfWork(SqlUnitOfWork, PauseUnitOfWork):

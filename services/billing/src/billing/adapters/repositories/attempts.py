@@ -14,9 +14,6 @@ from billing.domain.payment import AttemptStatus, Lease, PaymentAttempt
 from shared.contracts.billing import ChargeContext
 from shared.db.bulk import insert_rows
 
-_STILL_PENDING = (payment_attempts.c.status == AttemptStatus.PENDING.value,)
-"""The guard of every save: built once, so the save's statement is too."""
-
 
 def _released(due_by: datetime | None) -> list[Any]:
     """Attempts the retry budget does not hold back beyond `due_by` (all, without it)."""
@@ -55,7 +52,7 @@ class SqlPaymentAttemptRepository(_Repository):
             rows,
             "payment attempt",
             matching={"match_id": t.c.id},
-            where=_STILL_PENDING,
+            guard="attempt pending",
         )
         for attempt in attempts:
             self._track(attempt)

@@ -6,10 +6,9 @@ import json
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.adapters.orm import (
@@ -22,15 +21,8 @@ from billing.adapters.repositories.base import _Repository, money_of
 from billing.domain.invoice import CardUsed, Invoice, InvoiceLine, InvoiceStatus, invoice_number
 from billing.domain.payment import AttemptStatus
 from shared.contracts.billing import ChargeContext
-from shared.db.bulk import among, dialect_name, insert_rows
+from shared.db.bulk import insert_rows
 from shared.db.read_ahead import ReadAhead
-
-
-@cache
-def _open_of(dialect: str) -> Select[Any]:
-    t = invoices
-    mine = among(t.c.subscription_id, "subscription_ids", dialect)
-    return select(t).where(mine, t.c.status == InvoiceStatus.OPEN.value).order_by(t.c.number)
 
 
 def _lines_json(lines: list[InvoiceLine]) -> str:
@@ -60,18 +52,19 @@ def _lines(text: str) -> list[InvoiceLine]:
 
 
 class SqlInvoiceRepository(_Repository):
-    _open: ReadAhead[str, list[Row[Any]]] | None = None
+    _open: ReadAhead[str, list[dict[str, Any]]] | None = None
 
     async def read_ahead_open(self, subscription_ids: Collection[str]) -> None:
         """The open invoices of a batch's subscriptions in one statement; each
         subscription's answer holds until the transaction writes one of its invoices."""
         ahead = self._open = self._open or ReadAhead()
         if unknown := ahead.unknown(subscription_ids):
-            found: defaultdict[str, list[Row[Any]]] = defaultdict(list)
-            for row in await self.session.execute(
-                _open_of(dialect_name(self.session)), {"subscription_ids": unknown}
-            ):
-                found[row.subscription_id].append(row)
+            found: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+            rows = await self._among(
+                invoices, "subscription_id", unknown, guard="invoice open", order_by="number"
+            )
+            for values in rows:
+                found[values["subscription_id"]].append(values)
             ahead.learn(unknown, found)
 
     async def open_for_subscription(self, subscription_id: str) -> list[Invoice]:
