@@ -305,7 +305,8 @@ def section(subject: Subject, runs: list[Repetition], postgres: str) -> str:
         "",
         *report.machine(postgres),
         f"- 1-minute load average before → after each run: {loads}",
-        "- each run on a fresh embedded broker and database; latency over 10 s at a steady rate",
+        "- each run on a fresh embedded broker and database; the service timed from the end of its start; "
+        "latency over 10 s at a steady rate, after an `ANALYZE`",
         "- memory is the benchmark process's, which runs the service (the broker is its own process)",
         "",
         "| figure | unit | median (min to max) | ÷ raw consume |",
