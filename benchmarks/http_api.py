@@ -13,34 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import httpx
-
 from benchmarks import report
+from benchmarks.load import CONCURRENCY, Client, Timing, hammer
 from shared.messaging.topics import ensure_topics, load_topics
 from shared.stack.keys import dev_portal_keys
 from shared.stack.processes import ServiceProcess
 from shared.testing.brokers import free_port, kafka_broker
 from shared.testing.databases import DatabaseFactory
 
-CONCURRENCY = 16
-ADMIN = {"Authorization": "Bearer dev-admin-key"}
 SERVICES = ("billing", "dunning", "pause")
-Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
-
-
-@dataclass(frozen=True)
-class Timing:
-    requests_s: float
-    p50_ms: float
-    p99_ms: float
 
 
 @dataclass
@@ -65,28 +53,6 @@ def rss_mb(pid: int) -> float:
 def _pid(process: ServiceProcess) -> int:
     assert process.process is not None, f"{process.name} is not running"
     return process.process.pid
-
-
-async def hammer(client: httpx.AsyncClient, send: Send, n: int) -> Timing:
-    """`n` requests, CONCURRENCY at a time; every one must succeed, or the figure means nothing."""
-    latencies: list[float] = []
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(i: int) -> None:
-        async with gate:
-            began = time.perf_counter()
-            answer = await send(client, i)
-            latencies.append(time.perf_counter() - began)
-        if answer.status_code >= 300:
-            raise RuntimeError(
-                f"{answer.request.method} {answer.request.url}: {answer.status_code} {answer.text}"
-            )
-
-    began = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(n)))
-    wall = time.perf_counter() - began
-    cuts = statistics.quantiles(latencies, n=100)
-    return Timing(n / wall, 1000 * cuts[49], 1000 * cuts[98])
 
 
 async def start_services(
@@ -119,74 +85,70 @@ async def start_services(
     return processes
 
 
-async def customers_with_cards(client: httpx.AsyncClient, billing: str, n: int) -> list[str]:
+async def customers_with_cards(client: Client, billing: str, n: int) -> list[str]:
     ids: list[str] = []
 
-    async def one(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def one(i: int) -> object:
         body = {"email": f"setup{i}@example.com", "name": f"Set-up {i}", "timezone": "Europe/Paris"}
-        created = await client.post(f"{billing}/v1/customers", json=body, headers=ADMIN)
-        customer = created.json()["id"]
+        customer = (await client.call("POST", f"{billing}/v1/customers", body))["id"]
         ids.append(customer)
         card = {"payment_method": "pm_card_visa"}
-        return await client.post(
-            f"{billing}/v1/customers/{customer}/payment-methods", json=card, headers=ADMIN
-        )
+        return await client.call("POST", f"{billing}/v1/customers/{customer}/payment-methods", card)
 
-    await hammer(client, one, n)
+    await hammer(one, n)
     return ids
 
 
-async def _until_pause_knows(client: httpx.AsyncClient, options: str, timeout: float) -> None:
+async def _until_pause_knows(client: Client, options: str, timeout: float) -> None:
     """Pause learns of subscriptions from billing's events: its reads wait for the last."""
     deadline = time.perf_counter() + timeout
-    while (await client.get(options, headers=ADMIN)).is_error:
+    while not await client.succeeds("GET", options):
         if time.perf_counter() > deadline:
             raise TimeoutError(f"pause did not learn of {options} within {timeout:.0f} s")
         await asyncio.sleep(0.2)
 
 
+async def _routes(client: Client, billing: str, pause: str, n: int) -> dict[str, tuple[str, Timing]]:
+    """The routes a merchant's traffic hits most, each timed over `n` requests."""
+    plan = {"code": "bench", "name": "Bench", "amount": 1500, "currency": "EUR", "interval": "month"}
+    await client.call("POST", f"{billing}/v1/plans", plan)
+    customers = await customers_with_cards(client, billing, n)
+    subscriptions: list[str] = []
+
+    async def create_customer(i: int) -> object:
+        body = {"email": f"c{i}@example.com", "name": f"Customer {i}", "timezone": "Asia/Tokyo"}
+        return await client.call("POST", f"{billing}/v1/customers", body)
+
+    async def subscribe(i: int) -> object:
+        body = {"customer_id": customers[i], "plan_code": "bench"}
+        subscriptions.append((await client.call("POST", f"{billing}/v1/subscriptions", body))["id"])
+        return subscriptions[-1]
+
+    def options_of(subscription: str) -> str:
+        return f"{pause}/v1/subscriptions/{subscription}/pause-options"
+
+    routes = {"POST /v1/customers": ("billing", await hammer(create_customer, n))}
+    routes["POST /v1/subscriptions"] = ("billing", await hammer(subscribe, n))
+    read = partial(client.call, "GET")
+    routes["GET /v1/subscriptions/{id}"] = (
+        "billing",
+        await hammer(lambda i: read(f"{billing}/v1/subscriptions/{subscriptions[i]}"), n),
+    )
+    await _until_pause_knows(client, options_of(subscriptions[-1]), timeout=120)
+    routes["GET …/pause-options"] = ("pause", await hammer(lambda i: read(options_of(subscriptions[i])), n))
+    return routes
+
+
 async def _measure(processes: list[ServiceProcess], n: int) -> Repetition:
     by_name = {process.name: process for process in processes}
-    billing, pause = by_name["billing"].url, by_name["pause"].url
     result = Repetition(requests=n, load_before=os.getloadavg())
     await asyncio.sleep(2)  # idle: started, migrated, consumers joined
     result.idle_rss_mb = {p.name: rss_mb(_pid(p)) for p in processes}
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        plan = {"code": "bench", "name": "Bench", "amount": 1500, "currency": "EUR", "interval": "month"}
-        assert (await client.post(f"{billing}/v1/plans", json=plan, headers=ADMIN)).status_code == 201
-        customers = await customers_with_cards(client, billing, n)
-        subscriptions: list[str] = []
-
-        async def create_customer(client: httpx.AsyncClient, i: int) -> httpx.Response:
-            body = {"email": f"c{i}@example.com", "name": f"Customer {i}", "timezone": "Asia/Tokyo"}
-            return await client.post(f"{billing}/v1/customers", json=body, headers=ADMIN)
-
-        async def subscribe(client: httpx.AsyncClient, i: int) -> httpx.Response:
-            body = {"customer_id": customers[i], "plan_code": "bench"}
-            answer = await client.post(f"{billing}/v1/subscriptions", json=body, headers=ADMIN)
-            subscriptions.append(answer.json()["id"])
-            return answer
-
-        async def read_subscription(client: httpx.AsyncClient, i: int) -> httpx.Response:
-            return await client.get(f"{billing}/v1/subscriptions/{subscriptions[i]}", headers=ADMIN)
-
-        def options_of(subscription: str) -> str:
-            return f"{pause}/v1/subscriptions/{subscription}/pause-options"
-
-        async def pause_options(client: httpx.AsyncClient, i: int) -> httpx.Response:
-            return await client.get(
-                f"{pause}/v1/subscriptions/{subscriptions[i]}/pause-options", headers=ADMIN
-            )
-
+    async with Client() as client:
         for name, process in by_name.items():
-            url = process.url
-            result.healthz[name] = await hammer(client, lambda c, _, url=url: c.get(f"{url}/healthz"), n)  # type: ignore[misc]
-        result.routes["POST /v1/customers"] = ("billing", await hammer(client, create_customer, n))
-        result.routes["POST /v1/subscriptions"] = ("billing", await hammer(client, subscribe, n))
-        result.routes["GET /v1/subscriptions/{id}"] = ("billing", await hammer(client, read_subscription, n))
-        await _until_pause_knows(client, options_of(subscriptions[-1]), timeout=120)
-        result.routes["GET …/pause-options"] = ("pause", await hammer(client, pause_options, n))
+            healthz = partial(client.call, "GET", f"{process.url}/healthz", admin=False)
+            result.healthz[name] = await hammer(lambda _, healthz=healthz: healthz(), n)  # type: ignore[misc]
+        result.routes = await _routes(client, by_name["billing"].url, by_name["pause"].url, n)
     result.busy_rss_mb = {p.name: rss_mb(_pid(p)) for p in processes}
     result.load_after = os.getloadavg()
     return result
@@ -236,7 +198,8 @@ def section(runs: list[Repetition], postgres: str) -> str:
         "",
         *report.machine(postgres),
         f"- 1-minute load average before → after each run: {loads}",
-        "- the services as processes on PostgreSQL, as `make run` starts them; the client on this machine",
+        "- the services as processes on PostgreSQL, as `make run` starts them;"
+        " the client (aiohttp) on this machine",
         "",
         "| route | service | requests/s | ÷ `/healthz` | p50 ms | p99 ms |",
         "|---|---|---:|---:|---:|---:|",

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 from benchmarks import baselines, report
-from benchmarks.http_api import ADMIN, CONCURRENCY, customers_with_cards, hammer, start_services
+from benchmarks.http_api import customers_with_cards, start_services
+from benchmarks.load import Client, hammer
 from shared.calendar import add_months
 from shared.db import create_engine
 from shared.stack.processes import ServiceProcess
@@ -50,33 +49,32 @@ class Repetition:
         return self.subscriptions / self.day_s
 
 
-async def _subscribe_all(client: httpx.AsyncClient, billing: str, n: int) -> None:
+async def _subscribe_all(client: Client, billing: str, n: int) -> None:
     plan = {"code": "monthly", "name": "Monthly", "amount": 1500, "currency": "EUR", "interval": "month"}
-    assert (await client.post(f"{billing}/v1/plans", json=plan, headers=ADMIN)).status_code == 201
+    await client.call("POST", f"{billing}/v1/plans", plan)
     customers = await customers_with_cards(client, billing, n)
 
-    async def subscribe(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def subscribe(i: int) -> object:
         body = {"customer_id": customers[i], "plan_code": "monthly"}
-        return await client.post(f"{billing}/v1/subscriptions", json=body, headers=ADMIN)
+        return await client.call("POST", f"{billing}/v1/subscriptions", body)
 
-    await hammer(client, subscribe, n)
+    await hammer(subscribe, n)
 
 
-async def _advance(client: httpx.AsyncClient, billing: str, to: datetime) -> None:
+async def _advance(client: Client, billing: str, to: datetime) -> None:
     """Move the shared clock to `to` and wait until it says every service is done."""
-    answer = await client.post(f"{billing}/v1/test-clock/advance", json={"to": to.isoformat()}, headers=ADMIN)
-    assert answer.status_code == 202, answer.text
+    await client.call("POST", f"{billing}/v1/test-clock/advance", {"to": to.isoformat()})
     while True:
-        state = (await client.get(f"{billing}/v1/test-clock", params={"wait": 10}, headers=ADMIN)).json()
+        state = await client.call("GET", f"{billing}/v1/test-clock", params={"wait": "10"})
         if state["status"] == "ready":
             return
         if state["status"] != "advancing":
             raise RuntimeError(f"the test clock stopped: {state['status']}: {state.get('error')}")
 
 
-async def _charges_succeeded(client: httpx.AsyncClient, billing: str) -> int:
+async def _charges_succeeded(client: Client, billing: str) -> int:
     """What billing itself reports (`/metrics`): payments settled as succeeded."""
-    text = (await client.get(f"{billing}/metrics")).text
+    text = await client.call("GET", f"{billing}/metrics", admin=False)
     return int(sum(float(value) for value in SETTLED.findall(text)))
 
 
@@ -88,8 +86,7 @@ async def _measure(processes: list[ServiceProcess], billing_db: str, n: int, sam
         single = await baselines.single_commits(engine, sample)
     finally:
         await engine.dispose()
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    async with Client() as client:
         began = time.perf_counter()
         await _subscribe_all(client, billing, n)
         await _advance(client, billing, START + timedelta(minutes=1))  # the set-up's events, settled
