@@ -7,7 +7,7 @@ Keys are compared in constant time and never logged. A missing or unknown key ge
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import HTTPException, Request
@@ -37,7 +37,7 @@ class ApiKeys:
                 return role
         return None
 
-    def require(self, role: Role) -> Callable[..., Role]:
+    def require(self, role: Role) -> Callable[..., Awaitable[Role]]:
         """A FastAPI dependency that lets only `role` through (and documents that it does)."""
 
         def check(request: Request) -> Role:
@@ -48,10 +48,10 @@ class ApiKeys:
                 raise HTTPException(403, f"this endpoint needs the {role} API key")
             return found
 
-        def admin(request: Request, _documented: AdminKeyDoc) -> Role:
+        async def admin(request: Request, _documented: AdminKeyDoc) -> Role:
             return check(request)
 
-        def finance(request: Request, _documented: FinanceKeyDoc) -> Role:
+        async def finance(request: Request, _documented: FinanceKeyDoc) -> Role:
             return check(request)
 
         return admin if role == "admin" else finance

@@ -6,7 +6,7 @@ for anyone. Pause's API and billing's card endpoint answer to both, the same way
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
 
@@ -49,11 +49,11 @@ def caller_claims(
 
 def admin_or_portal(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
-) -> Callable[..., str | None]:
+) -> Callable[..., Awaitable[str | None]]:
     """`caller_customer` as a FastAPI dependency, which also documents that the route
     takes either credential (the two unused parameters are only for the OpenAPI document)."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         _admin: AdminKeyDoc,
         _portal: PortalTokenDoc,
@@ -65,11 +65,11 @@ def admin_or_portal(
 
 def admin_or_portal_claims(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
-) -> Callable[..., PortalClaims | None]:
+) -> Callable[..., Awaitable[PortalClaims | None]]:
     """`caller_claims` as a documented dependency, for routes that also weigh a session's
     scope (a recovery link's session may do less than a signed-in one)."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         _admin: AdminKeyDoc,
         _portal: PortalTokenDoc,

@@ -27,7 +27,7 @@ def _admin_or_same_customer(ctx: ApiContext) -> Any:
 
     caller = admin_or_portal(ctx.keys, ctx.verifier, ctx.clock)
 
-    def dependency(customer_id: str, holder: str | None = Depends(caller)) -> None:
+    async def dependency(customer_id: str, holder: str | None = Depends(caller)) -> None:
         if holder is not None and holder != customer_id:
             raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
 
@@ -40,7 +40,7 @@ def _admin_or_full_session(ctx: ApiContext) -> Any:
     caller = admin_or_portal_claims(ctx.keys, ctx.verifier, ctx.clock)
 
     # A default, not Annotated: the annotations are strings, and `caller` is local.
-    def dependency(customer_id: str, claims: PortalClaims | None = Depends(caller)) -> None:  # noqa: B008
+    async def dependency(customer_id: str, claims: PortalClaims | None = Depends(caller)) -> None:  # noqa: B008
         if claims is not None and claims.customer_id != customer_id:
             raise ApiError(404, "not_found", f"no customer {customer_id}", "customer_id")
         if claims is not None and claims.is_recovery:

@@ -6,7 +6,7 @@ The token may come as `Authorization: Bearer …` or, for the portal page, in th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends
 
@@ -19,11 +19,11 @@ from shared.portal_tokens import PortalClaims, PortalTokenVerifier
 
 def principal_dependency(
     keys: ApiKeys, verifier: PortalTokenVerifier | None, clock: Clock
-) -> Callable[..., Principal]:
+) -> Callable[..., Awaitable[Principal]]:
     caller = admin_or_portal_claims(keys, verifier, clock)
 
     # A default, not Annotated: the annotations are strings, and `caller` is local.
-    def principal(claims: PortalClaims | None = Depends(caller)) -> Principal:  # noqa: B008
+    async def principal(claims: PortalClaims | None = Depends(caller)) -> Principal:  # noqa: B008
         if claims is None:
             return Principal(customer_id=None)
         return Principal(claims.customer_id, recovery_case=claims.recovery_case)
