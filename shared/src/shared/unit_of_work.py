@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent, EventData, new_event
-from shared.db.engine import READ_ONLY
+from shared.db.engine import reading_options
 from shared.inbox import Inbox
 from shared.outbox.sequences import EventSequences
 from shared.outbox.store import Outbox
@@ -75,10 +75,10 @@ class UnitOfWork(ABC):
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
 
     def read_only(self) -> Self:
-        """Use this transaction only to read: on SQLite it then takes no write lock.
-
-        For looks that run often and change nothing, such as the test clock's questions
-        about due work; such a unit of work refuses to commit.
+        """Use this unit of work only to read (`shared.db.engine.reading_options`): on
+        SQLite it takes no write lock, on PostgreSQL it spends no round trips on a
+        transaction. For queries and looks that run often and change nothing, such as the
+        test clock's questions about due work; it refuses to commit, or to write at all.
         """
         self._read_only = True
         return self
@@ -204,7 +204,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.session = self._sessions()
         await self.session.begin()
         if self._read_only:
-            await self.session.connection(execution_options={READ_ONLY: True})
+            dialect = self.session.get_bind().dialect.name
+            await self.session.connection(execution_options=reading_options(dialect))
         self._open_repositories(self.session)
         return self
 

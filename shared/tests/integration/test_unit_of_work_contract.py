@@ -5,7 +5,7 @@ real one keeps. So the same tests run against both, as one suite subclassed per
 backend: what is not committed is not published and not claimed, events are numbered
 per subject in commit order, a claim holds once committed (a dead letter may come
 again), an effect after the commit runs only after it, and a read-only look refuses
-to commit.
+to commit (and, on the databases, to write).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from shared.contracts.base import CloudEvent
 from shared.contracts.billing import CustomerCreated
 from shared.contracts.codec import decode_event
 from shared.db import create_engine
+from shared.db.engine import WriteWhileReading
 from shared.db.migrations import upgrade
 from shared.inbox import Inbox
 from shared.outbox import Outbox
@@ -130,6 +131,16 @@ class TestSqlUnitOfWork(UnitOfWorkContract):
         async with self.engine.connect() as conn:
             rows = await Outbox(messaging.outbox).next_batch(conn, limit=100)
         return [decode_event(row.payload) for row in rows]
+
+    async def test_a_read_only_unit_of_work_refuses_to_write_and_leaves_nothing_written(self) -> None:
+        """On PostgreSQL a read-only look runs without a transaction, so nothing would undo
+        a write made in it: the write is refused before it is sent."""
+        event = new_event(created("cus_1"), source="/billing", time=T0)
+        async with self.new().read_only() as work:
+            with pytest.raises(WriteWhileReading):
+                await work.claim("dunning", event)
+        async with self.new() as work:
+            assert await work.claim("dunning", event) is True
 
 
 class TestInMemoryUnitOfWork(UnitOfWorkContract):

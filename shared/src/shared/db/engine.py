@@ -7,6 +7,7 @@ they know (`postgresql://…`, `sqlite:///./var/billing.db`) and we pick the asy
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,20 +20,52 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
+from shared.db.postgres import POOL_SIZE, postgres_engine
 from shared.db.sqlite import InlineConnection
 
 READ_ONLY = "shared_read_only"
 """Execution option for a transaction that only reads (see `_sqlite_pragmas`)."""
 
 
+class WriteWhileReading(RuntimeError):
+    """A statement that writes, on a connection taken only to read."""
+
+
+def reading_options(dialect: str) -> dict[str, object]:
+    """How a connection that only reads is set up.
+
+    On SQLite it takes neither the write lock nor a turn at the `WriteGate`, so a report,
+    a probe or the test clock's look never waits for writers and never holds them up (a
+    plain `engine.connect()` begins as a writer there). On PostgreSQL it runs without a
+    transaction: at READ COMMITTED each statement reads its own snapshot whether or not a
+    transaction wraps it, so BEGIN and ROLLBACK were two round trips that changed
+    nothing, and half of those a read of one row through the API made. Without a
+    transaction nothing would undo a write, so `_refuse_writes_while_reading` refuses one.
+    """
+    if dialect == "postgresql":
+        return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    return {READ_ONLY: True}
+
+
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads only. On SQLite it takes neither the write lock nor a turn at
-    the `WriteGate`, so a report, a probe or the test clock's look never waits for writers
-    and never holds them up. (A plain `engine.connect()` begins as a writer there.)"""
+    """A connection for reads only (`reading_options`)."""
     async with engine.connect() as conn:
-        await conn.execution_options(**{READ_ONLY: True})
+        await conn.execution_options(**reading_options(engine.dialect.name))
         yield conn
+
+
+_WRITES = re.compile(r"\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\S+\s+SET)\b", re.IGNORECASE)
+"""A statement that changes rows, on its own or in a common table expression (on
+PostgreSQL the inbox claims a batch in one `WITH … INSERT`); a `SELECT … FOR UPDATE` is
+not one."""
+
+
+def _refuse_writes_while_reading(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _refuse(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        if conn.get_execution_options().get(READ_ONLY, False) and _WRITES.search(statement):
+            raise WriteWhileReading(f"a read-only connection cannot write: {statement[:80]}")
 
 
 _DRIVERS = {
@@ -160,7 +193,7 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
             gate.leave(record.info)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -169,36 +202,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, async_creator=InlineConnection.opener(database, BUSY_SECONDS))
         _sqlite_pragmas(engine)
+        _refuse_writes_while_reading(engine)
         return engine
-    engine = create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        connect_args={"server_settings": POSTGRES_SETTINGS},
-    )
-    engine.sync_engine.dialect.do_ping = _ping_in_one_round_trip  # type: ignore[method-assign]
+    engine = postgres_engine(url, pool_size)
+    _refuse_writes_while_reading(engine)
     return engine
-
-
-POSTGRES_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
-"""Every statement planned for the values it is run with. asyncpg prepares each statement
-once per connection, and after five runs PostgreSQL may keep one generic plan for all
-values: planned while a table was still near empty, a consumer's `event_id = ANY(:ids)`
-scanned the whole inbox for every batch (0.3 s a batch once it held 20,000 rows)."""
-
-
-def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
-    """The pool's check that a connection still works, as one round trip.
-
-    SQLAlchemy's asyncpg ping wraps its `;` in BEGIN and ROLLBACK (for PgBouncer's
-    transaction mode), three round trips on every checkout: a third of those a new
-    subscription makes. The services talk to PostgreSQL itself, where `;` on an idle
-    connection tells as much. A failure is raised as SQLAlchemy's own ping raises it, so
-    a connection the server dropped is still replaced before anyone uses it.
-    """
-    try:
-        await_only(dbapi_connection._connection.fetchrow(";"))
-    except Exception as error:
-        dbapi_connection._handle_exception(error)
-    return True
