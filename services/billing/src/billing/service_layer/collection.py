@@ -163,14 +163,16 @@ async def collect(
     *,
     concurrency: int = IN_FLIGHT,
     prepared: Mapping[str, ChargeRequest] | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> int:
     """Charge queued attempts this process holds and settle them; answers how many are
     no longer pending.
 
     `prepared` are the requests when the caller built them where it queued the attempts
-    under its own fresh lease (a new subscription's first charge): that spares a
-    transaction reading back what was just written. Settling checks each attempt is
-    still pending either way.
+    under its own fresh lease (a new subscription's first charge), and `owners` their
+    attempts' customers: that spares a transaction reading back what was just written,
+    and the retry budget's read of whose cards they go to. Settling checks each attempt
+    is still pending either way.
 
     Reading and settling are one transaction each for the whole batch; the gateway calls
     run `concurrency` at a time between them, each only while enough of its lease is
@@ -181,7 +183,7 @@ async def collect(
     """
     deadline = leases.clock.now() + leases.length - leases.margin
     if prepared is not None:
-        batch = _Batch(dict(prepared), 0, deadline, {})
+        batch = _Batch(dict(prepared), 0, deadline, dict(owners or {}))
     else:
         requests, settled, owners = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
         batch = _Batch(requests, settled, deadline, owners)

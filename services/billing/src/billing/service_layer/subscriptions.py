@@ -62,8 +62,11 @@ class SubscriptionHandlers:
         for first in await queue_first_attempts(work, [(invoice, "initial")], lease=self.leases.new()):
             request = charge_request(first, invoice, customer, card)
             prepared = {first.id: request} if request else None
+            owners = {first.id: first.customer_id}
             work.after_commit(
-                partial(collect, [first.id], self.uow, self.gateway, self.leases, prepared=prepared)
+                partial(
+                    collect, [first.id], self.uow, self.gateway, self.leases, prepared=prepared, owners=owners
+                )
             )
         return subscription.id
 
