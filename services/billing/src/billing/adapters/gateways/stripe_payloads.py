@@ -7,12 +7,13 @@ on plain JSON: the same code reads API responses, error bodies and webhook event
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from billing.adapters.gateways import decline_codes as codes
 from billing.adapters.gateways.port import CardDetails, ChargeResult, PaymentMethodRejected
+
+if TYPE_CHECKING:  # the SDK (about 20 MB resident) loads only with the Stripe gateway
+    import stripe
 
 IDEMPOTENCY_KEY_METADATA = "idempotency_key"
 
