@@ -1,30 +1,40 @@
 """Alembic, run from code: one migration tree per service, inside its package.
 
 `upgrade(engine, package)` is what `<service> migrate`, the stack and the tests call,
-so they all reach the same schema the same way.
+so they all reach the same schema the same way. Alembic itself (about 12 MB resident:
+importing any of it imports all of it) loads only to migrate; a serving process reads
+its revisions from the migration files and the database's from `alembic_version`.
 """
 
 from __future__ import annotations
 
+import ast
 from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import reading
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSION_TABLE = "alembic_version"
+
 
 def alembic_config(package: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files(package) / "migrations"))
     return config
 
 
 async def upgrade(engine: AsyncEngine, package: str, revision: str = "head") -> None:
+    from alembic import command
+
     config = alembic_config(package)
 
     def run(connection: Connection) -> None:
@@ -33,6 +43,41 @@ async def upgrade(engine: AsyncEngine, package: str, revision: str = "head") -> 
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+def revisions(package: str) -> dict[str, set[str]]:
+    """Each revision of the package's migrations and the ones it revises, read from the
+    files' module-level `revision` and `down_revision` as Alembic reads them."""
+    graph: dict[str, set[str]] = {}
+    versions: Traversable = files(package) / "migrations" / "versions"
+    for script in versions.iterdir():
+        if script.name.endswith(".py"):
+            names = _assigned(script.read_text())
+            revises = names.get("down_revision")
+            parents = revises if isinstance(revises, tuple) else (revises,) if revises else ()
+            graph[str(names["revision"])] = {str(parent) for parent in parents}
+    return graph
+
+
+def _assigned(source: str) -> dict[str, object]:
+    """The literal values of the module's `revision` and `down_revision`."""
+    found: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            found[target.id] = ast.literal_eval(value)
+    return found
+
+
+def _current(connection: Connection) -> set[str]:
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return set()
+    return {row[0] for row in connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
 
 
 class SchemaCheck:
@@ -45,15 +90,15 @@ class SchemaCheck:
     """
 
     def __init__(self, package: str) -> None:
-        script = ScriptDirectory.from_config(alembic_config(package))
+        graph = revisions(package)
         self.package = package
-        self.heads = set(script.get_heads())
-        self.known = {revision.revision for revision in script.walk_revisions()}
+        self.known = set(graph)
+        self.heads = self.known - set().union(*graph.values())
 
     async def problem(self, engine: AsyncEngine) -> str | None:
         """Why the schema is not ready, naming the command that fixes it; None when it is."""
         async with reading(engine) as conn:
-            current = await conn.run_sync(lambda c: set(MigrationContext.configure(c).get_current_heads()))
+            current = await conn.run_sync(_current)
         if current == self.heads or current - self.known:
             return None
         fix = f"run `{self.package} migrate`"
