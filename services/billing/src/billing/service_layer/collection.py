@@ -185,8 +185,8 @@ async def collect(
     if prepared is not None:
         batch = _Batch(dict(prepared), 0, deadline, dict(owners or {}))
     else:
-        requests, settled, owners = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
-        batch = _Batch(requests, settled, deadline, owners)
+        requests, settled, read = await _again_on_conflict(lambda: _prepare(attempt_ids, uow, leases))
+        batch = _Batch(requests, settled, deadline, read)
     return await _send_and_settle(batch, uow, gateway, leases, concurrency)
 
 
