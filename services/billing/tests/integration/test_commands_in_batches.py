@@ -10,7 +10,10 @@ PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
+
+from sqlalchemy import event
 
 from billing.adapters.orm import messaging
 from billing.bootstrap import bootstrap
@@ -47,9 +50,9 @@ class NoGateway:
     name = "none"
 
 
-def cancel(subscription: str) -> CancelSubscription:
+def cancel(subscription: str, reason: str = "window ended") -> CancelSubscription:
     return CancelSubscription(
-        subscription_id=subscription, customer_id="cus_1", reason="window ended", requested_by="dunning",
+        subscription_id=subscription, customer_id="cus_1", reason=reason, requested_by="dunning",
         case_id=f"case_{subscription}", requested_at=START + timedelta(days=20),
     )  # fmt: skip
 
@@ -62,8 +65,11 @@ def started(subscription: str) -> PauseStarted:
     )  # fmt: skip
 
 
-async def end_state(url: str, batches: list[list[Message]]) -> tuple[dict[str, Any], int, list[str]]:
-    """Each subscription's status and pause, the events billing wrote, what it dead-lettered."""
+async def end_state(
+    url: str, batches: list[list[Message]], statements: list[str] | None = None
+) -> tuple[dict[str, Any], int, list[str]]:
+    """Each subscription's status, pause and version, the events billing wrote, what it
+    dead-lettered; `statements` gets what the batches sent the database."""
     settings = settings_for(BillingSettings, BILLING_DATABASE_URL=url)
     service = bootstrap(settings, clock=TestClock(START + timedelta(days=20)), gateway=NoGateway())  # type: ignore[arg-type]
     dead_letters = DeadLetters()
@@ -79,12 +85,15 @@ async def end_state(url: str, batches: list[list[Message]]) -> tuple[dict[str, A
                 await work.subscriptions.add(subscription)
             await work.invoices.add_many(open_invoices())
             await work.commit()
+        note = partial(_note, statements if statements is not None else [])
+        event.listen(service.engine.sync_engine, "before_cursor_execute", note)
         by_topic = {c.topic.value: c for c in service.consumers}
         offsets = dict.fromkeys(by_topic, 0)
         for batch in batches:
             topic = batch[0].topic
             await by_topic[topic].process_batch(sources(batch, offsets[topic]))
             offsets[topic] += len(batch)
+        event.remove(service.engine.sync_engine, "before_cursor_execute", note)
         async with service.unit_of_work().read_only() as work:
             found = {s: await work.subscriptions.get(s) for s in IDS[:3]}
             invoices = {
@@ -93,10 +102,18 @@ async def end_state(url: str, batches: list[list[Message]]) -> tuple[dict[str, A
             }
         async with service.engine.connect() as conn:
             written = len((await conn.execute(messaging.outbox.select())).all())
-        states = {s: (f.status.value, f.pause_id, *invoices[s]) for s, f in found.items() if f is not None}
+        states = {
+            s: (f.status.value, f.pause_id, f.version, *invoices[s])
+            for s, f in found.items()
+            if f is not None
+        }
         return states, written, sorted(dead_letters.reasons)
     finally:
         await service.engine.dispose()
+
+
+def _note(statements: list[str], *args: Any) -> None:
+    statements.append(args[2])  # (connection, cursor, statement, ...)
 
 
 def open_invoices() -> list[Invoice]:
@@ -132,10 +149,39 @@ async def test_a_batch_of_cancels_ends_as_one_at_a_time(each_database: DatabaseF
     assert got == expected
     states, _, dead = got
     assert states == {
-        IDS[0]: ("canceled", "bp_sub_0", "uncollectible"),
-        IDS[1]: ("canceled", "bp_sub_1"),
-        IDS[2]: ("canceled", None, "uncollectible", "uncollectible"),
+        IDS[0]: ("canceled", "bp_sub_0", 2, "uncollectible"),
+        IDS[1]: ("canceled", "bp_sub_1", 2),
+        IDS[2]: ("canceled", None, 1, "uncollectible", "uncollectible"),
     }
     assert len(dead) == 1, (
         "the cancel of a subscription billing does not know is dead-lettered with its reason"
+    )
+
+
+async def test_a_batch_of_cancels_writes_its_subscriptions_in_one_statement(
+    each_database: DatabaseFactory,
+) -> None:
+    """The subscriptions a batch's cancels save wait and go out together; a second cancel
+    of one of them in the same batch has them sent first and reads it canceled, and the
+    batch ends as the messages would one at a time."""
+    cancels = stream(cancel(IDS[0]), cancel(IDS[2]), cancel(IDS[1]), cancel(IDS[2], "asked again"))
+    expected = await end_state(await each_database.new("one_by_one"), [[m] for m in cancels])
+    statements: list[str] = []
+    got = await end_state(await each_database.new("together"), [cancels], statements)
+
+    assert got == expected
+    assert got[0] == {
+        IDS[0]: ("canceled", None, 1, "uncollectible"),
+        IDS[1]: ("canceled", None, 1),
+        IDS[2]: ("canceled", None, 1, "uncollectible", "uncollectible"),
+    }
+    subscriptions = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith(("UPDATE SUBSCRIPTIONS", "SELECT SUBSCRIPTIONS"))
+    ]
+    kinds = [s.split()[0].upper() for s in subscriptions]
+    assert kinds == ["SELECT", "UPDATE", "SELECT"], (
+        "read ahead together; the three cancels' saves in one statement, sent before the"
+        " second cancel of one of them reads it again"
     )

@@ -53,3 +53,7 @@ class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
         await self.invoices.read_ahead_open(
             [e.data.subscription_id for e in events if isinstance(e.data, CancelSubscription)]
         )
+
+    async def commit(self) -> None:
+        await self.subscriptions.flush()  # a batch's saves, waiting since read ahead
+        await super().commit()

@@ -59,6 +59,8 @@ def _fee_owed() -> ColumnElement[bool]:
 
 class SqlSubscriptionRepository(_Repository):
     _ahead: ReadAhead[str, Row[Any]] | None = None
+    _waiting: dict[str, tuple[int, Subscription]] | None = None
+    """A batch's saves not yet written: by id, the version as stored and the latest state."""
 
     async def read_ahead(self, subscription_ids: Collection[str]) -> None:
         """Lock and read a consumer batch's subscriptions in one statement (in key order,
@@ -71,6 +73,7 @@ class SqlSubscriptionRepository(_Repository):
 
     async def next_due_at(self) -> datetime | None:
         """The earliest renewal or beach fee ahead: the test clock stops there."""
+        await self.flush()
         t = subscriptions
         no_pause_ahead = t.c.scheduled_pause_starts_at.is_(None) | (
             t.c.scheduled_pause_starts_at > t.c.current_period_end
@@ -84,6 +87,7 @@ class SqlSubscriptionRepository(_Repository):
         return min(found) if found else None
 
     async def count_due(self, now: datetime) -> int:
+        await self.flush()
         return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
 
     async def add(self, subscription: Subscription) -> None:
@@ -96,10 +100,12 @@ class SqlSubscriptionRepository(_Repository):
         if self._ahead is not None and self._ahead.knows(subscription_id):  # read, and locked, ahead
             row = self._ahead.get(subscription_id)
         else:
+            await self.flush()
             row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
         return self._loaded(dict(row._mapping)) if row else None
 
     async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
+        await self.flush()
         rows = await self._among(subscriptions, "id", subscription_ids)
         return {values["id"]: self._loaded(values) for values in rows}
 
@@ -112,20 +118,45 @@ class SqlSubscriptionRepository(_Repository):
         await self.save_many([subscription])
 
     async def save_many(self, many: list[Subscription]) -> None:
-        """Write each subscription if nobody changed it since it was read; one statement."""
+        """Write each subscription if nobody changed it since it was read; one statement.
+
+        In a consumer's batch (after `read_ahead`) the writes wait instead, and go out
+        together in one statement (`flush`): a day's cancels were one UPDATE each. They are
+        flushed before this repository reads subscriptions from the database again, and at
+        the latest when the unit of work commits. In a batch nothing else reads this table:
+        a query elsewhere that joins it would have to flush first."""
         if not many:
             return
+        if self._ahead is not None:
+            waiting = self._waiting = self._waiting or {}
+            for subscription in many:
+                stored = waiting[subscription.id][0] if subscription.id in waiting else subscription.version
+                subscription.version += 1
+                waiting[subscription.id] = (stored, subscription)
+                self._ahead.forget(subscription.id)
+            return
+        await self._write([(s.version, s) for s in many])
+        for subscription in many:
+            subscription.version += 1
+
+    async def flush(self) -> None:
+        """Write the batch's waiting subscriptions, each guarded by the version it was read
+        at (they were read locked, so the guard holds unless one was not)."""
+        if self._waiting:
+            waiting, self._waiting = self._waiting, None
+            await self._write([(stored, s) for stored, s in waiting.values()], bumped=True)
+
+    async def _write(self, saves: list[tuple[int, Subscription]], *, bumped: bool = False) -> None:
+        """One guarded UPDATE for (version as stored, subscription) pairs; `bumped`: the
+        subscriptions already carry their new version."""
         t = subscriptions
         rows = [
-            _subscription_values(s) | {"version": s.version + 1, "match_id": s.id, "match_version": s.version}
-            for s in many
+            _subscription_values(s)
+            | {"version": s.version if bumped else s.version + 1, "match_id": s.id, "match_version": stored}
+            for stored, s in saves
         ]
         matching = {"match_id": t.c.id, "match_version": t.c.version}
         await self._update_many(t, rows, "subscription", matching=matching)
-        for subscription in many:
-            subscription.version += 1
-            if self._ahead is not None:
-                self._ahead.forget(subscription.id)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Subscription]:
         """Subscriptions with work due, oldest due first: renewals, then beach fees.
@@ -136,6 +167,7 @@ class SqlSubscriptionRepository(_Repository):
         until commit and rows another runner holds are skipped, so two billing runners
         never renew the same subscription. The domain then decides what each one owes.
         """
+        await self.flush()
         t = subscriptions
         renewals = await self._claim(_renewal_due(now), (t.c.current_period_end, t.c.id), limit)
         if len(renewals) == limit:
