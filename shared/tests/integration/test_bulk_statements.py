@@ -15,19 +15,15 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
-from shared.clock import TestClock
 from shared.contracts.base import EventData
 from shared.db import create_engine
 from shared.db.bulk import among, dialect_name, insert_rows
 from shared.db.migrations import upgrade
-from shared.inbox import Inbox
-from shared.outbox import Outbox
-from shared.outbox.sequences import EventSequences
 from shared.testing.databases import DatabaseFactory
-from shared.unit_of_work import SqlUnitOfWork
+from shared.testing.units_of_work import sql_unit_of_work
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 outbox = messaging.outbox
@@ -85,15 +81,7 @@ class Aggregate:
 async def test_a_unit_of_work_lets_go_of_its_aggregates_without_the_garbage_collector(
     engine: AsyncEngine,
 ) -> None:
-    clock = TestClock(T0)
-    work = SqlUnitOfWork(
-        async_sessionmaker(engine),
-        outbox=Outbox(messaging.outbox),
-        inbox=Inbox(messaging.inbox, clock),
-        sequences=EventSequences(messaging.sequences),
-        clock=clock,
-        source="/billing",
-    )
+    work = sql_unit_of_work(engine, messaging, T0)
     aggregate = Aggregate()
     gone = weakref.ref(aggregate)
     gc.disable()

@@ -28,8 +28,8 @@ from shared.delivery_counts import DeliveryCounts
 from shared.inbox import Inbox
 from shared.outbox import Outbox
 from shared.outbox.relay import OutboxRelay
-from shared.outbox.sequences import EventSequences
 from shared.testing.databases import DatabaseFactory
+from shared.testing.units_of_work import sql_unit_of_work
 from shared.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -161,15 +161,7 @@ class NoPublisher:
 
 
 def unit_of_work(engine: AsyncEngine) -> SqlUnitOfWork:
-    clock = TestClock(T0)
-    return SqlUnitOfWork(
-        async_sessionmaker(engine),
-        outbox=Outbox(messaging.outbox),
-        inbox=Inbox(messaging.inbox, clock),
-        sequences=EventSequences(messaging.sequences),
-        clock=clock,
-        source="/billing",
-    )
+    return sql_unit_of_work(engine, messaging, T0)
 
 
 async def test_a_read_only_look_answers_at_once_while_a_writer_holds_its_transaction(

@@ -13,16 +13,13 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
-from shared.clock import TestClock
 from shared.db import create_engine
 from shared.db.migrations import upgrade
-from shared.inbox import Inbox
-from shared.outbox import Outbox
-from shared.outbox.sequences import EventSequences
 from shared.testing.databases import DatabaseFactory
+from shared.testing.units_of_work import sql_unit_of_work
 from shared.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -38,15 +35,7 @@ async def database(postgres_database: DatabaseFactory) -> AsyncIterator[tuple[As
 
 
 def _work(engine: AsyncEngine) -> SqlUnitOfWork:
-    clock = TestClock(T0)
-    return SqlUnitOfWork(
-        async_sessionmaker(engine),
-        outbox=Outbox(messaging.outbox),
-        inbox=Inbox(messaging.inbox, clock),
-        sequences=EventSequences(messaging.sequences),
-        clock=clock,
-        source="/billing",
-    )
+    return sql_unit_of_work(engine, messaging, T0)
 
 
 async def _backend(work: SqlUnitOfWork) -> int:
