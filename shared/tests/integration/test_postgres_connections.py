@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
@@ -25,12 +27,21 @@ from shared.unit_of_work import SqlUnitOfWork
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Database:
+    engine: AsyncEngine
+    url: str
+    returned: list[Any]
+    """Every asyncpg connection the pool took back, from its first."""
+
+
 @pytest.fixture
-async def database(postgres_database: DatabaseFactory) -> AsyncIterator[tuple[AsyncEngine, str]]:
+async def database(postgres_database: DatabaseFactory) -> AsyncIterator[Database]:
     url = await postgres_database.new("connections")
     engine = create_engine(url)
+    returned = _pooled(engine)
     await upgrade(engine, "billing")
-    yield engine, url.replace("postgresql+asyncpg://", "postgresql://")
+    yield Database(engine, url.replace("postgresql+asyncpg://", "postgresql://"), returned)
     await engine.dispose()
 
 
@@ -38,12 +49,27 @@ def _work(engine: AsyncEngine) -> SqlUnitOfWork:
     return sql_unit_of_work(engine, messaging, T0)
 
 
+def _pooled(engine: AsyncEngine) -> list[Any]:
+    """The asyncpg connections the pool has taken back, as they come back."""
+    seen: list[Any] = []
+    event.listen(engine.sync_engine, "checkin", lambda dbapi, _record: seen.append(dbapi._connection))
+    return seen
+
+
+async def _until_closed(connections: list[Any], timeout_s: float = 30.0) -> None:
+    """Until asyncpg has read the server's goodbye on each: the case under test is a
+    connection the client knows is closed, however loaded the machine."""
+    async with asyncio.timeout(timeout_s):
+        while not all(connection.is_closed() for connection in connections):
+            await asyncio.sleep(0.01)
+
+
 async def _backend(work: SqlUnitOfWork) -> int:
     return int((await work.session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
-async def test_a_read_only_look_holds_no_transaction_open(database: tuple[AsyncEngine, str]) -> None:
-    engine, url = database
+async def test_a_read_only_look_holds_no_transaction_open(database: Database) -> None:
+    engine, url = database.engine, database.url
     observer = await asyncpg.connect(url)
     try:
         async with _work(engine).read_only() as work:
@@ -60,9 +86,9 @@ async def test_a_read_only_look_holds_no_transaction_open(database: tuple[AsyncE
 
 @pytest.mark.parametrize("read_only", [True, False])
 async def test_a_connection_the_server_ended_just_after_it_was_returned_is_replaced(
-    database: tuple[AsyncEngine, str], read_only: bool
+    database: Database, read_only: bool
 ) -> None:
-    engine, url = database
+    engine, url = database.engine, database.url
     async with _work(engine).read_only() as work:
         await _backend(work)
     observer = await asyncpg.connect(url)
@@ -77,7 +103,7 @@ async def test_a_connection_the_server_ended_just_after_it_was_returned_is_repla
     finally:
         await observer.close()
     assert ended, "the pool kept no connection to end"
-    await asyncio.sleep(0.2)  # the server's goodbye reaches the client's event loop
+    await _until_closed(database.returned)
     work = _work(engine)
     async with work.read_only() if read_only else work:
         assert await _backend(work) not in ended

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
 from shared.clock import TestClock
@@ -27,12 +27,11 @@ from shared.contracts.codec import decode_event
 from shared.db import create_engine
 from shared.db.engine import WriteWhileReading
 from shared.db.migrations import upgrade
-from shared.inbox import Inbox
 from shared.outbox import Outbox
-from shared.outbox.sequences import EventSequences
 from shared.testing.databases import DatabaseFactory
 from shared.testing.memory import InMemoryUnitOfWork, MemoryStore
-from shared.unit_of_work import SqlUnitOfWork, UnitOfWork
+from shared.testing.units_of_work import sql_unit_of_work
+from shared.unit_of_work import UnitOfWork
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -117,15 +116,7 @@ class TestSqlUnitOfWork(UnitOfWorkContract):
         await self.engine.dispose()
 
     def new(self) -> UnitOfWork:
-        clock = TestClock(T0)
-        return SqlUnitOfWork(
-            async_sessionmaker(self.engine),
-            outbox=Outbox(messaging.outbox),
-            inbox=Inbox(messaging.inbox, clock),
-            sequences=EventSequences(messaging.sequences),
-            clock=clock,
-            source="/billing",
-        )
+        return sql_unit_of_work(self.engine, messaging, T0)
 
     async def published(self) -> list[CloudEvent[Any]]:
         async with self.engine.connect() as conn:

@@ -135,7 +135,7 @@ class SqlSubscriptionRepository(_Repository):
                 waiting[subscription.id] = (stored, subscription)
                 self._ahead.forget(subscription.id)
             return
-        await self._write([(s.version, s) for s in many])
+        await self._write([(s, s.version, s.version + 1) for s in many])
         for subscription in many:
             subscription.version += 1
 
@@ -144,16 +144,14 @@ class SqlSubscriptionRepository(_Repository):
         at (they were read locked, so the guard holds unless one was not)."""
         if self._waiting:
             waiting, self._waiting = self._waiting, None
-            await self._write([(stored, s) for stored, s in waiting.values()], bumped=True)
+            await self._write([(s, stored, s.version) for stored, s in waiting.values()])
 
-    async def _write(self, saves: list[tuple[int, Subscription]], *, bumped: bool = False) -> None:
-        """One guarded UPDATE for (version as stored, subscription) pairs; `bumped`: the
-        subscriptions already carry their new version."""
+    async def _write(self, saves: list[tuple[Subscription, int, int]]) -> None:
+        """One guarded UPDATE: each subscription, the version it must still have, its new one."""
         t = subscriptions
         rows = [
-            _subscription_values(s)
-            | {"version": s.version if bumped else s.version + 1, "match_id": s.id, "match_version": stored}
-            for stored, s in saves
+            _subscription_values(s) | {"version": new, "match_id": s.id, "match_version": stored}
+            for s, stored, new in saves
         ]
         matching = {"match_id": t.c.id, "match_version": t.c.version}
         await self._update_many(t, rows, "subscription", matching=matching)
