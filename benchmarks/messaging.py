@@ -12,7 +12,6 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dunning.bootstrap import bootstrap as dunning_bootstrap
 from dunning.settings import DunningSettings
@@ -60,11 +59,10 @@ async def relay_publish(servers: str, database_url: str, n: int) -> float:
         settings_for(BillingSettings, BILLING_DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS=servers)
     )
     await upgrade(service.engine, "billing")
-    sessions = async_sessionmaker(service.engine)
     for start in range(0, n, 1000):
-        async with sessions() as session, session.begin():
+        async with service.engine.begin() as connection:
             batch = [(event(i), "billing.events") for i in range(start, min(n, start + 1000))]
-            await service.relay.outbox.add(session, batch)
+            await service.relay.outbox.add(connection, batch)
     await service.broker.connect()
     try:
         started = time.perf_counter()

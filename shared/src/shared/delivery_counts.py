@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db.upsert import add_to
 
@@ -25,13 +25,13 @@ class DeliveryCounts:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def add(self, db: AsyncSession | AsyncConnection, counts: Mapping[str, int]) -> None:
+    async def add(self, db: AsyncConnection, counts: Mapping[str, int]) -> None:
         """Add to the named counts, inside the caller's transaction, in one round trip."""
         # one order everywhere: two transactions cannot deadlock
         rows = [{"name": name, "count": counts[name]} for name in sorted(counts) if counts[name]]
         await add_to(db, self.table, rows, "name", "count")
 
-    async def read(self, db: AsyncSession | AsyncConnection) -> dict[str, int]:
+    async def read(self, db: AsyncConnection) -> dict[str, int]:
         rows = await db.execute(select(self.table.c.name, self.table.c.count))
         return {name: int(count) for name, count in rows}
 

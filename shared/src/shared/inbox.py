@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, Table, TextClause, Update, bindparam, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent
@@ -76,26 +76,26 @@ class Inbox:
         self.clock = clock
         self.counts = counts
 
-    async def claim(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> bool:
+    async def claim(self, connection: AsyncConnection, consumer: str, event: CloudEvent[Any]) -> bool:
         """Record the event for `consumer`; False if it was already applied.
 
         Two deliveries racing past the check both try the insert; the primary key lets
         only one transaction commit, and the other's retry then sees the record.
         """
-        return bool(await self.claim_many(session, consumer, [event]))
+        return bool(await self.claim_many(connection, consumer, [event]))
 
     async def claim_many(
-        self, session: AsyncSession, consumer: str, events: Sequence[CloudEvent[Any]]
+        self, connection: AsyncConnection, consumer: str, events: Sequence[CloudEvent[Any]]
     ) -> set[UUID]:
         """Record a batch in a few statements; returns the ids not applied before."""
         t = self.table
-        dialect = dialect_name(session)
+        dialect = dialect_name(connection)
         ids = {str(e.id): e for e in events}
         if dialect == "postgresql":
-            seen = await self._seen_and_recorded(session, consumer, ids)
+            seen = await self._seen_and_recorded(connection, consumer, ids)
         else:
             asked = {"for_consumer": consumer, "event_ids": list(ids)}
-            found = await session.execute(_seen(t, dialect), asked)
+            found = await connection.execute(_seen(t, dialect), asked)
             seen = [(event_id, bool(dead)) for event_id, dead in found]
         revived = [event_id for event_id, dead_lettered in seen if dead_lettered]
         for event_id, dead_lettered in seen:
@@ -105,20 +105,20 @@ class Inbox:
         if new and dialect != "postgresql":
             now = self.clock.now()
             await insert_rows(
-                session,
+                connection,
                 t,
                 [
                     {"consumer": consumer, "event_id": i, "event_type": e.type, "processed_at": now}
                     for i, e in new.items()
                 ],
             )
-            await self._count(session, consumer, len(new))
+            await self._count(connection, consumer, len(new))
         if revived:
-            await session.execute(_revive(t, dialect), {"for_consumer": consumer, "event_ids": revived})
+            await connection.execute(_revive(t, dialect), {"for_consumer": consumer, "event_ids": revived})
         return {e.id for e in ids.values()}
 
     async def _seen_and_recorded(
-        self, session: AsyncSession, consumer: str, ids: dict[str, CloudEvent[Any]]
+        self, connection: AsyncConnection, consumer: str, ids: dict[str, CloudEvent[Any]]
     ) -> list[tuple[str, bool]]:
         """On PostgreSQL the look, the record of what was not seen and its count are one
         statement: three round trips were a third of a small batch's, and each waits its
@@ -131,9 +131,11 @@ class Inbox:
             "now": self.clock.now(),
             "count_name": f"{CONSUMED}{consumer}",
         }
-        return [(event_id, bool(dead)) for event_id, dead in await session.execute(statement, params)]
+        return [(event_id, bool(dead)) for event_id, dead in await connection.execute(statement, params)]
 
-    async def record_dead_letter(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> None:
+    async def record_dead_letter(
+        self, connection: AsyncConnection, consumer: str, event: CloudEvent[Any]
+    ) -> None:
         """The consumer is done with an event it could not apply: count it, but let a
         redrive of it through."""
         t = self.table
@@ -144,17 +146,17 @@ class Inbox:
             "processed_at": self.clock.now(),
             "dead_lettered": True,
         }
-        statement = insert_for(session.get_bind().dialect.name, t).values(**values).on_conflict_do_nothing()
-        if (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]
-            await self._count(session, consumer, 1)
+        statement = insert_for(connection.dialect.name, t).values(**values).on_conflict_do_nothing()
+        if (await connection.execute(statement)).rowcount:
+            await self._count(connection, consumer, 1)
 
-    async def unclaim(self, session: AsyncSession, consumer: str, event: CloudEvent[Any]) -> None:
+    async def unclaim(self, connection: AsyncConnection, consumer: str, event: CloudEvent[Any]) -> None:
         """Forget an event whose effect could not happen after all (a mail server that
         refused the connection), so that its redelivery is applied."""
         t = self.table
-        await session.execute(t.delete().where(t.c.consumer == consumer, t.c.event_id == str(event.id)))
-        await self._count(session, consumer, -1)
+        await connection.execute(t.delete().where(t.c.consumer == consumer, t.c.event_id == str(event.id)))
+        await self._count(connection, consumer, -1)
 
-    async def _count(self, session: AsyncSession, consumer: str, n: int) -> None:
+    async def _count(self, connection: AsyncConnection, consumer: str, n: int) -> None:
         if self.counts is not None:
-            await self.counts.add(session, {f"{CONSUMED}{consumer}": n})
+            await self.counts.add(connection, {f"{CONSUMED}{consumer}": n})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock, clock_for
 from shared.db import create_engine
@@ -38,7 +38,6 @@ class Infrastructure:
     name: str
     clock: Clock
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
     tables: MessagingTables
     counts: DeliveryCounts
     outbox: Outbox
@@ -52,7 +51,7 @@ class Infrastructure:
     def unit_of_work(self, cls: type[U]) -> Callable[[], U]:
         def factory() -> U:
             return cls(
-                self.sessions,
+                self.engine,
                 outbox=self.outbox,
                 inbox=self.inbox,
                 sequences=self.sequences,
@@ -87,7 +86,6 @@ def build_infrastructure(
         name=name,
         clock=clock,
         engine=engine,
-        sessions=async_sessionmaker(engine, expire_on_commit=False),
         tables=tables,
         counts=counts,
         outbox=outbox,

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock
 from shared.contracts.base import CloudEvent, EventData, new_event
@@ -181,11 +181,17 @@ class UnitOfWork(ABC):
 
 
 class SqlUnitOfWork(UnitOfWork):
-    """Subclass per service and open repositories in `_open_repositories`."""
+    """Subclass per service and open repositories in `_open_repositories`.
+
+    The repositories get a Core connection, not an ORM session: they write tables, never
+    mapped objects, so a session's bookkeeping (its transaction object, the bind it looks
+    up for every statement, its identity map) was paid for nothing. Entering and leaving
+    a read-only session cost twice what the connection does, about a fifth of a read of
+    one row through the API."""
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         outbox: Outbox,
         inbox: Inbox,
@@ -195,21 +201,25 @@ class SqlUnitOfWork(UnitOfWork):
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(clock=clock, source=source, on_commit=on_commit)
-        self._sessions = sessions
+        self._engine = engine
         self._outbox = outbox
         self._inbox = inbox
         self._sequences = sequences
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        await self.session.begin()
-        if self._read_only:
-            dialect = self.session.get_bind().dialect.name
-            await self.session.connection(execution_options=reading_options(dialect))
-        self._open_repositories(self.session)
+        self.connection = await self._engine.connect()
+        try:
+            if self._read_only:  # begins with its first statement, as reading_options set it up
+                await self.connection.execution_options(**reading_options(self._engine.dialect.name))
+            else:
+                await self.connection.begin()
+        except BaseException:
+            await self.connection.close()
+            raise
+        self._open_repositories(self.connection)
         return self
 
-    def _open_repositories(self, session: AsyncSession) -> None:
+    def _open_repositories(self, connection: AsyncConnection) -> None:
         """Hook for subclasses."""
 
     async def __aexit__(
@@ -219,29 +229,29 @@ class SqlUnitOfWork(UnitOfWork):
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self.session.in_transaction():
-                await self.session.rollback()
+            if self.connection.in_transaction():
+                await self.connection.rollback()
         finally:
-            await self.session.close()
+            await self.connection.close()
 
     async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
-        return await self._inbox.claim(self.session, consumer, event)
+        return await self._inbox.claim(self.connection, consumer, event)
 
     async def claim_many(self, consumer: str, events: Sequence[CloudEvent[Any]]) -> set[UUID]:
-        return await self._inbox.claim_many(self.session, consumer, events)
+        return await self._inbox.claim_many(self.connection, consumer, events)
 
     async def record_dead_letter(self, consumer: str, event: CloudEvent[Any]) -> None:
-        await self._inbox.record_dead_letter(self.session, consumer, event)
+        await self._inbox.record_dead_letter(self.connection, consumer, event)
 
     async def unclaim(self, consumer: str, event: CloudEvent[Any]) -> None:
-        await self._inbox.unclaim(self.session, consumer, event)
+        await self._inbox.unclaim(self.connection, consumer, event)
 
     async def _number(self, events: list[EventData]) -> list[EventData]:
-        return await self._sequences.number(self.session, events)
+        return await self._sequences.number(self.connection, events)
 
     async def _store(self, events: list[CloudEvent[Any]]) -> None:
-        await self._outbox.add(self.session, [(e, e.data.topic.value) for e in events], self._traces)
-        await self.session.commit()
+        await self._outbox.add(self.connection, [(e, e.data.topic.value) for e in events], self._traces)
+        await self.connection.commit()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        await self.connection.rollback()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.e2e.stack import read_all
 
 from billing.adapters.orm import messaging
@@ -52,8 +52,8 @@ async def test_a_broker_restarted_empty_gets_every_kept_event_again_and_readines
     servers = broker_process.bootstrap_servers
     await ensure_topics(servers, load_topics())
     outbox = Outbox(messaging.outbox, DeliveryCounts(messaging.counts))
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await outbox.add(session, [customer(n) for n in range(5)])
+    async with engine.begin() as connection:
+        await outbox.add(connection, [customer(n) for n in range(5)])
     probe = KafkaMarkProbe(servers)
 
     async def topics_again() -> None:

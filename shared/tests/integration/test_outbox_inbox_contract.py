@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
 from shared.clock import TestClock
@@ -52,9 +52,8 @@ async def engine(each_database: DatabaseFactory) -> AsyncIterator[AsyncEngine]:
 
 async def test_outbox_returns_rows_in_insertion_order_until_marked_published(engine: AsyncEngine) -> None:
     outbox = Outbox(messaging.outbox)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await outbox.add(session, [customer_event(n) for n in range(5)])
+    async with engine.begin() as connection:
+        await outbox.add(connection, [customer_event(n) for n in range(5)])
     async with engine.begin() as conn:
         batch = await outbox.next_batch(conn, limit=3)
         assert [r.key for r in batch] == ["cus_0", "cus_1", "cus_2"]
@@ -67,11 +66,10 @@ async def test_outbox_returns_rows_in_insertion_order_until_marked_published(eng
 
 async def test_outbox_rows_vanish_with_a_rolled_back_transaction(engine: AsyncEngine) -> None:
     outbox = Outbox(messaging.outbox)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session:
-        await session.begin()
-        await outbox.add(session, [customer_event(1)])
-        await session.rollback()
+    async with engine.connect() as connection:
+        await connection.begin()
+        await outbox.add(connection, [customer_event(1)])
+        await connection.rollback()
     async with engine.connect() as conn:
         assert await outbox.pending(conn) == 0
 
@@ -80,9 +78,8 @@ async def test_published_events_are_kept_for_the_retention_period_and_can_be_rep
     engine: AsyncEngine,
 ) -> None:
     outbox = Outbox(messaging.outbox)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await outbox.add(session, [customer_event(1, T0), customer_event(2, T0 + timedelta(days=3))])
+    async with engine.begin() as connection:
+        await outbox.add(connection, [customer_event(1, T0), customer_event(2, T0 + timedelta(days=3))])
     async with engine.begin() as conn:
         rows = await outbox.next_batch(conn, 10)
         await outbox.mark_published(conn, [rows[0].id], T0)
@@ -100,38 +97,35 @@ async def test_published_events_are_kept_for_the_retention_period_and_can_be_rep
 async def test_the_inbox_accepts_an_event_once_per_consumer(engine: AsyncEngine) -> None:
     inbox = Inbox(messaging.inbox, TestClock(T0))
     event, _ = customer_event(1)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        assert await inbox.claim(session, "dunning", event) is True
-    async with sessions() as session, session.begin():
-        assert await inbox.claim(session, "dunning", event) is False
-        assert await inbox.claim(session, "pause", event) is True
+    async with engine.begin() as connection:
+        assert await inbox.claim(connection, "dunning", event) is True
+    async with engine.begin() as connection:
+        assert await inbox.claim(connection, "dunning", event) is False
+        assert await inbox.claim(connection, "pause", event) is True
 
 
 async def test_an_inbox_claim_rolled_back_with_its_handler_is_not_remembered(engine: AsyncEngine) -> None:
     inbox = Inbox(messaging.inbox, TestClock(T0))
     event, _ = customer_event(1)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session:
-        await session.begin()
-        assert await inbox.claim(session, "dunning", event) is True
-        await session.rollback()
-    async with sessions() as session, session.begin():
-        assert await inbox.claim(session, "dunning", event) is True
+    async with engine.connect() as connection:
+        await connection.begin()
+        assert await inbox.claim(connection, "dunning", event) is True
+        await connection.rollback()
+    async with engine.begin() as connection:
+        assert await inbox.claim(connection, "dunning", event) is True
 
 
 async def test_a_batch_claim_answers_only_the_events_not_applied_before(engine: AsyncEngine) -> None:
     inbox = Inbox(messaging.inbox, TestClock(T0))
     first, second, third = (customer_event(n)[0] for n in (1, 2, 3))
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        assert await inbox.claim(session, "dunning", first) is True
-    async with sessions() as session, session.begin():
-        fresh = await inbox.claim_many(session, "dunning", [first, second, third])
+    async with engine.begin() as connection:
+        assert await inbox.claim(connection, "dunning", first) is True
+    async with engine.begin() as connection:
+        fresh = await inbox.claim_many(connection, "dunning", [first, second, third])
     assert fresh == {second.id, third.id}
-    async with sessions() as session, session.begin():
-        assert await inbox.claim_many(session, "dunning", [second, third]) == set()
-        assert await inbox.claim_many(session, "pause", [first, second]) == {first.id, second.id}
+    async with engine.begin() as connection:
+        assert await inbox.claim_many(connection, "dunning", [second, third]) == set()
+        assert await inbox.claim_many(connection, "pause", [first, second]) == {first.id, second.id}
 
 
 async def test_a_batch_claim_counts_each_new_event_once_and_lets_a_dead_letter_through_again(
@@ -140,16 +134,15 @@ async def test_a_batch_claim_counts_each_new_event_once_and_lets_a_dead_letter_t
     counts = DeliveryCounts(messaging.counts)
     inbox = Inbox(messaging.inbox, TestClock(T0), counts)
     first, second, third, dead = (customer_event(n)[0] for n in (1, 2, 3, 4))
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await inbox.record_dead_letter(session, "dunning", dead)
-        assert await inbox.claim_many(session, "dunning", [first, second]) == {first.id, second.id}
-    async with sessions() as session, session.begin():
-        fresh = await inbox.claim_many(session, "dunning", [second, dead, third, third])
+    async with engine.begin() as connection:
+        await inbox.record_dead_letter(connection, "dunning", dead)
+        assert await inbox.claim_many(connection, "dunning", [first, second]) == {first.id, second.id}
+    async with engine.begin() as connection:
+        fresh = await inbox.claim_many(connection, "dunning", [second, dead, third, third])
     assert fresh == {dead.id, third.id}, "a redriven dead letter is applied; a duplicate is not"
-    async with sessions() as session, session.begin():
-        assert await inbox.claim_many(session, "dunning", [dead]) == set(), "revived once, then applied"
-        assert await counts.read(session) == {"consumed:dunning": 4}, "first, second, dead once, third"
+    async with engine.begin() as connection:
+        assert await inbox.claim_many(connection, "dunning", [dead]) == set(), "revived once, then applied"
+        assert await counts.read(connection) == {"consumed:dunning": 4}, "first, second, dead once, third"
 
 
 class NoPublisher:
@@ -168,19 +161,18 @@ async def test_a_read_only_look_answers_at_once_while_a_writer_holds_its_transac
     engine: AsyncEngine,
 ) -> None:
     outbox = Outbox(messaging.outbox)
-    sessions = async_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await outbox.add(session, [customer_event(1)])
+    async with engine.begin() as connection:
+        await outbox.add(connection, [customer_event(1)])
     relay = OutboxRelay(engine, outbox, NoPublisher(), TestClock(T0))  # type: ignore[arg-type]
 
-    async with sessions() as writer, writer.begin():
+    async with engine.begin() as writer:
         await outbox.add(
             writer, [customer_event(2), customer_event(3)]
         )  # uncommitted, holding the write lock
 
         async def look() -> tuple[int, int]:
             async with unit_of_work(engine).read_only() as work:
-                counted = await outbox.pending(await work.session.connection())
+                counted = await outbox.pending(work.connection)
             return counted, await relay.pending()
 
         # A writing BEGIN would wait for the busy timeout (10 s) and then fail.
@@ -240,8 +232,8 @@ async def test_the_outbox_gauges_give_the_backlog_and_how_long_its_oldest_event_
     engine: AsyncEngine,
 ) -> None:
     outbox = Outbox(messaging.outbox)
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await outbox.add(session, [customer_event(1, T0), customer_event(2, T0 + timedelta(minutes=10))])
+    async with engine.begin() as connection:
+        await outbox.add(connection, [customer_event(1, T0), customer_event(2, T0 + timedelta(minutes=10))])
     relay = OutboxRelay(engine, outbox, AcknowledgingPublisher(), TestClock(T0), batch_size=1)
 
     def gauges() -> tuple[float | None, float | None]:

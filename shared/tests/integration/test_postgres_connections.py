@@ -65,7 +65,7 @@ async def _until_closed(connections: list[Any], timeout_s: float = 30.0) -> None
 
 
 async def _backend(work: SqlUnitOfWork) -> int:
-    return int((await work.session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    return int((await work.connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
 async def test_a_read_only_look_holds_no_transaction_open(database: Database) -> None:

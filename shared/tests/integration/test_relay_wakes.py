@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.orm import messaging
 from shared.clock import TestClock
@@ -57,8 +57,8 @@ async def commit_customers(engine: AsyncEngine, outbox: Outbox, *numbers: int) -
             customer_id=f"cus_{n}", email=f"c{n}@example.com", name=f"C {n}", timezone="UTC", created_at=T0
         )
         events.append((new_event(data, source="/billing", time=T0), "billing.events"))
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await outbox.add(session, events)
+    async with engine.begin() as connection:
+        await outbox.add(connection, events)
 
 
 class Recorder:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.memory import InMemoryBillingUnitOfWork
 from billing.adapters.orm import messaging
@@ -324,7 +324,7 @@ class TestSqlRepositories(RepositoriesContract):
     def new(self) -> BillingUnitOfWork:
         clock = TestClock(T0)
         return SqlBillingUnitOfWork(
-            async_sessionmaker(self.engine),
+            self.engine,
             outbox=Outbox(messaging.outbox),
             inbox=Inbox(messaging.inbox, clock),
             sequences=EventSequences(messaging.sequences),

@@ -76,7 +76,7 @@ def bootstrap(
             notifier_consumer(bus, infra.dead_letters),
         ],
         routers=[
-            customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
+            customer_profiles_router(orm.customer_profiles, infra.engine, infra.keys),
             finance_router(queries, infra.keys),
             customer_cases_router(CaseAccess(bus, infra.keys, verifier, infra.clock), queries),
             recovery_router(bus, infra.keys),

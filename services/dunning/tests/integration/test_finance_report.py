@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dunning.adapters.case_queries import FinanceQueries
 from dunning.adapters.orm import messaging
@@ -90,7 +90,7 @@ async def engine(each_database: DatabaseFactory) -> AsyncIterator[AsyncEngine]:
     clock = TestClock(APRIL)
     for case in the_cases():  # one at a time: a batch of new cases shares its columns
         work = SqlDunningUnitOfWork(
-            async_sessionmaker(engine), outbox=Outbox(messaging.outbox), inbox=Inbox(messaging.inbox, clock),
+            engine, outbox=Outbox(messaging.outbox), inbox=Inbox(messaging.inbox, clock),
             sequences=EventSequences(messaging.sequences), clock=clock, source="/dunning",
         )  # fmt: skip
         async with work:

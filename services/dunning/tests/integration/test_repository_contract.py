@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dunning.adapters.memory import InMemoryDunningUnitOfWork
 from dunning.adapters.orm import messaging
@@ -325,7 +325,7 @@ class TestSqlRepositories(DunningRepositoryContract):
     def new(self) -> DunningUnitOfWork:
         clock = TestClock(T0)
         return SqlDunningUnitOfWork(
-            async_sessionmaker(self.engine),
+            self.engine,
             outbox=Outbox(messaging.outbox),
             inbox=Inbox(messaging.inbox, clock),
             sequences=EventSequences(messaging.sequences),

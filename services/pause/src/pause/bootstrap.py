@@ -79,7 +79,7 @@ def bootstrap(
         unit_of_work=unit_of_work,
         consumers=pause_consumers(bus, infra.dead_letters),
         routers=[
-            customer_profiles_router(orm.customer_profiles, infra.sessions, infra.keys),
+            customer_profiles_router(orm.customer_profiles, infra.engine, infra.keys),
             pauses_router(bus, who, idempotency),
             report_router(PauseReports(infra.engine), infra.keys, infra.clock),
             _portal(settings, bus, verifier, infra.clock, card_entry),

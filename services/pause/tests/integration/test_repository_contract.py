@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pause.adapters.memory import InMemoryPauseUnitOfWork
 from pause.adapters.orm import messaging
@@ -388,7 +388,7 @@ class TestSqlPauseRepositories(PauseRepositoriesContract):
     def new(self) -> PauseUnitOfWork:
         clock = TestClock(T0)
         return SqlPauseUnitOfWork(
-            async_sessionmaker(self.engine),
+            self.engine,
             outbox=Outbox(messaging.outbox),
             inbox=Inbox(messaging.inbox, clock),
             sequences=EventSequences(messaging.sequences),

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.billing import CustomerCreated
 from shared.customers.profiles import CustomerProfile
@@ -23,24 +23,26 @@ def _profiles_of(table: Table, dialect: str) -> Select[Any]:
 
 
 class CustomerDirectory:
-    def __init__(self, table: Table, session: AsyncSession) -> None:
+    def __init__(self, table: Table, connection: AsyncConnection) -> None:
         self.table = table
-        self.session = session
+        self.connection = connection
         self._profiles: ReadAhead[str, CustomerProfile] = ReadAhead()
 
     async def read_ahead(self, customer_ids: Iterable[str]) -> None:
         wanted = self._profiles.unknown(customer_ids)
         if wanted:
-            query = _profiles_of(self.table, dialect_name(self.session))
-            found = await self.session.execute(query, {"customer_ids": wanted})
+            query = _profiles_of(self.table, dialect_name(self.connection))
+            found = await self.connection.execute(query, {"customer_ids": wanted})
             self._profiles.learn(wanted, {row.id: CustomerProfile(**row._mapping) for row in found})
 
     async def get(self, customer_id: str) -> CustomerProfile | None:
         if self._profiles.knows(customer_id):
             return self._profiles.get(customer_id)
-        row = (await self.session.execute(select(self.table).where(self.table.c.id == customer_id))).first()
+        row = (
+            await self.connection.execute(select(self.table).where(self.table.c.id == customer_id))
+        ).first()
         return CustomerProfile(**row._mapping) if row else None
 
     async def remember(self, data: CustomerCreated) -> None:
         self._profiles.put(data.customer_id, CustomerProfile.of(data))
-        await upsert(self.session, self.table, asdict(CustomerProfile.of(data)), key=["id"])
+        await upsert(self.connection, self.table, asdict(CustomerProfile.of(data)), key=["id"])

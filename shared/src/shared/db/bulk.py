@@ -22,14 +22,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, any_, bindparam, column, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 POSTGRES = "postgresql"
 
 
-def dialect_name(db: AsyncSession | AsyncConnection) -> str:
-    bind = db.get_bind() if isinstance(db, AsyncSession) else db
-    return bind.dialect.name
+def dialect_name(db: AsyncConnection) -> str:
+    return db.dialect.name
 
 
 def among(value: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
@@ -67,9 +66,7 @@ def _insert(table: Table, columns: tuple[str, ...]) -> Any:
     return insert(table).from_select(list(columns), rows_of(table, columns))
 
 
-async def insert_rows(
-    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> None:
+async def insert_rows(db: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` in the order given: one statement on PostgreSQL, an executemany on
     SQLite; rows that name other columns than the row before them start another one."""
     postgres = dialect_name(db) == POSTGRES
@@ -87,7 +84,7 @@ def _insert_absent(table: Table, columns: tuple[str, ...], key: str) -> Any:
 
 
 async def insert_absent(
-    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+    db: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
 ) -> set[Any]:
     """Insert the `rows` that conflict with none already there; the `key`s of those
     inserted. One statement on PostgreSQL; one per row on SQLite."""

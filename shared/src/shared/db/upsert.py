@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
+
+from shared.db.bulk import dialect_name
 
 
 def insert_for(dialect: str, table: Table) -> Any:
@@ -27,13 +29,8 @@ def _statement(table: Table, dialect: str, key: tuple[str, ...], columns: tuple[
     return result
 
 
-def _dialect(db: AsyncSession | AsyncConnection) -> str:
-    bind = db.get_bind() if isinstance(db, AsyncSession) else db
-    return bind.dialect.name
-
-
 async def upsert(
-    db: AsyncSession | AsyncConnection,
+    db: AsyncConnection,
     table: Table,
     values: dict[str, Any],
     key: list[str],
@@ -42,7 +39,7 @@ async def upsert(
 ) -> None:
     """Insert a row, or update the row with the same `key` columns: to these values, or
     to `set_` (expressions over the stored row, such as a counter plus one)."""
-    dialect = _dialect(db)
+    dialect = dialect_name(db)
     if set_ is None:
         await db.execute(_statement(table, dialect, tuple(key), tuple(values)), values)
         return
@@ -51,12 +48,12 @@ async def upsert(
 
 
 async def upsert_many(
-    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: list[str]
+    db: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: list[str]
 ) -> None:
     """`upsert` of each row, in the order given, in one round trip (an executemany of one
     statement built once per shape); the rows must name the same columns."""
     if rows:
-        statement = _statement(table, _dialect(db), tuple(key), tuple(rows[0]))
+        statement = _statement(table, dialect_name(db), tuple(key), tuple(rows[0]))
         await db.execute(statement, [dict(row) for row in rows])
 
 
@@ -70,9 +67,9 @@ def _adding(table: Table, dialect: str, key: str, column: str) -> Insert:
 
 
 async def add_to(
-    db: AsyncSession | AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str, column: str
+    db: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], key: str, column: str
 ) -> None:
     """Add each row's `column` to the stored row with its `key` (a new key starts at it),
     in the order given, in one round trip."""
     if rows:
-        await db.execute(_adding(table, _dialect(db), key, column), [dict(row) for row in rows])
+        await db.execute(_adding(table, dialect_name(db), key, column), [dict(row) for row in rows])

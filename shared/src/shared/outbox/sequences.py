@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.base import EventData
 from shared.db.bulk import POSTGRES, arrays_of, dialect_name, rows_of
@@ -42,18 +42,18 @@ class EventSequences:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def number(self, session: AsyncSession, events: Sequence[EventData]) -> list[EventData]:
+    async def number(self, connection: AsyncConnection, events: Sequence[EventData]) -> list[EventData]:
         """The events with their sequences, in order; one statement for the whole commit."""
         if not events:
             return []
         counts = Counter(event.subject() for event in events)
         subjects = sorted(counts)  # the same order everywhere, so two commits cannot deadlock
-        dialect = dialect_name(session)
+        dialect = dialect_name(connection)
         values = [{"subject": s, "last": counts[s]} for s in subjects]
         if dialect == POSTGRES:
-            rows = await session.execute(_take(self.table, dialect, True), arrays_of(values, _COLUMNS))
+            rows = await connection.execute(_take(self.table, dialect, True), arrays_of(values, _COLUMNS))
         else:
-            rows = await session.execute(_take(self.table, dialect, False), values)
+            rows = await connection.execute(_take(self.table, dialect, False), values)
         next_number = {row.subject: row.last - counts[row.subject] + 1 for row in rows}
         numbered = []
         for event in events:

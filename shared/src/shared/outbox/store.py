@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, Table, Update, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.base import CloudEvent
 from shared.contracts.codec import encode_event
@@ -72,15 +72,15 @@ class Outbox:
 
     async def add(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         events: list[tuple[CloudEvent[Any], str]],
         traces: Mapping[UUID, str] | None = None,
     ) -> None:
-        """Store events (with their topics) in the session's open transaction; each with
+        """Store events (with their topics) in the connection's open transaction; each with
         the `traceparent` of `traces`, or else of the span that is current."""
         if events:
             rows = [self.row_for(e, t, (traces or {}).get(e.id)) for e, t in events]
-            await insert_rows(session, self.table, rows)  # in order: ids are publication order
+            await insert_rows(connection, self.table, rows)  # in order: ids are publication order
 
     async def next_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxRow]:
         t = self.table

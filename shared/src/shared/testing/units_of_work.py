@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import TestClock
 from shared.db.tables import MessagingTables
@@ -18,7 +18,7 @@ from shared.unit_of_work import SqlUnitOfWork
 def sql_unit_of_work(engine: AsyncEngine, tables: MessagingTables, at: datetime) -> SqlUnitOfWork:
     clock = TestClock(at)
     return SqlUnitOfWork(
-        async_sessionmaker(engine),
+        engine,
         outbox=Outbox(tables.outbox),
         inbox=Inbox(tables.inbox, clock),
         sequences=EventSequences(tables.sequences),

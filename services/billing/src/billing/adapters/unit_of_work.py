@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from billing.adapters.repositories import (
     SqlCustomerRepository,
@@ -36,13 +36,13 @@ class SqlBillingUnitOfWork(SqlUnitOfWork, BillingUnitOfWork):
     subscriptions: SqlSubscriptionRepository
     invoices: SqlInvoiceRepository
 
-    def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = SqlCustomerRepository(session, self.track)
-        self.plans = SqlPlanRepository(session, self.track)
-        self.payment_methods = SqlPaymentMethodRepository(session, self.track)
-        self.subscriptions = SqlSubscriptionRepository(session, self.track)
-        self.invoices = SqlInvoiceRepository(session, self.track)
-        self.attempts = SqlPaymentAttemptRepository(session, self.track)
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.customers = SqlCustomerRepository(connection, self.track)
+        self.plans = SqlPlanRepository(connection, self.track)
+        self.payment_methods = SqlPaymentMethodRepository(connection, self.track)
+        self.subscriptions = SqlSubscriptionRepository(connection, self.track)
+        self.invoices = SqlInvoiceRepository(connection, self.track)
+        self.attempts = SqlPaymentAttemptRepository(connection, self.track)
 
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """A day's cancels from dunning, or a burst of pause facts, lock their

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dunning.adapters.case_rows import case_of, case_row
 from dunning.adapters.orm import dunning_cases
@@ -38,8 +38,8 @@ class SqlCaseRepository:
     """New cases are inserted together, at the latest when the transaction commits or
     reads cases from the database; `by_invoice` answers from what `read_ahead` read."""
 
-    def __init__(self, session: AsyncSession, track: TrackFn) -> None:
-        self.session, self._track = session, track
+    def __init__(self, connection: AsyncConnection, track: TrackFn) -> None:
+        self.connection, self._track = connection, track
         self._by_invoice: ReadAhead[str, Row[Any] | SimpleNamespace] = ReadAhead()
         self._new: list[dict[str, Any]] = []
 
@@ -52,23 +52,23 @@ class SqlCaseRepository:
     async def flush(self) -> None:
         if self._new:
             new, self._new = self._new, []
-            await insert_rows(self.session, dunning_cases, new)
+            await insert_rows(self.connection, dunning_cases, new)
 
     async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
         wanted = self._by_invoice.unknown(invoice_ids)
         if wanted:
-            query = _by_invoices(dialect_name(self.session))
-            found = await self.session.execute(query, {"invoice_ids": wanted})
+            query = _by_invoices(dialect_name(self.connection))
+            found = await self.connection.execute(query, {"invoice_ids": wanted})
             self._by_invoice.learn(wanted, {row.invoice_id: row for row in found})
 
     async def save(self, case: DunningCase, next_due_at: datetime | None) -> None:
         await self.flush()
         t = dunning_cases
         values = case_row(case, next_due_at) | {"version": case.version + 1}
-        saved = await self.session.execute(
+        saved = await self.connection.execute(
             update(t).where(t.c.id == case.id, t.c.version == case.version).values(**values)
         )
-        if saved.rowcount != 1:  # type: ignore[attr-defined]
+        if saved.rowcount != 1:
             raise ConcurrentUpdate(f"dunning case {case.id} changed concurrently")
         case.version += 1
         self._by_invoice.forget(case.invoice_id)
@@ -77,9 +77,9 @@ class SqlCaseRepository:
     async def _many(self, *where: Any, limit: int = 1000, lock: bool = False) -> list[DunningCase]:
         await self.flush()
         query = select(dunning_cases).where(*where).order_by(dunning_cases.c.opened_at).limit(limit)
-        if lock and self.session.get_bind().dialect.name == "postgresql":
+        if lock and self.connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        found = [case_of(row) for row in await self.session.execute(query)]
+        found = [case_of(row) for row in await self.connection.execute(query)]
         for case in found:
             self._track(case)
         return found
@@ -129,7 +129,7 @@ class SqlCaseRepository:
         t = dunning_cases
         open_due = select(func.min(t.c.next_due_at)).where(t.c.status == CaseStatus.OPEN.value)
         check_due = select(func.min(t.c.retention_check_at))
-        moments = [(await self.session.execute(q)).scalar_one() for q in (open_due, check_due)]
+        moments = [(await self.connection.execute(q)).scalar_one() for q in (open_due, check_due)]
         return min((m for m in moments if m is not None), default=None)
 
     async def count_due(self, now: datetime) -> int:
@@ -137,5 +137,5 @@ class SqlCaseRepository:
         t = dunning_cases
         open_due = select(func.count()).where(t.c.status == CaseStatus.OPEN.value, t.c.next_due_at <= now)
         check_due = select(func.count()).where(t.c.retention_check_at <= now)
-        counts = [(await self.session.execute(q)).scalar_one() for q in (open_due, check_due)]
+        counts = [(await self.connection.execute(q)).scalar_one() for q in (open_due, check_due)]
         return sum(int(count) for count in counts)

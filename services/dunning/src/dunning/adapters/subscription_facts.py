@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dunning.adapters.orm import settled_invoices, subscription_states
 from shared.db.bulk import among, dialect_name
@@ -34,22 +34,22 @@ def _states_of(dialect: str) -> Select[Any]:
 class SqlSettledInvoices:
     """Invoices billing reported paid, whatever order their facts arrived in."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
         self._paid: ReadAhead[str, bool] = ReadAhead()
 
     async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
         wanted = self._paid.unknown(invoice_ids)
         if wanted:
-            query = _paid_among(dialect_name(self.session))
-            found = await self.session.execute(query, {"invoice_ids": wanted})
+            query = _paid_among(dialect_name(self.connection))
+            found = await self.connection.execute(query, {"invoice_ids": wanted})
             self._paid.learn(wanted, {invoice_id: True for invoice_id in found.scalars()})
 
     async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
         self._paid.put(invoice_id, True)
         values = {"invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at}
-        statement = insert_for(self.session.get_bind().dialect.name, settled_invoices).values(**values)
-        await self.session.execute(statement.on_conflict_do_nothing())
+        statement = insert_for(self.connection.dialect.name, settled_invoices).values(**values)
+        await self.connection.execute(statement.on_conflict_do_nothing())
 
     async def is_paid(self, invoice_id: str) -> bool:
         if not self._paid.knows(invoice_id):
@@ -60,23 +60,23 @@ class SqlSettledInvoices:
 class SqlSubscriptionStates:
     """The newest pause or cancel fact billing reported per subscription, with its sequence."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
         self._newest: ReadAhead[str, tuple[str, int]] = ReadAhead()
 
     async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
         wanted = self._newest.unknown(subscription_ids)
         if wanted:
-            query = _states_of(dialect_name(self.session))
-            found = await self.session.execute(query, {"subscription_ids": wanted})
+            query = _states_of(dialect_name(self.connection))
+            found = await self.connection.execute(query, {"subscription_ids": wanted})
             self._newest.learn(wanted, {row.subscription_id: (row.status, row.sequence) for row in found})
 
     async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:
         self._newest.forget(subscription_id)  # only the database knows which fact is newer
         t = subscription_states
         values = {"subscription_id": subscription_id, "status": status, "sequence": sequence or 0}
-        statement = insert_for(self.session.get_bind().dialect.name, t).values(**values)
-        await self.session.execute(
+        statement = insert_for(self.connection.dialect.name, t).values(**values)
+        await self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[t.c.subscription_id],
                 set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dunning.adapters.orm import customer_profiles
 from dunning.adapters.recovery_tokens import SqlRecoveryTokens
@@ -24,12 +24,12 @@ class SqlDunningUnitOfWork(SqlUnitOfWork, DunningUnitOfWork):
     subscription_states: SqlSubscriptionStates
     recovery_tokens: SqlRecoveryTokens
 
-    def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = CustomerDirectory(customer_profiles, session)
-        self.cases = SqlCaseRepository(session, self.track)
-        self.settled_invoices = SqlSettledInvoices(session)
-        self.subscription_states = SqlSubscriptionStates(session)
-        self.recovery_tokens = SqlRecoveryTokens(session)
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.customers = CustomerDirectory(customer_profiles, connection)
+        self.cases = SqlCaseRepository(connection, self.track)
+        self.settled_invoices = SqlSettledInvoices(connection)
+        self.subscription_states = SqlSubscriptionStates(connection)
+        self.recovery_tokens = SqlRecoveryTokens(connection)
 
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """What billing's facts look up: a burst of `payment.failed` then costs four reads

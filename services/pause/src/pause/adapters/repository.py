@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.orm import beach_pauses, cancel_intents, subscription_views
 from pause.adapters.records import pause_from, pause_values
@@ -24,22 +24,22 @@ def _pause(row: Row[Any]) -> BeachPause:
 
 
 class SqlBeachPauses:
-    def __init__(self, session: AsyncSession, track: TrackFn) -> None:
-        self.session, self._track = session, track
+    def __init__(self, connection: AsyncConnection, track: TrackFn) -> None:
+        self.connection, self._track = connection, track
 
     async def add(self, pause: BeachPause) -> None:
-        await self.session.execute(insert(beach_pauses).values(**pause_values(pause)))
+        await self.connection.execute(insert(beach_pauses).values(**pause_values(pause)))
         self._track(pause)
 
     async def save(self, pause: BeachPause) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(beach_pauses).where(beach_pauses.c.id == pause.id).values(**pause_values(pause))
         )
         self._track(pause)
 
     async def _many(self, *where: Any, limit: int | None = None) -> list[BeachPause]:
         query = select(beach_pauses).where(*where).order_by(beach_pauses.c.created_at)
-        rows = await self.session.execute(query.limit(limit) if limit else query)
+        rows = await self.connection.execute(query.limit(limit) if limit else query)
         found = [_pause(row) for row in rows]
         for pause in found:
             self._track(pause)
@@ -71,7 +71,7 @@ class SqlBeachPauses:
             .limit(limit)
         )
         found = []
-        for row in await self.session.execute(query):
+        for row in await self.connection.execute(query):
             values = dict(row._mapping)
             plan_code = values.pop("plan_code") or ""
             pause = pause_from(values)
@@ -92,34 +92,34 @@ class SqlBeachPauses:
             .group_by(subscription_views.c.plan_code)
         )
         return PauseMoments(
-            first_start=(await self.session.execute(starts)).scalar_one(),
-            first_resume=(await self.session.execute(resumes)).scalar_one(),
+            first_start=(await self.connection.execute(starts)).scalar_one(),
+            first_resume=(await self.connection.execute(resumes)).scalar_one(),
             unreminded_resumes={
-                plan or "": resume for plan, resume in await self.session.execute(unreminded)
+                plan or "": resume for plan, resume in await self.connection.execute(unreminded)
             },
         )
 
 
 class SqlCancelIntents:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def add(self, intent: CancelIntent) -> None:
-        await self.session.execute(insert(cancel_intents).values(**intent.__dict__))
+        await self.connection.execute(insert(cancel_intents).values(**intent.__dict__))
 
     async def save(self, intent: CancelIntent) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(cancel_intents).where(cancel_intents.c.id == intent.id).values(**intent.__dict__)
         )
 
     async def get(self, intent_id: str) -> CancelIntent | None:
         row = (
-            await self.session.execute(select(cancel_intents).where(cancel_intents.c.id == intent_id))
+            await self.connection.execute(select(cancel_intents).where(cancel_intents.c.id == intent_id))
         ).first()
         return CancelIntent(**row._mapping) if row else None
 
     async def pending_for(self, subscription_id: str, since: datetime) -> list[CancelIntent]:
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(cancel_intents).where(
                 cancel_intents.c.subscription_id == subscription_id,
                 cancel_intents.c.outcome == "pending",

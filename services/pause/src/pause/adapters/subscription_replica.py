@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, select, true, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.orm import dunning_case_views, subscription_views
 from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
@@ -46,18 +46,18 @@ def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
 
 
 class SqlSubscriptionReplica:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
         self._has_row: ReadAhead[str, bool] = ReadAhead()  # absent: known to have none
         self._new: dict[str, dict[str, Any]] = {}  # first heard in this batch, not inserted yet
 
     def _insert(self, table: Any) -> Any:
-        return insert_for(self.session.get_bind().dialect.name, table)
+        return insert_for(self.connection.dialect.name, table)
 
     async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
         wanted = self._has_row.unknown(subscription_ids)
         if wanted:
-            found = await self.session.execute(_existing(dialect_name(self.session)), {"ids": wanted})
+            found = await self.connection.execute(_existing(dialect_name(self.connection)), {"ids": wanted})
             self._has_row.learn(wanted, {row.id: True for row in found})
 
     async def flush(self) -> None:
@@ -65,7 +65,7 @@ class SqlSubscriptionReplica:
         if not self._new:
             return
         new, self._new = self._new, {}
-        inserted = await insert_absent(self.session, v, list(new.values()), "id")
+        inserted = await insert_absent(self.connection, v, list(new.values()), "id")
         if len(inserted) != len(new):
             taken = sorted(set(new) - inserted)
             raise ConcurrentUpdate(f"subscriptions heard of by another transaction meanwhile: {taken[:5]}")
@@ -73,16 +73,16 @@ class SqlSubscriptionReplica:
     async def _set(self, subscription_id: str, *where: Any, **values: Any) -> None:
         if subscription_id in self._new:
             await self.flush()
-        await self.session.execute(update(v).where(v.c.id == subscription_id, *where).values(**values))
+        await self.connection.execute(update(v).where(v.c.id == subscription_id, *where).values(**values))
 
     async def get(self, subscription_id: str) -> SubscriptionView | None:
         await self.flush()
-        row = (await self.session.execute(select(v).where(v.c.id == subscription_id))).first()
+        row = (await self.connection.execute(select(v).where(v.c.id == subscription_id))).first()
         return view_from(row._mapping) if row else None
 
     async def of_customer(self, customer_id: str) -> list[SubscriptionView]:
         await self.flush()
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(v).where(v.c.customer_id == customer_id).order_by(v.c.current_period_start)
         )
         return [view for row in rows if (view := view_from(row._mapping)) is not None]
@@ -91,7 +91,7 @@ class SqlSubscriptionReplica:
         if self._has_row.knows(subscription_id) and self._has_row.get(subscription_id):
             return
         row = new_subscription_row(subscription_id, customer_id)
-        await self.session.execute(self._insert(v).values(**row).on_conflict_do_nothing())
+        await self.connection.execute(self._insert(v).values(**row).on_conflict_do_nothing())
         if self._has_row.knows(subscription_id):
             self._has_row.put(subscription_id, True)
 
@@ -107,7 +107,7 @@ class SqlSubscriptionReplica:
             self._has_row.put(subscription_id, True)
             return True
         statement = self._insert(v).values(**row).on_conflict_do_nothing().returning(v.c.id)
-        return (await self.session.execute(statement)).first() is not None
+        return (await self.connection.execute(statement)).first() is not None
 
     async def set_terms(
         self,
@@ -163,7 +163,7 @@ class SqlSubscriptionReplica:
             statement = statement.on_conflict_do_update(index_elements=[c.c.case_id], set_=moved)
         else:
             statement = statement.on_conflict_do_nothing()
-        await self.session.execute(statement)
+        await self.connection.execute(statement)
         mine = c.c.subscription_id == subscription_id
         still_open = exists(select(c.c.case_id).where(mine, ~c.c.closed))
         offer_open = exists(select(c.c.case_id).where(and_(mine, c.c.offered, ~c.c.closed)))
@@ -179,4 +179,4 @@ class SqlSubscriptionReplica:
             .order_by(c.c.case_id)
             .limit(1)
         )
-        return (await self.session.execute(query)).scalar()
+        return (await self.connection.execute(query)).scalar()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.cards_and_fees import SqlBeachFeePayments, SqlCardsOnFile
 from pause.adapters.orm import customer_profiles
@@ -20,13 +20,13 @@ from shared.unit_of_work import SqlUnitOfWork, values_of
 class SqlPauseUnitOfWork(SqlUnitOfWork, PauseUnitOfWork):
     subscriptions: SqlSubscriptionReplica
 
-    def _open_repositories(self, session: AsyncSession) -> None:
-        self.customers = CustomerDirectory(customer_profiles, session)
-        self.pauses = SqlBeachPauses(session, self.track)
-        self.subscriptions = SqlSubscriptionReplica(session)
-        self.cancel_intents = SqlCancelIntents(session)
-        self.cards = SqlCardsOnFile(session)
-        self.fee_payments = SqlBeachFeePayments(session)
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.customers = CustomerDirectory(customer_profiles, connection)
+        self.pauses = SqlBeachPauses(connection, self.track)
+        self.subscriptions = SqlSubscriptionReplica(connection)
+        self.cancel_intents = SqlCancelIntents(connection)
+        self.cards = SqlCardsOnFile(connection)
+        self.fee_payments = SqlBeachFeePayments(connection)
 
     async def read_ahead(self, events: Sequence[CloudEvent[Any]]) -> None:
         """Which of the batch's subscriptions have a row: a burst of billing's facts then

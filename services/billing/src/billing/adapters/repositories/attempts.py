@@ -28,7 +28,7 @@ class SqlPaymentAttemptRepository(_Repository):
 
     async def add_many(self, attempts: list[PaymentAttempt]) -> None:
         if attempts:
-            await insert_rows(self.session, payment_attempts, [self._values(a) for a in attempts])
+            await insert_rows(self.connection, payment_attempts, [self._values(a) for a in attempts])
         for attempt in attempts:
             self._track(attempt)
 
@@ -93,17 +93,17 @@ class SqlPaymentAttemptRepository(_Repository):
 
     async def count_for_invoice(self, invoice_id: str) -> int:
         query = select(func.count()).where(payment_attempts.c.invoice_id == invoice_id)
-        return int((await self.session.execute(query)).scalar_one())
+        return int((await self.connection.execute(query)).scalar_one())
 
     async def count_pending(self, due_by: datetime | None = None) -> int:
         t = payment_attempts
         query = select(func.count()).where(t.c.status == AttemptStatus.PENDING.value, *_released(due_by))
-        return int((await self.session.execute(query)).scalar_one())
+        return int((await self.connection.execute(query)).scalar_one())
 
     async def next_held_until(self) -> datetime | None:
         t = payment_attempts
         query = select(func.min(t.c.not_before)).where(t.c.status == AttemptStatus.PENDING.value)
-        found: datetime | None = (await self.session.execute(query)).scalar()
+        found: datetime | None = (await self.connection.execute(query)).scalar()
         return found
 
     async def sent_on_cards(
@@ -118,7 +118,7 @@ class SqlPaymentAttemptRepository(_Repository):
             t.c.status.in_(answered),
         )
         wanted, sent = set(cards), dict[tuple[str, str], list[datetime]]()
-        for row in await self.session.execute(query):
+        for row in await self.connection.execute(query):
             if (key := (row.customer_id, row.gateway_payment_method)) in wanted:
                 sent.setdefault(key, []).append(row.settled_at)
         return sent
@@ -135,9 +135,9 @@ class SqlPaymentAttemptRepository(_Repository):
         day queued its charges, so it expects a handful of pending rows and otherwise reads
         every pending row (and every one settled since the last vacuum) to sort them, on
         every claim: a day of N charges then costs N²/limit row reads."""
-        postgres = self.session.get_bind().dialect.name == "postgresql"
+        postgres = self.connection.dialect.name == "postgresql"
         if postgres:
-            await self.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            await self.connection.execute(text("SET LOCAL enable_bitmapscan = off"))
         t = payment_attempts
         free = t.c.lease_expires_at.is_(None) | (t.c.lease_expires_at < now)
         candidates = (
@@ -148,7 +148,7 @@ class SqlPaymentAttemptRepository(_Repository):
         )
         if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
-        claimed = await self.session.execute(
+        claimed = await self.connection.execute(
             update(t)
             .where(t.c.id.in_(candidates.scalar_subquery()))
             .values(lease_owner=lease.owner, lease_expires_at=lease.expires_at)
@@ -156,11 +156,11 @@ class SqlPaymentAttemptRepository(_Repository):
         )
         ids = [row.id for row in claimed]
         if postgres:
-            await self.session.execute(text("RESET enable_bitmapscan"))
+            await self.connection.execute(text("RESET enable_bitmapscan"))
         return ids
 
     async def pending_ids(self, limit: int) -> list[str]:
-        rows = await self.session.execute(
+        rows = await self.connection.execute(
             select(payment_attempts.c.id)
             .where(payment_attempts.c.status == AttemptStatus.PENDING.value)
             .order_by(payment_attempts.c.created_at)

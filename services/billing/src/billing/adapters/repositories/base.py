@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from billing.adapters.orm import invoices, payment_attempts
 from billing.domain.invoice import InvoiceStatus
@@ -108,8 +108,8 @@ def _update_statement(
 
 
 class _Repository:
-    def __init__(self, session: AsyncSession, track: TrackFn) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection, track: TrackFn) -> None:
+        self.connection = connection
         self._track = track
 
     async def _update_many(
@@ -130,12 +130,12 @@ class _Repository:
         (SQLite), and on PostgreSQL, where asyncpg cannot, one `UPDATE … FROM unnest(…)
         RETURNING` whose returned rows are counted.
         """
-        if dialect_name(self.session) == POSTGRES and len(rows) > 1:
+        if dialect_name(self.connection) == POSTGRES and len(rows) > 1:
             changed = await self._update_from_values(table, rows, matching, guard)
         else:
             guards = [column == bindparam(key) for key, column in matching.items()]
-            result = await self.session.execute(update(table).where(*guards, *_guards(guard)), rows)
-            changed = result.rowcount  # type: ignore[attr-defined]
+            result = await self.connection.execute(update(table).where(*guards, *_guards(guard)), rows)
+            changed = result.rowcount
         if changed != len(rows):
             named = rows[0][next(iter(matching))] if len(rows) == 1 else f"in a batch of {len(rows)}"
             raise ConcurrentUpdate(f"{what} {named} changed concurrently")
@@ -154,7 +154,7 @@ class _Repository:
         keys = tuple(rows[0])
         statement = _update_statement(table, keys, tuple(matching.items()), guard)
         arrays = {f"{key}_each": [row[key] for row in rows] for key in keys}
-        return len((await self.session.execute(statement, arrays)).all())
+        return len((await self.connection.execute(statement, arrays)).all())
 
     async def _among(
         self,
@@ -172,19 +172,19 @@ class _Repository:
         (`shared.db.bulk.among`)."""
         if not values:
             return []
-        statement = _select_among(table, column_name, dialect_name(self.session), lock, guard, order_by)
-        result = await self.session.execute(statement, {"ids": list(values)})
+        statement = _select_among(table, column_name, dialect_name(self.connection), lock, guard, order_by)
+        result = await self.connection.execute(statement, {"ids": list(values)})
         return _as_dicts(result, list(result.keys()))
 
     async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
         query = select(table).where(*where)
         if lock:
             query = query.with_for_update()
-        return (await self.session.execute(query)).first()
+        return (await self.connection.execute(query)).first()
 
     async def _rows(self, table: Table, *where: Any, lock: bool = False) -> list[Row[Any]]:
         """Many rows at once; locked in primary-key order so two batches cannot deadlock."""
         query = select(table).where(*where)
         if lock:
             query = query.order_by(*table.primary_key.columns).with_for_update()
-        return list(await self.session.execute(query))
+        return list(await self.connection.execute(query))

@@ -15,7 +15,7 @@ from billing.domain.payment_method import PaymentMethod
 class SqlCustomerRepository(_Repository):
     async def add(self, customer: Customer) -> None:
         values = {k: v for k, v in customer.__dict__.items() if k != "events"}
-        await self.session.execute(insert(customers).values(**values))
+        await self.connection.execute(insert(customers).values(**values))
         self._track(customer)
 
     async def get(self, customer_id: str) -> Customer | None:
@@ -32,7 +32,7 @@ class SqlCustomerRepository(_Repository):
         c, pm = customers, payment_methods
         card_of = c.outerjoin(pm, (pm.c.customer_id == c.c.id) & pm.c.is_default)
         query = select(c, pm).select_from(card_of).where(c.c.id == customer_id).limit(1)
-        row = (await self.session.execute(query)).first()
+        row = (await self.connection.execute(query)).first()
         if row is None:
             return None
         found = row._mapping
@@ -56,12 +56,12 @@ class SqlCustomerRepository(_Repository):
         return Customer(**row._mapping) if row else None
 
     async def set_gateway_customer(self, customer_id: str, reference: str) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(customers).where(customers.c.id == customer_id).values(gateway_customer=reference)
         )
 
     async def save_locale(self, customer: Customer) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(customers).where(customers.c.id == customer.id).values(locale=customer.locale)
         )
         self._track(customer)

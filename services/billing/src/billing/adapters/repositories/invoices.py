@@ -86,20 +86,20 @@ class SqlInvoiceRepository(_Repository):
         invoice, raced by two runners, gets a distinct number.
         """
         c = invoice_counters
-        dialect: Any = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect: Any = postgresql if self.connection.dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(c)
             .values(year=year, last_number=count)
             .on_conflict_do_update(index_elements=[c.c.year], set_={"last_number": c.c.last_number + count})
             .returning(c.c.last_number)
         )
-        last = int((await self.session.execute(statement)).scalar_one())
+        last = int((await self.connection.execute(statement)).scalar_one())
         return [invoice_number(year, n) for n in range(last - count + 1, last + 1)]
 
     async def add_many(self, many: list[Invoice]) -> None:
         """One insert for a batch: row-by-row statements cost more than the rows."""
         if many:
-            await insert_rows(self.session, invoices, [self._values(invoice) for invoice in many])
+            await insert_rows(self.connection, invoices, [self._values(invoice) for invoice in many])
         for invoice in many:
             self._track(invoice)
         self._wrote(many)
@@ -163,7 +163,7 @@ class SqlInvoiceRepository(_Repository):
         query = select(invoices).where(where)
         if after:
             query = query.where(invoices.c.number > after)
-        rows = await self.session.execute(query.order_by(invoices.c.number).limit(limit))
+        rows = await self.connection.execute(query.order_by(invoices.c.number).limit(limit))
         return [self._invoice(row) for row in rows]
 
     async def cards_that_paid(self, invoice_ids: Collection[str]) -> dict[str, CardUsed]:
@@ -178,4 +178,6 @@ class SqlInvoiceRepository(_Repository):
             )
             .where(a.c.invoice_id.in_(list(invoice_ids)), a.c.status == AttemptStatus.SUCCEEDED.value)
         )
-        return {row.invoice_id: CardUsed(row.brand, row.last4) for row in await self.session.execute(query)}
+        return {
+            row.invoice_id: CardUsed(row.brand, row.last4) for row in await self.connection.execute(query)
+        }

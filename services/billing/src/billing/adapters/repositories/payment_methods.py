@@ -15,13 +15,13 @@ from billing.domain.payment_method import HEADS_UP_BEFORE_EXPIRY, PaymentMethod
 class SqlPaymentMethodRepository(_Repository):
     async def add_default(self, method: PaymentMethod) -> None:
         """The new card becomes the default; the customer's other cards stop being it."""
-        await self.session.execute(
+        await self.connection.execute(
             update(payment_methods)
             .where(payment_methods.c.customer_id == method.customer_id, payment_methods.c.is_default)
             .values(is_default=False)
         )
         values = {k: v for k, v in method.__dict__.items() if k != "events"}
-        await self.session.execute(insert(payment_methods).values(**values))
+        await self.connection.execute(insert(payment_methods).values(**values))
         self._track(method)
 
     async def default_for(self, customer_id: str) -> PaymentMethod | None:
@@ -46,7 +46,7 @@ class SqlPaymentMethodRepository(_Repository):
         return found
 
     async def save_notice(self, method: PaymentMethod) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             update(payment_methods)
             .where(payment_methods.c.id == method.id)
             .values(expiring_notice_sent_at=method.expiring_notice_sent_at)
@@ -70,7 +70,7 @@ class SqlPaymentMethodRepository(_Repository):
             .order_by(payment_methods.c.exp_year, payment_methods.c.exp_month)
             .limit(limit)
         )
-        found = [PaymentMethod(**row._mapping) for row in await self.session.execute(query)]
+        found = [PaymentMethod(**row._mapping) for row in await self.connection.execute(query)]
         due = [method for method in found if method.needs_expiry_heads_up(now)]
         for method in due:
             self._track(method)
@@ -78,7 +78,7 @@ class SqlPaymentMethodRepository(_Repository):
 
     async def add_backup(self, method: PaymentMethod) -> None:
         values = {k: v for k, v in method.__dict__.items() if k != "events"}
-        await self.session.execute(insert(payment_methods).values(**values))
+        await self.connection.execute(insert(payment_methods).values(**values))
         self._track(method)
 
     async def of_customer(self, customer_id: str) -> list[PaymentMethod]:
@@ -88,22 +88,22 @@ class SqlPaymentMethodRepository(_Repository):
             .where(t.c.customer_id == customer_id)
             .order_by(t.c.is_default.desc(), t.c.created_at.desc(), t.c.id)
         )
-        found = [PaymentMethod(**row._mapping) for row in await self.session.execute(query)]
+        found = [PaymentMethod(**row._mapping) for row in await self.connection.execute(query)]
         for method in found:
             self._track(method)
         return found
 
     async def make_default(self, method: PaymentMethod) -> None:
         t = payment_methods
-        await self.session.execute(
+        await self.connection.execute(
             update(t).where(t.c.customer_id == method.customer_id).values(is_default=False)
         )
-        await self.session.execute(update(t).where(t.c.id == method.id).values(is_default=True))
+        await self.connection.execute(update(t).where(t.c.id == method.id).values(is_default=True))
         method.is_default = True
         self._track(method)
 
     async def remove(self, method: PaymentMethod) -> None:
-        await self.session.execute(delete(payment_methods).where(payment_methods.c.id == method.id))
+        await self.connection.execute(delete(payment_methods).where(payment_methods.c.id == method.id))
 
     async def backups_for(self, customer_ids: Collection[str]) -> dict[str, PaymentMethod]:
         t = payment_methods
@@ -112,9 +112,11 @@ class SqlPaymentMethodRepository(_Repository):
             .where(t.c.customer_id.in_(customer_ids), ~t.c.is_default)
             .order_by(t.c.created_at, t.c.id)
         )
-        return {row.customer_id: PaymentMethod(**row._mapping) for row in await self.session.execute(query)}
+        return {
+            row.customer_id: PaymentMethod(**row._mapping) for row in await self.connection.execute(query)
+        }
 
     async def has_live_subscription(self, customer_id: str) -> bool:
         s = subscriptions
         query = select(s.c.id).where(s.c.customer_id == customer_id, s.c.status != "canceled").limit(1)
-        return (await self.session.execute(query)).first() is not None
+        return (await self.connection.execute(query)).first() is not None

@@ -13,7 +13,7 @@ from billing.domain.plan import Plan
 
 class SqlPlanRepository(_Repository):
     async def add(self, plan: Plan, now: datetime) -> None:
-        await self.session.execute(
+        await self.connection.execute(
             insert(plans).values(
                 code=plan.code,
                 name=plan.name,

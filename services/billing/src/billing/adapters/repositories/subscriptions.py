@@ -82,16 +82,16 @@ class SqlSubscriptionRepository(_Repository):
             t.c.status == SubscriptionStatus.ACTIVE.value, no_pause_ahead
         )
         fees = select(func.min(t.c.next_beach_fee_at)).where(_fee_owed())
-        moments = [(await self.session.execute(q)).scalar_one() for q in (renewals, fees)]
+        moments = [(await self.connection.execute(q)).scalar_one() for q in (renewals, fees)]
         found = [m for m in moments if m is not None]
         return min(found) if found else None
 
     async def count_due(self, now: datetime) -> int:
         await self.flush()
-        return int((await self.session.execute(select(func.count()).where(_due(now)))).scalar_one())
+        return int((await self.connection.execute(select(func.count()).where(_due(now)))).scalar_one())
 
     async def add(self, subscription: Subscription) -> None:
-        await self.session.execute(insert(subscriptions), _subscription_values(subscription))
+        await self.connection.execute(insert(subscriptions), _subscription_values(subscription))
         if self._ahead is not None:
             self._ahead.forget(subscription.id)
         self._track(subscription)
@@ -177,7 +177,7 @@ class SqlSubscriptionRepository(_Repository):
         self, due: ColumnElement[bool], order: tuple[ColumnElement[Any], ...], limit: int
     ) -> list[Subscription]:
         query = select(subscriptions).where(due).order_by(*order).limit(limit)
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self.connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        result = await self.session.execute(query)
+        result = await self.connection.execute(query)
         return [self._loaded(values) for values in _as_dicts(result, list(result.keys()))]
