@@ -14,6 +14,7 @@ from pause.adapters.records import pause_from, pause_values
 from pause.domain.cancel_intent import CancelIntent
 from pause.domain.pause import BeachPause, PauseStatus
 from pause.service_layer.repositories import PauseMoments
+from shared.db.lookups import VALUE, rows_where
 from shared.unit_of_work import RecordsEvents
 
 TrackFn = Callable[[RecordsEvents], None]
@@ -45,12 +46,20 @@ class SqlBeachPauses:
             self._track(pause)
         return found
 
+    async def _with(self, column_name: str, value: str) -> list[BeachPause]:
+        """The pauses whose `column_name` is `value`, oldest first, by a statement built once."""
+        query = rows_where(beach_pauses, column_name, order_by="created_at")
+        found = [_pause(row) for row in await self.connection.execute(query, {VALUE: value})]
+        for pause in found:
+            self._track(pause)
+        return found
+
     async def get(self, pause_id: str) -> BeachPause | None:
-        found = await self._many(beach_pauses.c.id == pause_id)
+        found = await self._with("id", pause_id)
         return found[0] if found else None
 
     async def for_subscription(self, subscription_id: str) -> list[BeachPause]:
-        return await self._many(beach_pauses.c.subscription_id == subscription_id)
+        return await self._with("subscription_id", subscription_id)
 
     async def for_customer(self, customer_id: str) -> list[BeachPause]:
         return await self._many(beach_pauses.c.customer_id == customer_id)
@@ -113,9 +122,7 @@ class SqlCancelIntents:
         )
 
     async def get(self, intent_id: str) -> CancelIntent | None:
-        row = (
-            await self.connection.execute(select(cancel_intents).where(cancel_intents.c.id == intent_id))
-        ).first()
+        row = (await self.connection.execute(rows_where(cancel_intents, "id"), {VALUE: intent_id})).first()
         return CancelIntent(**row._mapping) if row else None
 
     async def pending_for(self, subscription_id: str, since: datetime) -> list[CancelIntent]:

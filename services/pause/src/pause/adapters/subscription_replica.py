@@ -27,6 +27,7 @@ from pause.adapters.records import created_row, new_subscription_row, terms_valu
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.repositories import CreatedFacts
 from shared.db.bulk import among, dialect_name, insert_absent
+from shared.db.lookups import VALUE, rows_where
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import insert_for
 from shared.failures import ConcurrentUpdate
@@ -77,7 +78,7 @@ class SqlSubscriptionReplica:
 
     async def get(self, subscription_id: str) -> SubscriptionView | None:
         await self.flush()
-        row = (await self.connection.execute(select(v).where(v.c.id == subscription_id))).first()
+        row = (await self.connection.execute(rows_where(v, "id"), {VALUE: subscription_id})).first()
         return view_from(row._mapping) if row else None
 
     async def of_customer(self, customer_id: str) -> list[SubscriptionView]:

@@ -75,13 +75,13 @@ class SqlPaymentAttemptRepository(_Repository):
         return self._attempt(dict(row._mapping)) if row else None
 
     async def get(self, attempt_id: str) -> PaymentAttempt | None:
-        return self._found(await self._one(payment_attempts, payment_attempts.c.id == attempt_id))
+        return self._found(await self._by(payment_attempts, "id", attempt_id))
 
     async def get_many(self, attempt_ids: Collection[str]) -> list[PaymentAttempt]:
         return [self._attempt(values) for values in await self._among(payment_attempts, "id", attempt_ids)]
 
     async def by_idempotency_key(self, key: str) -> PaymentAttempt | None:
-        return self._found(await self._one(payment_attempts, payment_attempts.c.idempotency_key == key))
+        return self._found(await self._by(payment_attempts, "idempotency_key", key))
 
     async def pending_for_invoice(self, invoice_id: str) -> PaymentAttempt | None:
         row = await self._one(

@@ -31,6 +31,7 @@ from billing.adapters.orm import invoices, payment_attempts
 from billing.domain.invoice import InvoiceStatus
 from billing.domain.payment import AttemptStatus
 from shared.db.bulk import POSTGRES, among, dialect_name
+from shared.db.lookups import VALUE, rows_where
 from shared.failures import ConcurrentUpdate
 from shared.money import Money
 from shared.unit_of_work import RecordsEvents
@@ -175,6 +176,12 @@ class _Repository:
         statement = _select_among(table, column_name, dialect_name(self.connection), lock, guard, order_by)
         result = await self.connection.execute(statement, {"ids": list(values)})
         return _as_dicts(result, list(result.keys()))
+
+    async def _by(self, table: Table, column_name: str, value: str, *, lock: bool = False) -> Row[Any] | None:
+        """The row whose `column_name` is `value` (a key), by a statement built once."""
+        result = await self.connection.execute(rows_where(table, column_name, lock=lock), {VALUE: value})
+        row: Row[Any] | None = result.first()
+        return row
 
     async def _one(self, table: Table, *where: Any, lock: bool = False) -> Row[Any] | None:
         query = select(table).where(*where)

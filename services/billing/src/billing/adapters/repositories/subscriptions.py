@@ -101,7 +101,7 @@ class SqlSubscriptionRepository(_Repository):
             row = self._ahead.get(subscription_id)
         else:
             await self.flush()
-            row = await self._one(subscriptions, subscriptions.c.id == subscription_id, lock=lock)
+            row = await self._by(subscriptions, "id", subscription_id, lock=lock)
         return self._loaded(dict(row._mapping)) if row else None
 
     async def get_many(self, subscription_ids: Collection[str]) -> dict[str, Subscription]:
