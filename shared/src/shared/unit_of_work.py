@@ -181,13 +181,8 @@ class UnitOfWork(ABC):
 
 
 class SqlUnitOfWork(UnitOfWork):
-    """Subclass per service and open repositories in `_open_repositories`.
-
-    The repositories get a Core connection, not an ORM session: they write tables, never
-    mapped objects, so a session's bookkeeping (its transaction object, the bind it looks
-    up for every statement, its identity map) was paid for nothing. Entering and leaving
-    a read-only session cost twice what the connection does, about a fifth of a read of
-    one row through the API."""
+    """Subclass per service; `_open_repositories` gets a Core connection, not an ORM session:
+    repositories write tables, and a session cost twice as much to enter and leave."""
 
     def __init__(
         self,
@@ -201,20 +196,17 @@ class SqlUnitOfWork(UnitOfWork):
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(clock=clock, source=source, on_commit=on_commit)
-        self._engine = engine
-        self._outbox = outbox
-        self._inbox = inbox
-        self._sequences = sequences
+        self._engine, self._outbox, self._inbox, self._sequences = engine, outbox, inbox, sequences
 
     async def __aenter__(self) -> Self:
-        self.connection = await self._engine.connect()
-        try:
-            if self._read_only:  # begins with its first statement, as reading_options set it up
-                await self.connection.execution_options(**reading_options(self._engine.dialect.name))
+        self.connection = connection = await self._engine.connect()
+        try:  # a reader begins with its first statement, as `reading_options` set it up
+            if self._read_only:
+                await connection.execution_options(**reading_options(self._engine.dialect.name))
             else:
-                await self.connection.begin()
+                await connection.begin()  # on SQLite this waits for the writers before it
         except BaseException:
-            await self.connection.close()
+            await connection.close()
             raise
         self._open_repositories(self.connection)
         return self
