@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -40,16 +40,15 @@ class SqlBeachPauses:
 
     async def _many(self, *where: Any, limit: int | None = None) -> list[BeachPause]:
         query = select(beach_pauses).where(*where).order_by(beach_pauses.c.created_at)
-        rows = await self.connection.execute(query.limit(limit) if limit else query)
-        found = [_pause(row) for row in rows]
-        for pause in found:
-            self._track(pause)
-        return found
+        return self._tracked(await self.connection.execute(query.limit(limit) if limit else query))
 
     async def _with(self, column_name: str, value: str) -> list[BeachPause]:
         """The pauses whose `column_name` is `value`, oldest first, by a statement built once."""
         query = rows_where(beach_pauses, column_name, order_by="created_at")
-        found = [_pause(row) for row in await self.connection.execute(query, {VALUE: value})]
+        return self._tracked(await self.connection.execute(query, {VALUE: value}))
+
+    def _tracked(self, rows: Iterable[Row[Any]]) -> list[BeachPause]:
+        found = [_pause(row) for row in rows]
         for pause in found:
             self._track(pause)
         return found
