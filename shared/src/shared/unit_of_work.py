@@ -220,11 +220,7 @@ class SqlUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if self.connection.in_transaction():
-                await self.connection.rollback()
-        finally:
-            await self.connection.close()
+        await self.connection.close()  # rolls back what was not committed; nothing after a commit
 
     async def claim(self, consumer: str, event: CloudEvent[Any]) -> bool:
         return await self._inbox.claim(self.connection, consumer, event)
@@ -244,6 +240,9 @@ class SqlUnitOfWork(UnitOfWork):
     async def _store(self, events: list[CloudEvent[Any]]) -> None:
         await self._outbox.add(self.connection, [(e, e.data.topic.value) for e in events], self._traces)
         await self.connection.commit()
+        # Given back at once: the after-commit effects (a first charge's gateway call) must
+        # hold neither a pooled connection nor, on SQLite, the writers' turn.
+        await self.connection.close()
 
     async def rollback(self) -> None:
         await self.connection.rollback()

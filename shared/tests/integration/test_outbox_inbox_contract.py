@@ -250,3 +250,25 @@ async def test_the_outbox_gauges_give_the_backlog_and_how_long_its_oldest_event_
     await relay.publish_once()
     await relay.measure_backlog(T0 + timedelta(hours=1))
     assert gauges() == (0, 0)
+
+
+async def test_after_commit_effects_run_with_the_connection_given_back(engine: AsyncEngine) -> None:
+    """A new subscription's first charge is sent after its commit and settled by writers of
+    its own: they must not wait for the connection that committed, which on SQLite holds
+    the writers' turn until it is back in the pool."""
+    checked_out: list[int] = []
+    events = [customer_event(n)[0] for n in (1, 2)]
+
+    async def effect() -> None:
+        checked_out.append(engine.pool.checkedout())  # type: ignore[attr-defined]
+        async with unit_of_work(engine) as second:
+            await second.claim("dunning", events[1])
+            await second.commit()
+
+    async with unit_of_work(engine) as first:
+        await first.claim("dunning", events[0])
+        first.after_commit(effect)
+        await asyncio.wait_for(first.commit(), timeout=5)
+    assert checked_out == [0], "the committed unit of work still held its connection"
+    async with unit_of_work(engine) as look:  # left without a commit: rolled back
+        assert await look.claim_many("dunning", events) == set(), "both units of work committed"
