@@ -199,15 +199,11 @@ class SqlUnitOfWork(UnitOfWork):
         self._engine, self._outbox, self._inbox, self._sequences = engine, outbox, inbox, sequences
 
     async def __aenter__(self) -> Self:
-        self.connection = connection = await self._engine.connect()
-        try:  # a reader begins with its first statement, as `reading_options` set it up
-            if self._read_only:
-                await connection.execution_options(**reading_options(self._engine.dialect.name))
-            else:
-                await connection.begin()  # on SQLite this waits for the writers before it
-        except BaseException:
-            await connection.close()
-            raise
+        # The transaction begins with the first statement, as a session's did: a writer takes
+        # its turn on SQLite then, not while it has nothing to write yet.
+        self.connection = await self._engine.connect()
+        if self._read_only:
+            await self.connection.execution_options(**reading_options(self._engine.dialect.name))
         self._open_repositories(self.connection)
         return self
 

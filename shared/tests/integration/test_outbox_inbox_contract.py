@@ -272,3 +272,16 @@ async def test_after_commit_effects_run_with_the_connection_given_back(engine: A
     assert checked_out == [0], "the committed unit of work still held its connection"
     async with unit_of_work(engine) as look:  # left without a commit: rolled back
         assert await look.claim_many("dunning", events) == set(), "both units of work committed"
+
+
+async def test_a_writer_takes_its_turn_with_its_first_statement(engine: AsyncEngine) -> None:
+    """A unit of work entered and not writing yet holds up no other writer: on SQLite the
+    writers of a process take turns, from the first statement of each."""
+    event = customer_event(1)[0]
+
+    async def write_beside_an_idle_one() -> None:
+        async with unit_of_work(engine), unit_of_work(engine) as other:
+            await other.claim("dunning", event)
+            await other.commit()
+
+    await asyncio.wait_for(write_beside_an_idle_one(), timeout=5)

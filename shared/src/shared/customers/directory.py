@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.contracts.billing import CustomerCreated
 from shared.customers.profiles import CustomerProfile
 from shared.db.bulk import among, dialect_name
+from shared.db.lookups import VALUE, rows_where
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import upsert
 
@@ -38,9 +39,7 @@ class CustomerDirectory:
     async def get(self, customer_id: str) -> CustomerProfile | None:
         if self._profiles.knows(customer_id):
             return self._profiles.get(customer_id)
-        row = (
-            await self.connection.execute(select(self.table).where(self.table.c.id == customer_id))
-        ).first()
+        row = (await self.connection.execute(rows_where(self.table, "id"), {VALUE: customer_id})).first()
         return CustomerProfile(**row._mapping) if row else None
 
     async def remember(self, data: CustomerCreated) -> None:
