@@ -3,32 +3,32 @@
 `relay` runs the outbox relay alone (with `OUTBOX_RELAY=off` on the API processes), so
 it can be scaled, stopped or killed independently of the API. `dlq redrive` puts this
 service's dead letters back through the normal path (`shared.messaging.redrive`).
+
+The service itself (`<name>.bootstrap`: FastAPI, FastStream, every adapter) is imported
+only by the commands that run it. `migrate` needs an engine and Alembic, and starts in
+half the CPU time; every start of a stack (`make run`, a deployment's migrate job, each
+end-to-end test) begins with one per service.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import signal
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.db.migrations import upgrade
 from shared.logs import configure_logging
-from shared.messaging.reachable import ensure_broker_reachable
-from shared.messaging.redrive import redrive
-from shared.service import Service
 from shared.settings import ServiceSettings
-from shared.tracing import configure_tracing
+
+if TYPE_CHECKING:
+    from shared.service import Service
 
 
-def run_cli(
-    name: str,
-    load: Callable[[], ServiceSettings],
-    bootstrap: Callable[[ServiceSettings], Service[Any, Any]],
-    argv: list[str] | None = None,
-) -> None:
+def run_cli(name: str, load: Callable[[], ServiceSettings], argv: list[str] | None = None) -> None:
+    """`name` is the service's package; its `bootstrap` builds the service to run."""
     parser = argparse.ArgumentParser(prog=name, description=f"The {name} service.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="HTTP API, consumers and (by default) the outbox relay")
@@ -45,12 +45,19 @@ def run_cli(
 
     settings = load()
     configure_logging(name, settings.log_level)
+    if args.command == "migrate":
+        asyncio.run(_migrate(getattr(settings, "database_url"), name))  # noqa: B009
+        return
+    from shared.messaging.reachable import ensure_broker_reachable
+    from shared.tracing import configure_tracing
+
     configure_tracing(name, settings.otel_exporter_otlp_endpoint)
+    bootstrap: Callable[[ServiceSettings], Service[Any, Any]] = importlib.import_module(
+        f"{name}.bootstrap"
+    ).bootstrap
     service = bootstrap(settings)
     if args.command == "serve":
         service.serve()
-    elif args.command == "migrate":
-        asyncio.run(_migrate(service, name))
     elif args.command == "relay":
         ensure_broker_reachable(settings.kafka_bootstrap_servers)
         asyncio.run(_relay_only(service))
@@ -71,14 +78,22 @@ def _redrive(
     if not consumers:
         known = ", ".join(sorted({c.topic.value for c in service.consumers}))
         parser.error(f"--topic: {service.name} consumes {known}, not {args.topic}")
+    from shared.messaging.redrive import redrive
+
     servers, topic = settings.kafka_bootstrap_servers, args.topic
     count = asyncio.run(redrive(servers, topic, consumers, since=args.since, event_id=args.event_id))
     print(f"{count} dead letters of {args.topic} published back to it")
 
 
-async def _migrate(service: Service[Any, Any], package: str) -> None:
-    await upgrade(service.engine, package)
-    await service.engine.dispose()
+async def _migrate(database_url: str, package: str) -> None:
+    from shared.db.engine import create_engine
+    from shared.db.migrations import upgrade
+
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, package)
+    finally:
+        await engine.dispose()
     print(f"{package}: database is at the latest schema")
 
 

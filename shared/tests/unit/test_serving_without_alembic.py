@@ -4,10 +4,15 @@ Importing any of Alembic imports all of it, about 12 MB resident in each service
 what only `<service> migrate` does. `/readyz` reads the revisions from the migration
 files instead; these tests hold that reading to Alembic's own, and look in a fresh
 interpreter (this test process has long loaded Alembic) that serving does not load it.
+
+The other way round, `<service> migrate` does not build the service: FastAPI, FastStream
+and the adapters would double its start, which every stack start waits for.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +37,12 @@ built.app()
 print("alembic" in sys.modules)
 """
 
+MIGRATE = """
+import importlib, sys
+importlib.import_module(f"{sys.argv[1]}.entrypoints.cli").main(["migrate"])
+print(sorted({"fastapi", "faststream", f"{sys.argv[1]}.bootstrap"} & set(sys.modules)))
+"""
+
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_revisions_read_from_the_files_are_alembics(service: str) -> None:
@@ -48,3 +59,21 @@ def test_a_service_built_to_serve_has_not_loaded_alembic(service: str, tmp_path:
         [sys.executable, "-c", SERVE, service, url], capture_output=True, text=True, check=True
     )
     assert found.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_migrating_upgrades_the_database_without_building_the_service(service: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / service}.db"
+    env = {**os.environ, f"{service.upper()}_DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    found = subprocess.run(
+        [sys.executable, "-c", MIGRATE, service], capture_output=True, text=True, check=True, env=env
+    )
+    *said, loaded = found.stdout.strip().splitlines()
+    assert said == [f"{service}: database is at the latest schema"]
+    assert loaded == "[]"
+    assert SchemaCheck(service).heads <= _applied(tmp_path / f"{service}.db")
+
+
+def _applied(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT version_num FROM alembic_version")}

@@ -7,6 +7,7 @@ Besides the outbox and the inbox:
   which the test clock compares (they survive a restart; in-memory counters did not);
 - `clock_state` holds the simulated time under `CLOCK=test`, so a restarted service
   resumes where the shared clock stood;
+- `idempotent_requests` keeps each `Idempotency-Key`'s answer (billing and pause);
 - `broker_marks` remembers the last record the relay saw acknowledged on each partition,
   so it notices when the broker lost what it had acknowledged.
 """
@@ -102,3 +103,18 @@ def _clock_and_broker(metadata: MetaData) -> tuple[Table, Table]:
         Column("batch_base", BigInteger, nullable=False),
     )
     return clock, broker_marks
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """The answers `shared.http.idempotency` keeps by `Idempotency-Key`, here with the other
+    shared tables so a migration can load the schema without the HTTP stack."""
+    return Table(
+        "idempotent_requests",
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("route", String(300), nullable=False, server_default=""),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("response", Text, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )

@@ -24,32 +24,18 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock
 from shared.db.engine import reading
-from shared.db.metadata import UtcDateTime
 from shared.errors import DomainError
 from shared.http.errors import ApiError, api_error_of, error_body
 from shared.http.portal_auth import COOKIE as PORTAL_COOKIE
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
-
-
-def idempotency_table(metadata: MetaData) -> Table:
-    return Table(
-        "idempotent_requests",
-        metadata,
-        Column("key", String(200), primary_key=True),
-        Column("route", String(300), nullable=False, server_default=""),
-        Column("fingerprint", String(64), nullable=False),
-        Column("status_code", Integer, nullable=False),
-        Column("response", Text, nullable=False),
-        Column("created_at", UtcDateTime, nullable=False),
-    )
 
 
 Handler = Callable[[], Awaitable[tuple[int, Any]]]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from billing.bootstrap import bootstrap
 from billing.settings import load
 from shared.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_cli("billing", load, bootstrap, argv)  # type: ignore[arg-type]
+    run_cli("billing", load, argv)

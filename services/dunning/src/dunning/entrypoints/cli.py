@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dunning.bootstrap import bootstrap
 from dunning.settings import load
 from shared.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_cli("dunning", load, bootstrap, argv)  # type: ignore[arg-type]
+    run_cli("dunning", load, argv)

@@ -7,8 +7,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table
 from shared.customers.tables import customer_profiles_table
 from shared.db import new_metadata
 from shared.db.metadata import UtcDateTime
-from shared.db.tables import messaging_tables
-from shared.http.idempotency import idempotency_table
+from shared.db.tables import idempotency_table, messaging_tables
 
 metadata = new_metadata()
 messaging = messaging_tables(metadata)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pause.bootstrap import bootstrap
 from pause.settings import load
 from shared.cli import run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_cli("pause", load, bootstrap, argv)  # type: ignore[arg-type]
+    run_cli("pause", load, argv)
