@@ -195,10 +195,12 @@ class Registrar:
 def http_registration(
     coordinator_url: str, admin_key: str, service: str, url: str
 ) -> Callable[[], Awaitable[None]]:
-    """Registering with a coordinator in another service, over its API."""
+    """Registering with a coordinator in another service, over its API; every few seconds,
+    so the TLS context (the CA bundle loaded) is made once, not for each registration."""
+    tls = httpx.create_ssl_context()
 
     async def register() -> None:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx.AsyncClient(timeout=5, verify=tls) as client:
             answer = await client.post(
                 f"{coordinator_url.rstrip('/')}/v1/test-clock/participants",
                 json={"service": service, "url": url},
