@@ -48,7 +48,6 @@ def run_cli(name: str, load: Callable[[], ServiceSettings], argv: list[str] | No
     if args.command == "migrate":
         asyncio.run(_migrate(getattr(settings, "database_url"), name))  # noqa: B009
         return
-    from shared.messaging.reachable import ensure_broker_reachable
     from shared.tracing import configure_tracing
 
     configure_tracing(name, settings.otel_exporter_otlp_endpoint)
@@ -59,6 +58,8 @@ def run_cli(name: str, load: Callable[[], ServiceSettings], argv: list[str] | No
     if args.command == "serve":
         service.serve()
     elif args.command == "relay":
+        from shared.messaging.reachable import ensure_broker_reachable
+
         ensure_broker_reachable(settings.kafka_bootstrap_servers)
         asyncio.run(_relay_only(service))
     elif args.command == "republish":

@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Literal
 
 import httpx
@@ -79,23 +79,18 @@ class ClockCoordinator:
         client: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
         """`client` makes the HTTP client of one advance; by default one on a TLS context made
-        once, since building a context loads the CA bundle (a seventh of billing's CPU on
-        the test clock when every advance built its own)."""
+        here, once, since building a context loads the CA bundle (a seventh of billing's CPU
+        on the test clock when every advance built its own)."""
         self.local, self.static_peers = local, [p.rstrip("/") for p in peers]
         self.headers = {"Authorization": f"Bearer {admin_key}"}
         self.step_timeout = step_timeout
         self.book = book or MemoryClockBook()
         self.own_url, self.owner = own_url.rstrip("/"), owner
-        self.client = client or self._new_client
-        self._tls: ssl.SSLContext | None = None
+        self.client = client or partial(httpx.AsyncClient, timeout=30, verify=httpx.create_ssl_context())
         self._task: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()
         self._settled.set()
         self._quiet: list[ParticipantState] = []
-
-    def _new_client(self) -> httpx.AsyncClient:
-        self._tls = self._tls or httpx.create_ssl_context()
-        return httpx.AsyncClient(timeout=30, verify=self._tls)
 
     async def _peers(self) -> list[str]:
         registered = [url.rstrip("/") for _, url in await self.book.participants()]
