@@ -188,3 +188,29 @@ def test_a_customer_heard_of_after_the_failure_lends_their_timezone_to_the_open_
 
     [(_, in_tokyo)] = state["open"]
     assert in_tokyo == 1, "quiet hours follow the customer's own timezone"
+
+
+def test_a_customer_heard_of_in_the_failures_own_batch_lends_their_timezone_to_the_open_case(
+    databases: MigratedCopies,
+) -> None:
+    """A batch looks once for its new customers' open cases, before it applies anything:
+    the case the same batch opened must still learn where its customer lives."""
+    _, events = lifecycle(["fail"])
+    created, failed = messages(events, START, "/billing")
+
+    state = asyncio.run(cases_left(databases.fresh(), [[failed, created]]))
+
+    [(_, in_tokyo)] = state["open"]
+    assert in_tokyo == 1, "quiet hours follow the customer's own timezone"
+
+
+def test_a_cancel_in_the_failures_own_batch_closes_the_case_it_opened(databases: MigratedCopies) -> None:
+    """A batch looks once for which of its subscriptions have open cases; the case the
+    same batch opened is still found, and closed, by the cancel after it."""
+    _, events = lifecycle(["fail", "cancel"])
+    created, failed, canceled = messages(events, START, "/billing")
+
+    state = asyncio.run(cases_left(databases.fresh(), [[created], [failed, canceled]]))
+
+    assert state["ever"] != set(), "the failure opened a case"
+    assert state["open"] == [], "the cancel closed it"

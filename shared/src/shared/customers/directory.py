@@ -15,7 +15,7 @@ from shared.customers.profiles import CustomerProfile
 from shared.db.bulk import among, dialect_name
 from shared.db.lookups import VALUE, rows_where
 from shared.db.read_ahead import ReadAhead
-from shared.db.upsert import upsert
+from shared.db.upsert import upsert_many
 
 
 @cache
@@ -28,6 +28,8 @@ class CustomerDirectory:
         self.table = table
         self.connection = connection
         self._profiles: ReadAhead[str, CustomerProfile] = ReadAhead()
+        self._waiting: dict[str, CustomerProfile] = {}
+        """Profiles remembered and not yet written, by customer: the latest wins."""
 
     async def read_ahead(self, customer_ids: Iterable[str]) -> None:
         wanted = self._profiles.unknown(customer_ids)
@@ -43,5 +45,18 @@ class CustomerDirectory:
         return CustomerProfile(**row._mapping) if row else None
 
     async def remember(self, data: CustomerCreated) -> None:
-        self._profiles.put(data.customer_id, CustomerProfile.of(data))
-        await upsert(self.connection, self.table, asdict(CustomerProfile.of(data)), key=["id"])
+        """Keep the profile; it is written at `flush`, with the rest of the batch's.
+
+        A consumer's batch of new customers was one upsert round trip per customer. The
+        profile is answered from memory until then, and nothing reads this table in SQL
+        inside a consumer's transaction (no join names it)."""
+        profile = CustomerProfile.of(data)
+        self._profiles.put(data.customer_id, profile)
+        self._waiting[data.customer_id] = profile
+
+    async def flush(self) -> None:
+        """Write the waiting profiles in one statement; the unit of work calls this at its
+        commit."""
+        if self._waiting:
+            waiting, self._waiting = self._waiting, {}
+            await upsert_many(self.connection, self.table, [asdict(p) for p in waiting.values()], key=["id"])

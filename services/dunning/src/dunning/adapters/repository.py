@@ -34,6 +34,16 @@ def _by_invoices(dialect: str) -> Select[Any]:
     return select(dunning_cases).where(among(dunning_cases.c.invoice_id, "invoice_ids", dialect))
 
 
+@cache
+def _with_open_cases(column: str, dialect: str) -> Select[Any]:
+    t = dunning_cases
+    return (
+        select(t.c[column])
+        .where(among(t.c[column], "ids", dialect), t.c.status == CaseStatus.OPEN.value)
+        .distinct()
+    )
+
+
 class SqlCaseRepository:
     """New cases are inserted together, at the latest when the transaction commits or
     reads cases from the database; `by_invoice` answers from what `read_ahead` read."""
@@ -42,11 +52,15 @@ class SqlCaseRepository:
         self.connection, self._track = connection, track
         self._by_invoice: ReadAhead[str, Row[Any] | SimpleNamespace] = ReadAhead()
         self._new: list[dict[str, Any]] = []
+        self._without_open_cases: set[tuple[str, str]] = set()
+        """("customer_id" or "subscription_id", its value): known to have no open case
+        (`read_ahead_open`)."""
 
     async def add(self, case: DunningCase, next_due_at: datetime | None) -> None:
         values = case_row(case, next_due_at)
         self._new.append(values)
         self._by_invoice.put(case.invoice_id, SimpleNamespace(**values))
+        self._may_have_open_cases(case)
         self._track(case)
 
     async def flush(self) -> None:
@@ -72,7 +86,25 @@ class SqlCaseRepository:
             raise ConcurrentUpdate(f"dunning case {case.id} changed concurrently")
         case.version += 1
         self._by_invoice.forget(case.invoice_id)
+        self._may_have_open_cases(case)
         self._track(case)
+
+    async def read_ahead_open(self, *, customer_ids: Iterable[str], subscription_ids: Iterable[str]) -> None:
+        """Which of a batch's customers and subscriptions have no open case, one statement
+        each: a customer's new profile, a new card, a pause or a cancel is looked for in
+        their open cases (`open_for`), and most have none. A case this transaction opens
+        or saves makes `open_for` read again for its customer and subscription."""
+        for column, values in (("customer_id", customer_ids), ("subscription_id", subscription_ids)):
+            wanted = [v for v in dict.fromkeys(values) if (column, v) not in self._without_open_cases]
+            if wanted:
+                await self.flush()
+                query = _with_open_cases(column, dialect_name(self.connection))
+                having = set((await self.connection.execute(query, {"ids": wanted})).scalars())
+                self._without_open_cases.update((column, v) for v in wanted if v not in having)
+
+    def _may_have_open_cases(self, case: DunningCase) -> None:
+        self._without_open_cases.discard(("customer_id", case.customer_id))
+        self._without_open_cases.discard(("subscription_id", case.subscription_id))
 
     async def _many(self, *where: Any, limit: int = 1000, lock: bool = False) -> list[DunningCase]:
         await self.flush()
@@ -102,6 +134,9 @@ class SqlCaseRepository:
     async def open_for(
         self, *, subscription_id: str | None = None, customer_id: str | None = None
     ) -> list[DunningCase]:
+        known_none = self._without_open_cases
+        if ("customer_id", customer_id) in known_none or ("subscription_id", subscription_id) in known_none:
+            return []
         where = [dunning_cases.c.status == CaseStatus.OPEN.value]
         if subscription_id:
             where.append(dunning_cases.c.subscription_id == subscription_id)

@@ -31,12 +31,25 @@ def _states_of(dialect: str) -> Select[Any]:
     )
 
 
+@cache
+def _newer_state(dialect: str) -> Any:
+    """Insert a subscription's fact, or replace the stored one if this one is newer."""
+    t = subscription_states
+    statement = insert_for(dialect, t)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.subscription_id],
+        set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},
+        where=t.c.sequence < statement.excluded.sequence,
+    )
+
+
 class SqlSettledInvoices:
     """Invoices billing reported paid, whatever order their facts arrived in."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._paid: ReadAhead[str, bool] = ReadAhead()
+        self._waiting: dict[str, dict[str, object]] = {}
 
     async def read_ahead(self, invoice_ids: Iterable[str]) -> None:
         wanted = self._paid.unknown(invoice_ids)
@@ -46,10 +59,22 @@ class SqlSettledInvoices:
             self._paid.learn(wanted, {invoice_id: True for invoice_id in found.scalars()})
 
     async def remember(self, invoice_id: str, subscription_id: str, paid_at: datetime) -> None:
+        """Kept, and written with the batch's others at `flush`: a renewal day reports
+        every invoice paid twice (`payment.succeeded`, `invoice.paid`), and each was an
+        insert of its own. The first report of an invoice is the one kept, as the
+        database's ON CONFLICT DO NOTHING keeps the first row."""
+        if self._paid.knows(invoice_id) and self._paid.get(invoice_id):
+            return
         self._paid.put(invoice_id, True)
-        values = {"invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at}
-        statement = insert_for(self.connection.dialect.name, settled_invoices).values(**values)
-        await self.connection.execute(statement.on_conflict_do_nothing())
+        self._waiting[invoice_id] = {
+            "invoice_id": invoice_id, "subscription_id": subscription_id, "paid_at": paid_at,
+        }  # fmt: skip
+
+    async def flush(self) -> None:
+        if self._waiting:
+            rows, self._waiting = list(self._waiting.values()), {}
+            statement = insert_for(dialect_name(self.connection), settled_invoices).on_conflict_do_nothing()
+            await self.connection.execute(statement, rows)
 
     async def is_paid(self, invoice_id: str) -> bool:
         if not self._paid.knows(invoice_id):
@@ -63,6 +88,7 @@ class SqlSubscriptionStates:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._newest: ReadAhead[str, tuple[str, int]] = ReadAhead()
+        self._waiting: dict[str, dict[str, object]] = {}
 
     async def read_ahead(self, subscription_ids: Iterable[str]) -> None:
         wanted = self._newest.unknown(subscription_ids)
@@ -72,17 +98,23 @@ class SqlSubscriptionStates:
             self._newest.learn(wanted, {row.subscription_id: (row.status, row.sequence) for row in found})
 
     async def remember(self, subscription_id: str, status: str, sequence: int | None) -> None:
-        self._newest.forget(subscription_id)  # only the database knows which fact is newer
-        t = subscription_states
-        values = {"subscription_id": subscription_id, "status": status, "sequence": sequence or 0}
-        statement = insert_for(self.connection.dialect.name, t).values(**values)
-        await self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.c.subscription_id],
-                set_={"status": statement.excluded.status, "sequence": statement.excluded.sequence},
-                where=t.c.sequence < statement.excluded.sequence,
-            )
-        )
+        """Keep the fact if it is newer than the one stored, and write it at `flush`, with
+        the batch's others. The stored fact was read ahead for the batch; the write still
+        keeps the newer of the two in the database, in case another replica stored one
+        since."""
+        if not self._newest.knows(subscription_id):
+            await self.read_ahead([subscription_id])
+        newest, number = self._newest.get(subscription_id), sequence or 0
+        if newest is not None and newest[1] >= number:
+            return
+        self._newest.put(subscription_id, (status, number))
+        fact = {"subscription_id": subscription_id, "status": status, "sequence": number}
+        self._waiting[subscription_id] = fact
+
+    async def flush(self) -> None:
+        if self._waiting:
+            rows, self._waiting = list(self._waiting.values()), {}
+            await self.connection.execute(_newer_state(dialect_name(self.connection)), rows)
 
     async def latest_status(self, subscription_id: str) -> str | None:
         if not self._newest.knows(subscription_id):

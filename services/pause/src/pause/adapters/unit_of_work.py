@@ -18,6 +18,7 @@ from shared.unit_of_work import SqlUnitOfWork, values_of
 
 
 class SqlPauseUnitOfWork(SqlUnitOfWork, PauseUnitOfWork):
+    customers: CustomerDirectory
     subscriptions: SqlSubscriptionReplica
 
     def _open_repositories(self, connection: AsyncConnection) -> None:
@@ -36,4 +37,5 @@ class SqlPauseUnitOfWork(SqlUnitOfWork, PauseUnitOfWork):
 
     async def commit(self) -> None:
         await self.subscriptions.flush()
+        await self.customers.flush()
         await super().commit()
