@@ -44,10 +44,12 @@ from shared.contracts.dunning import (
     DunningCaseOpened,
     DunningReminderSent,
 )
+from shared.db import create_engine
+from shared.db.migrations import upgrade
 from shared.messaging.dead_letters import SourceInfo
 from shared.money import Money
 from shared.service import Service
-from shared.testing.databases import MigratedCopies
+from shared.testing.databases import DatabaseFactory, MigratedCopies
 from shared.testing.orders import Message, deliveries, in_order, messages, sources
 from shared.testing.services import settings_for
 
@@ -245,6 +247,36 @@ def test_any_order_with_duplicates_ends_as_the_in_order_delivery(
     assert got == expected
 
 
+async def _migrated_pair(factory: DatabaseFactory) -> tuple[str, str]:
+    urls = (await factory.new("replica_in_order"), await factory.new("replica_delivered"))
+    for url in urls:
+        engine = create_engine(url)
+        await upgrade(engine, "pause")
+        await engine.dispose()
+    return urls
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=lives_and_deliveries())
+def test_any_order_with_duplicates_ends_as_the_in_order_delivery_on_postgresql(
+    postgres_database: DatabaseFactory, case: tuple[str, list[Message], list[list[Message]]]
+) -> None:
+    """On PostgreSQL a batch's renewals wait and go out together (`UPDATE … FROM unnest`),
+    which SQLite's one statement per rule never shows. Each example's subscription and
+    customer are its own, so two databases serve every example: one for the in-order
+    delivery, one for the delivery drawn."""
+    subscription, stream, delivered = case
+    customer = subscription.replace("sub_", "cus_")
+    if not postgres_database.created:
+        asyncio.run(_migrated_pair(postgres_database))
+    in_order_db, delivered_db = postgres_database.created
+
+    expected = asyncio.run(deliver(in_order_db, subscription, customer, in_order(stream)))
+    got = asyncio.run(deliver(delivered_db, subscription, customer, delivered))
+
+    assert got == expected
+
+
 def test_a_renewal_that_arrives_before_the_subscription_keeps_the_renewed_period(
     databases: MigratedCopies,
 ) -> None:
@@ -259,3 +291,20 @@ def test_a_renewal_that_arrives_before_the_subscription_keeps_the_renewed_period
     assert state["subscription"]["current_period_start"] == period(START, 1, "month")[0]
     assert state["subscription"]["plan_code"] == "pro"
     assert state["subscription"]["price_amount"] == 1500
+
+
+def test_two_renewals_in_one_batch_newest_last_or_first_leave_the_newest_period_on_postgresql(
+    postgres_database: DatabaseFactory,
+) -> None:
+    """Renewals wait for the batch's write on PostgreSQL; a second one of the same
+    subscription must not take the first one's place unless it is newer."""
+    subscription, billing, _ = lifecycle(["renew", "renew"])
+    customer = subscription.replace("sub_", "cus_")
+    first, created, older, newer = messages(billing, START, "/billing")
+    in_order_db, delivered_db = asyncio.run(_migrated_pair(postgres_database))
+
+    expected = asyncio.run(deliver(in_order_db, subscription, customer, [[first, created, older, newer]]))
+    got = asyncio.run(deliver(delivered_db, subscription, customer, [[first, created], [newer, older]]))
+
+    assert got == expected
+    assert got["subscription"]["current_period_start"] == period(START, 2, "month")[0]

@@ -3,6 +3,14 @@
 Each rule of `SubscriptionReplica` is one conditional statement, so two consumers
 applying facts about one subscription at once cannot interleave into an older state.
 
+On PostgreSQL a batch's renewals wait too: each subscription's new period and plan go
+out with the batch's others, in one `UPDATE … FROM unnest(…)` per kind that keeps the
+same condition for each row (a period only over an older one). A renewal day's
+`subscription.renewed` was two statements each. Any other statement about a subscription
+with a write waiting, and any read, writes the waiting ones first, so each rule still
+sees what the facts before it left; a second renewal of one subscription in a batch does
+too, so a batch never holds two of a kind for one row.
+
 A consumer's batch reads ahead which of its subscriptions already have a row. Then a
 fact about a known subscription costs no `heard_of` statement, and the rows of
 subscriptions first heard of through `subscription.created` wait and go in together, in
@@ -19,14 +27,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select, true, update
+from sqlalchemy import ColumnElement, Select, Update, and_, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.orm import dunning_case_views, subscription_views
 from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.repositories import CreatedFacts
-from shared.db.bulk import among, dialect_name, insert_absent
+from shared.db.bulk import POSTGRES, among, arrays_of, dialect_name, insert_absent, rows_of
 from shared.db.lookups import VALUE, rows_where
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import insert_for
@@ -46,11 +54,36 @@ def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
     return true() if sequence is None else column < sequence
 
 
+PERIOD = ("id", "current_period_start", "current_period_end", "period_sequence")
+PLAN = ("id", "plan_code")
+
+
+@cache
+def _later_statement(kind: tuple[str, ...]) -> Update:
+    """The batch's waiting writes of one kind, one row each, under `set_period`'s and
+    `set_plan`'s own conditions (PostgreSQL)."""
+    given = rows_of(v, kind).subquery("given")
+    if kind == PLAN:
+        return update(v).where(v.c.id == given.c.id).values(plan_code=given.c.plan_code)
+    newer = given.c.period_sequence.is_(None) | (v.c.period_sequence < given.c.period_sequence)
+    return (
+        update(v)
+        .where(v.c.id == given.c.id, newer)
+        .values(
+            current_period_start=given.c.current_period_start,
+            current_period_end=given.c.current_period_end,
+            period_sequence=func.coalesce(given.c.period_sequence, v.c.period_sequence),
+        )
+    )
+
+
 class SqlSubscriptionReplica:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._has_row: ReadAhead[str, bool] = ReadAhead()  # absent: known to have none
         self._new: dict[str, dict[str, Any]] = {}  # first heard in this batch, not inserted yet
+        self._later: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {PERIOD: {}, PLAN: {}}
+        """Periods and plans waiting, by kind and subscription (PostgreSQL)."""
 
     def _insert(self, table: Any) -> Any:
         return insert_for(self.connection.dialect.name, table)
@@ -62,19 +95,31 @@ class SqlSubscriptionReplica:
             self._has_row.learn(wanted, {row.id: True for row in found})
 
     async def flush(self) -> None:
-        """Insert the rows waiting; raise if another transaction gave one a row first."""
-        if not self._new:
-            return
-        new, self._new = self._new, {}
-        inserted = await insert_absent(self.connection, v, list(new.values()), "id")
-        if len(inserted) != len(new):
-            taken = sorted(set(new) - inserted)
-            raise ConcurrentUpdate(f"subscriptions heard of by another transaction meanwhile: {taken[:5]}")
+        """Insert the rows waiting, then write the periods and plans waiting; raise if
+        another transaction gave one of the new rows a row first."""
+        if self._new:
+            new, self._new = self._new, {}
+            inserted = await insert_absent(self.connection, v, list(new.values()), "id")
+            if len(inserted) != len(new):
+                taken = sorted(set(new) - inserted)[:5]
+                raise ConcurrentUpdate(f"subscriptions heard of by another transaction meanwhile: {taken}")
+        for kind, waiting in self._later.items():
+            if waiting:
+                rows, self._later[kind] = list(waiting.values()), {}
+                await self.connection.execute(_later_statement(kind), arrays_of(rows, kind))
+
+    def _waits(self, subscription_id: str) -> bool:
+        return subscription_id in self._new or any(subscription_id in w for w in self._later.values())
 
     async def _set(self, subscription_id: str, *where: Any, **values: Any) -> None:
-        if subscription_id in self._new:
+        if self._waits(subscription_id):
             await self.flush()
         await self.connection.execute(update(v).where(v.c.id == subscription_id, *where).values(**values))
+
+    async def _set_later(self, kind: tuple[str, ...], row: dict[str, Any]) -> None:
+        if row["id"] in self._later[kind]:
+            await self.flush()
+        self._later[kind][row["id"]] = row
 
     async def get(self, subscription_id: str) -> SubscriptionView | None:
         await self.flush()
@@ -121,6 +166,9 @@ class SqlSubscriptionReplica:
         await self._set(subscription_id, **terms_values(plan_code, price, beach_fee, plan_name))
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None:
+        if dialect_name(self.connection) == POSTGRES:
+            await self._set_later(PLAN, {"id": subscription_id, "plan_code": plan_code})
+            return
         await self._set(subscription_id, plan_code=plan_code)
 
     async def set_status(self, subscription_id: str, status: str, sequence: int | None) -> None:
@@ -144,6 +192,9 @@ class SqlSubscriptionReplica:
         self, subscription_id: str, start: datetime, end: datetime, sequence: int | None
     ) -> None:
         values: dict[str, Any] = {"current_period_start": start, "current_period_end": end}
+        if dialect_name(self.connection) == POSTGRES:
+            await self._set_later(PERIOD, {"id": subscription_id, **values, "period_sequence": sequence})
+            return
         if sequence is not None:
             values["period_sequence"] = sequence
         await self._set(subscription_id, _newer(v.c.period_sequence, sequence), **values)
