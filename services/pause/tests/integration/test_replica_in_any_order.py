@@ -308,3 +308,22 @@ def test_two_renewals_in_one_batch_newest_last_or_first_leave_the_newest_period_
 
     assert got == expected
     assert got["subscription"]["current_period_start"] == period(START, 2, "month")[0]
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one batch", "two batches"])
+@pytest.mark.parametrize("paid_first", [False, True], ids=["in order", "paid first"])
+def test_the_paid_invoice_of_a_past_due_subscription_leaves_it_active(
+    each_database: DatabaseFactory, together: bool, paid_first: bool
+) -> None:
+    """Whatever the order and the batches: on PostgreSQL the paid invoice waits for the
+    batch's write, and must still end `past_due`."""
+    subscription, billing, _ = lifecycle(["fail", "pay"])
+    customer = subscription.replace("sub_", "cus_")
+    first, created, past_due, paid = messages(billing, START, "/billing")
+    facts = [paid, past_due] if paid_first else [past_due, paid]
+    url, _ = asyncio.run(_migrated_pair(each_database))
+
+    batches = [[first, created, *facts]] if together else [[first, created], facts[:1], facts[1:]]
+    state = asyncio.run(deliver(url, subscription, customer, batches))
+
+    assert state["subscription"]["status"] == "active"

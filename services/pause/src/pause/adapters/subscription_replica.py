@@ -3,13 +3,13 @@
 Each rule of `SubscriptionReplica` is one conditional statement, so two consumers
 applying facts about one subscription at once cannot interleave into an older state.
 
-On PostgreSQL a batch's renewals wait too: each subscription's new period and plan go
-out with the batch's others, in one `UPDATE … FROM unnest(…)` per kind that keeps the
-same condition for each row (a period only over an older one). A renewal day's
-`subscription.renewed` was two statements each. Any other statement about a subscription
-with a write waiting, and any read, writes the waiting ones first, so each rule still
-sees what the facts before it left; a second renewal of one subscription in a batch does
-too, so a batch never holds two of a kind for one row.
+On PostgreSQL a batch's renewals and paid invoices wait too: each subscription's new
+period, plan and paid invoice go out with the batch's others, in one
+`UPDATE … FROM unnest(…)` per kind that keeps each row's own condition (a period only
+over an older one). A renewal day's `subscription.renewed` and `invoice.paid` were two
+statements each. Any other statement about a subscription with a write waiting, and any
+read, writes the waiting ones first, so each rule still sees what the facts before it
+left; a second write of one kind for one subscription in a batch does too.
 
 A consumer's batch reads ahead which of its subscriptions already have a row. Then a
 fact about a known subscription costs no `heard_of` statement, and the rows of
@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Update, and_, exists, func, select, true, update
+from sqlalchemy import ColumnElement, Select, Update, and_, case, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.orm import dunning_case_views, subscription_views
@@ -56,6 +56,7 @@ def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
 
 PERIOD = ("id", "current_period_start", "current_period_end", "period_sequence")
 PLAN = ("id", "plan_code")
+PAID = ("id", "paid_sequence")
 
 
 @cache
@@ -65,6 +66,8 @@ def _later_statement(kind: tuple[str, ...]) -> Update:
     given = rows_of(v, kind).subquery("given")
     if kind == PLAN:
         return update(v).where(v.c.id == given.c.id).values(plan_code=given.c.plan_code)
+    if kind == PAID:
+        return _paid_statement(given)
     newer = given.c.period_sequence.is_(None) | (v.c.period_sequence < given.c.period_sequence)
     return (
         update(v)
@@ -77,13 +80,30 @@ def _later_statement(kind: tuple[str, ...]) -> Update:
     )
 
 
+def _paid_statement(given: Any) -> Update:
+    """`invoice_paid` and the `_paid_up` after it, as one statement. `_paid_up` leaves no
+    row past due with a newer paid invoice, so after an older invoice's report (the
+    condition fails) it would change nothing, and it need not run apart."""
+    paid = func.coalesce(given.c.paid_sequence, v.c.status_sequence + 1)
+    over = (v.c.status == "past_due") & (paid > v.c.status_sequence)
+    return (
+        update(v)
+        .where(v.c.id == given.c.id, v.c.paid_sequence < paid)
+        .values(
+            paid_sequence=paid,
+            status=case((over, "active"), else_=v.c.status),
+            status_sequence=case((over, paid), else_=v.c.status_sequence),
+        )
+    )
+
+
 class SqlSubscriptionReplica:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._has_row: ReadAhead[str, bool] = ReadAhead()  # absent: known to have none
         self._new: dict[str, dict[str, Any]] = {}  # first heard in this batch, not inserted yet
-        self._later: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {PERIOD: {}, PLAN: {}}
-        """Periods and plans waiting, by kind and subscription (PostgreSQL)."""
+        self._later: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {PERIOD: {}, PLAN: {}, PAID: {}}
+        """Periods, plans and paid invoices waiting, by kind and subscription (PostgreSQL)."""
 
     def _insert(self, table: Any) -> Any:
         return insert_for(self.connection.dialect.name, table)
@@ -200,6 +220,9 @@ class SqlSubscriptionReplica:
         await self._set(subscription_id, _newer(v.c.period_sequence, sequence), **values)
 
     async def invoice_paid(self, subscription_id: str, sequence: int | None) -> None:
+        if dialect_name(self.connection) == POSTGRES:
+            await self._set_later(PAID, {"id": subscription_id, "paid_sequence": sequence})
+            return
         paid = sequence if sequence is not None else v.c.status_sequence + 1
         await self._set(subscription_id, v.c.paid_sequence < paid, paid_sequence=paid)
         await self._paid_up(subscription_id)
