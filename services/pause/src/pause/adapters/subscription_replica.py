@@ -27,14 +27,15 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Update, and_, case, exists, func, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, exists, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pause.adapters.orm import dunning_case_views, subscription_views
 from pause.adapters.records import created_row, new_subscription_row, terms_values, view_from
+from pause.adapters.replica_batch import PAID, PERIOD, PLAN, later_statement
 from pause.domain.subscription_view import SubscriptionView
 from pause.service_layer.repositories import CreatedFacts
-from shared.db.bulk import POSTGRES, among, arrays_of, dialect_name, insert_absent, rows_of
+from shared.db.bulk import POSTGRES, among, arrays_of, dialect_name, insert_absent
 from shared.db.lookups import VALUE, rows_where
 from shared.db.read_ahead import ReadAhead
 from shared.db.upsert import insert_for
@@ -52,49 +53,6 @@ def _existing(dialect: str) -> Select[Any]:
 def _newer(column: Any, sequence: int | None) -> ColumnElement[bool]:
     """Whether a fact with `sequence` is newer than the part it would change."""
     return true() if sequence is None else column < sequence
-
-
-PERIOD = ("id", "current_period_start", "current_period_end", "period_sequence")
-PLAN = ("id", "plan_code")
-PAID = ("id", "paid_sequence")
-
-
-@cache
-def _later_statement(kind: tuple[str, ...]) -> Update:
-    """The batch's waiting writes of one kind, one row each, under `set_period`'s and
-    `set_plan`'s own conditions (PostgreSQL)."""
-    given = rows_of(v, kind).subquery("given")
-    if kind == PLAN:
-        return update(v).where(v.c.id == given.c.id).values(plan_code=given.c.plan_code)
-    if kind == PAID:
-        return _paid_statement(given)
-    newer = given.c.period_sequence.is_(None) | (v.c.period_sequence < given.c.period_sequence)
-    return (
-        update(v)
-        .where(v.c.id == given.c.id, newer)
-        .values(
-            current_period_start=given.c.current_period_start,
-            current_period_end=given.c.current_period_end,
-            period_sequence=func.coalesce(given.c.period_sequence, v.c.period_sequence),
-        )
-    )
-
-
-def _paid_statement(given: Any) -> Update:
-    """`invoice_paid` and the `_paid_up` after it, as one statement. `_paid_up` leaves no
-    row past due with a newer paid invoice, so after an older invoice's report (the
-    condition fails) it would change nothing, and it need not run apart."""
-    paid = func.coalesce(given.c.paid_sequence, v.c.status_sequence + 1)
-    over = (v.c.status == "past_due") & (paid > v.c.status_sequence)
-    return (
-        update(v)
-        .where(v.c.id == given.c.id, v.c.paid_sequence < paid)
-        .values(
-            paid_sequence=paid,
-            status=case((over, "active"), else_=v.c.status),
-            status_sequence=case((over, paid), else_=v.c.status_sequence),
-        )
-    )
 
 
 class SqlSubscriptionReplica:
@@ -126,7 +84,7 @@ class SqlSubscriptionReplica:
         for kind, waiting in self._later.items():
             if waiting:
                 rows, self._later[kind] = list(waiting.values()), {}
-                await self.connection.execute(_later_statement(kind), arrays_of(rows, kind))
+                await self.connection.execute(later_statement(kind), arrays_of(rows, kind))
 
     def _waits(self, subscription_id: str) -> bool:
         return subscription_id in self._new or any(subscription_id in w for w in self._later.values())
