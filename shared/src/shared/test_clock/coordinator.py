@@ -157,13 +157,10 @@ class ClockCoordinator:
                 states = await self._set_all(client, moment)
             if states != last:
                 deadline = loop.time() + self.step_timeout  # something moved: the step is alive
-            pause = POLL if is_quiet(states) else min(pause * 2, BUSY_POLL)
             if not is_quiet(states):
-                quiet_in_a_row = 0
-            elif states == last:
-                quiet_in_a_row += 1
-            else:  # quiet, but something moved since the last look: this is the first quiet look
-                quiet_in_a_row = 1
+                quiet_in_a_row, pause = 0, min(pause * 2, BUSY_POLL)
+            else:  # quiet: the second look in a row unless something moved since the last
+                quiet_in_a_row, pause = (quiet_in_a_row + 1 if states == last else 1), POLL
             last = states
         self._quiet = last
         return last

@@ -2,13 +2,13 @@
 
 Each kind is one `UPDATE … FROM unnest(…)` for the whole batch, with the condition the
 replica's rule has for one row (`subscription_replica`): a period only over an older
-one, a paid invoice only over an older one.
+one, a paid invoice only over an older one, a plan whatever was there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from sqlalchemy import Update, case, func, update
 
@@ -20,15 +20,22 @@ PLAN = ("id", "plan_code")
 PAID = ("id", "paid_sequence")
 
 
-@cache
 def later_statement(kind: tuple[str, ...]) -> Update:
-    """The batch's waiting writes of one kind, one row each, under `set_period`'s and
-    `set_plan`'s own conditions (PostgreSQL)."""
-    given = rows_of(v, kind).subquery("given")
-    if kind == PLAN:
-        return update(v).where(v.c.id == given.c.id).values(plan_code=given.c.plan_code)
-    if kind == PAID:
-        return _paid_statement(given)
+    """The batch's waiting writes of one kind, one row each (PostgreSQL)."""
+    return _STATEMENTS[kind]()
+
+
+@cache
+def _plans() -> Update:
+    """`set_plan`: the plan a renewal names, whatever was there."""
+    given = rows_of(v, PLAN).subquery("given")
+    return update(v).where(v.c.id == given.c.id).values(plan_code=given.c.plan_code)
+
+
+@cache
+def _periods() -> Update:
+    """`set_period`: a period only over an older one (any, for a fact without a sequence)."""
+    given = rows_of(v, PERIOD).subquery("given")
     newer = given.c.period_sequence.is_(None) | (v.c.period_sequence < given.c.period_sequence)
     return (
         update(v)
@@ -41,10 +48,12 @@ def later_statement(kind: tuple[str, ...]) -> Update:
     )
 
 
-def _paid_statement(given: Any) -> Update:
+@cache
+def _paid() -> Update:
     """`invoice_paid` and the `_paid_up` after it, as one statement. `_paid_up` leaves no
     row past due with a newer paid invoice, so after an older invoice's report (the
     condition fails) it would change nothing, and it need not run apart."""
+    given = rows_of(v, PAID).subquery("given")
     paid = func.coalesce(given.c.paid_sequence, v.c.status_sequence + 1)
     over = (v.c.status == "past_due") & (paid > v.c.status_sequence)
     return (
@@ -56,3 +65,6 @@ def _paid_statement(given: Any) -> Update:
             status_sequence=case((over, paid), else_=v.c.status_sequence),
         )
     )
+
+
+_STATEMENTS: dict[tuple[str, ...], Callable[[], Update]] = {PLAN: _plans, PERIOD: _periods, PAID: _paid}

@@ -61,7 +61,9 @@ class SqlSubscriptionReplica:
         self._has_row: ReadAhead[str, bool] = ReadAhead()  # absent: known to have none
         self._new: dict[str, dict[str, Any]] = {}  # first heard in this batch, not inserted yet
         self._later: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {PERIOD: {}, PLAN: {}, PAID: {}}
-        """Periods, plans and paid invoices waiting, by kind and subscription (PostgreSQL)."""
+        """Periods, plans and paid invoices waiting, by kind and subscription."""
+        self._batched = dialect_name(connection) == POSTGRES
+        """Whether those wait for the batch's write (`replica_batch` is PostgreSQL's)."""
 
     def _insert(self, table: Any) -> Any:
         return insert_for(self.connection.dialect.name, table)
@@ -73,8 +75,8 @@ class SqlSubscriptionReplica:
             self._has_row.learn(wanted, {row.id: True for row in found})
 
     async def flush(self) -> None:
-        """Insert the rows waiting, then write the periods and plans waiting; raise if
-        another transaction gave one of the new rows a row first."""
+        """Insert the rows waiting, then write the periods, plans and paid invoices
+        waiting; raise if another transaction gave one of the new rows a row first."""
         if self._new:
             new, self._new = self._new, {}
             inserted = await insert_absent(self.connection, v, list(new.values()), "id")
@@ -144,7 +146,7 @@ class SqlSubscriptionReplica:
         await self._set(subscription_id, **terms_values(plan_code, price, beach_fee, plan_name))
 
     async def set_plan(self, subscription_id: str, plan_code: str) -> None:
-        if dialect_name(self.connection) == POSTGRES:
+        if self._batched:
             await self._set_later(PLAN, {"id": subscription_id, "plan_code": plan_code})
             return
         await self._set(subscription_id, plan_code=plan_code)
@@ -170,7 +172,7 @@ class SqlSubscriptionReplica:
         self, subscription_id: str, start: datetime, end: datetime, sequence: int | None
     ) -> None:
         values: dict[str, Any] = {"current_period_start": start, "current_period_end": end}
-        if dialect_name(self.connection) == POSTGRES:
+        if self._batched:
             await self._set_later(PERIOD, {"id": subscription_id, **values, "period_sequence": sequence})
             return
         if sequence is not None:
@@ -178,7 +180,7 @@ class SqlSubscriptionReplica:
         await self._set(subscription_id, _newer(v.c.period_sequence, sequence), **values)
 
     async def invoice_paid(self, subscription_id: str, sequence: int | None) -> None:
-        if dialect_name(self.connection) == POSTGRES:
+        if self._batched:
             await self._set_later(PAID, {"id": subscription_id, "paid_sequence": sequence})
             return
         paid = sequence if sequence is not None else v.c.status_sequence + 1
